@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * `defenseclaw`: policy authoring — validate, test and evaluate Rego policy
+ * directories locally, without a running sidecar.
+ */
+import { Command } from 'commander';
+import { registerValidate } from './commands/validate.js';
+import { registerTest } from './commands/test.js';
+import { registerEval } from './commands/eval.js';
+import { registerPolicyLocal } from './commands/policy-local.js';
+
+const program = new Command('defenseclaw')
+  .description('DefenseClaw policy tools: validate, test and evaluate Rego policies')
+  .showHelpAfterError();
+
+const policy = program.command('policy').description('author and check Rego policies');
+registerValidate(policy);
+registerTest(policy);
+registerEval(policy);
+registerPolicyLocal(policy);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,67 @@
+/**
+ * Errors are values: every failure the Rego engine reports carries one of OPA's
+ * error codes, a message and (where there is one) the source location, so that
+ * callers can print them the way `opa` does: `file:row:col: code: message`.
+ */
+
+export interface Location {
+  file: string;
+  row: number;
+  col: number;
+}
+
+export type ErrorCode =
+  | 'rego_parse_error'
+  | 'rego_compile_error'
+  | 'rego_type_error'
+  | 'rego_unsafe_var_error'
+  | 'rego_recursion_error'
+  | 'eval_conflict_error'
+  | 'eval_type_error'
+  | 'eval_builtin_error'
+  | 'eval_with_merge_error'
+  | 'eval_cancel_error'
+  | 'eval_internal_error';
+
+export class RegoError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly location?: Location,
+  ) {
+    super(message);
+    this.name = 'RegoError';
+  }
+
+  /** OPA's one-line layout: `file:row:col: code: message` (location omitted when unknown). */
+  format(): string {
+    const where = this.location ? `${formatLocation(this.location)}: ` : '';
+    return `${where}${this.code}: ${this.message}`;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; location?: Location } {
+    return this.location
+      ? { code: this.code, message: this.message, location: this.location }
+      : { code: this.code, message: this.message };
+  }
+}
+
+export function formatLocation(loc: Location): string {
+  return `${loc.file}:${loc.row}:${loc.col}`;
+}
+
+/** OPA stops collecting compile errors after this many (`ast.CompileErrorLimitDefault`). */
+export const ERROR_LIMIT = 10;
+
+/** A group of errors from one parse or compile, printed as OPA prints `ast.Errors`. */
+export class RegoErrors extends Error {
+  constructor(readonly errors: RegoError[]) {
+    super(formatErrors(errors));
+    this.name = 'RegoErrors';
+  }
+}
+
+export function formatErrors(errors: RegoError[]): string {
+  if (errors.length === 1) return `1 error occurred: ${errors[0]!.format()}`;
+  return `${errors.length} errors occurred:\n${errors.map((e) => e.format()).join('\n')}`;
+}

@@ -1,0 +1,484 @@
+/**
+ * The Rego value model.
+ *
+ * Values are plain JavaScript wherever JSON already fits, so that `input` and
+ * base `data` parsed by `JSON.parse` are used as they are, never copied:
+ *
+ *   null, boolean, string          as themselves
+ *   number                         `number` (float64), or `bigint` for integers
+ *                                  outside the safe range (never a bigint that fits)
+ *   array                          `Value[]`
+ *   object with only string keys   a plain object (`JsonObject`)
+ *   object with any other key      `RegoObject` (at least one non-string key)
+ *   set                            `RegoSet`
+ *
+ * Invariant: an object whose keys are all strings is always a plain object, and a
+ * `RegoObject` always holds at least one non-string key, so the two never
+ * compare equal. Build objects with `makeObject` / `ObjectBuilder` to keep it.
+ *
+ * Plain objects may come from JSON.parse and so have Object.prototype: always
+ * read them with `objectGet` / `hasOwn`, never `obj[key]`.
+ *
+ * Values are immutable once built: never mutate a value you did not just create.
+ */
+
+export type Value = null | boolean | number | bigint | string | Value[] | JsonObject | RegoObject | RegoSet;
+
+export interface JsonObject {
+  [key: string]: Value;
+}
+
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
+export function hasOwn(obj: object, key: string): boolean {
+  return hasOwnProperty.call(obj, key);
+}
+
+/** A set: members kept by canonical key, iterated in insertion order (sort for output). */
+export class RegoSet {
+  readonly map: Map<string, Value>;
+  constructor(values?: Iterable<Value>) {
+    this.map = new Map();
+    if (values) for (const v of values) this.map.set(keyOf(v), v);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  add(v: Value): void {
+    this.map.set(keyOf(v), v);
+  }
+  has(v: Value): boolean {
+    return this.map.has(keyOf(v));
+  }
+  values(): IterableIterator<Value> {
+    return this.map.values();
+  }
+  /** Members in OPA's total order. */
+  sorted(): Value[] {
+    return Array.from(this.map.values()).sort(compare);
+  }
+}
+
+/** An object with at least one non-string key. Entries kept by the key's canonical form. */
+export class RegoObject {
+  readonly map: Map<string, [Value, Value]>;
+  constructor(entries?: Iterable<[Value, Value]>) {
+    this.map = new Map();
+    if (entries) for (const [k, v] of entries) this.map.set(keyOf(k), [k, v]);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  get(k: Value): Value | undefined {
+    return this.map.get(keyOf(k))?.[1];
+  }
+  entries(): IterableIterator<[Value, Value]> {
+    return this.map.values();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Type tests
+
+export type TypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set';
+
+export function isNumber(v: Value): v is number | bigint {
+  const t = typeof v;
+  return t === 'number' || t === 'bigint';
+}
+
+export function isObject(v: Value): v is JsonObject | RegoObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RegoSet);
+}
+
+export function isPlainObject(v: Value): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RegoSet) && !(v instanceof RegoObject);
+}
+
+export function isSet(v: Value): v is RegoSet {
+  return v instanceof RegoSet;
+}
+
+/** OPA's type names (`type_name` and error messages). */
+export function typeName(v: Value): TypeName {
+  switch (typeof v) {
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+    case 'bigint':
+      return 'number';
+    case 'string':
+      return 'string';
+    default:
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return 'array';
+      if (v instanceof RegoSet) return 'set';
+      return 'object';
+  }
+}
+
+/** Rank in OPA's total order: null < boolean < number < string < array < object < set. */
+function typeRank(v: Value): number {
+  switch (typeof v) {
+    case 'boolean':
+      return 1;
+    case 'number':
+    case 'bigint':
+      return 2;
+    case 'string':
+      return 3;
+    default:
+      if (v === null) return 0;
+      if (Array.isArray(v)) return 4;
+      if (v instanceof RegoSet) return 6;
+      return 5;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Objects
+
+/** Number of keys of an object value. */
+export function objectSize(obj: JsonObject | RegoObject): number {
+  if (obj instanceof RegoObject) return obj.size;
+  let n = 0;
+  for (const k in obj) if (hasOwn(obj, k)) n++;
+  return n;
+}
+
+/** Value at `key`, or undefined. Works for both object representations. */
+export function objectGet(obj: JsonObject | RegoObject, key: Value): Value | undefined {
+  if (obj instanceof RegoObject) return obj.get(key);
+  if (typeof key !== 'string') return undefined;
+  return hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** All [key, value] pairs (unordered; use `sortedEntries` for OPA's order). */
+export function objectEntries(obj: JsonObject | RegoObject): [Value, Value][] {
+  if (obj instanceof RegoObject) return Array.from(obj.entries());
+  const out: [Value, Value][] = [];
+  for (const k of Object.keys(obj)) out.push([k, obj[k]!]);
+  return out;
+}
+
+/** Entries sorted by key in OPA's order. */
+export function sortedEntries(obj: JsonObject | RegoObject): [Value, Value][] {
+  if (obj instanceof RegoObject) return objectEntries(obj).sort((a, b) => compare(a[0], b[0]));
+  const keys = Object.keys(obj).sort(compareStrings);
+  return keys.map((k) => [k, obj[k]!]);
+}
+
+export function objectKeys(obj: JsonObject | RegoObject): Value[] {
+  if (obj instanceof RegoObject) return Array.from(obj.entries(), (e) => e[0]);
+  return Object.keys(obj);
+}
+
+/** Sets `obj[key] = value` safely on a plain object we are building (handles `__proto__`). */
+export function setOwn(obj: JsonObject, key: string, value: Value): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/**
+ * Builds an object from entries, choosing the representation by its keys.
+ * Later entries with an equal key replace earlier ones (callers check conflicts).
+ */
+export class ObjectBuilder {
+  private plain: JsonObject | null = {};
+  private rich: RegoObject | null = null;
+
+  set(key: Value, value: Value): void {
+    if (this.plain !== null) {
+      if (typeof key === 'string') {
+        setOwn(this.plain, key, value);
+        return;
+      }
+      this.rich = new RegoObject(objectEntries(this.plain));
+      this.plain = null;
+    }
+    this.rich!.map.set(keyOf(key), [key, value]);
+  }
+
+  get(key: Value): Value | undefined {
+    if (this.plain !== null) return typeof key === 'string' && hasOwn(this.plain, key) ? this.plain[key] : undefined;
+    return this.rich!.get(key);
+  }
+
+  build(): JsonObject | RegoObject {
+    return this.plain ?? this.rich!;
+  }
+}
+
+export function makeObject(entries: Iterable<[Value, Value]>): JsonObject | RegoObject {
+  const b = new ObjectBuilder();
+  for (const [k, v] of entries) b.set(k, v);
+  return b.build();
+}
+
+// ---------------------------------------------------------------------------
+// Numbers
+
+/** Normalises a bigint to a number when it fits in the safe integer range. */
+export function normalizeBigInt(n: bigint): number | bigint {
+  return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
+}
+
+export function isInteger(n: number | bigint): boolean {
+  return typeof n === 'bigint' || Number.isInteger(n);
+}
+
+function compareNumbers(a: number | bigint, b: number | bigint): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  // Mixed: compare exactly where both are integers, else as floats.
+  if (isInteger(a) && isInteger(b) && Number.isFinite(Number(a)) !== false) {
+    try {
+      const x = BigInt(a);
+      const y = BigInt(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    } catch {
+      /* fall through to float comparison */
+    }
+  }
+  const x = Number(a);
+  const y = Number(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Canonical text of a number, equal for numerically equal values (1 and 1.0). */
+export function numberKey(n: number | bigint): string {
+  if (typeof n === 'bigint') return n.toString();
+  if (Number.isInteger(n) && !Number.isSafeInteger(n) && Number.isFinite(n)) return BigInt(n).toString();
+  return String(n);
+}
+
+// ---------------------------------------------------------------------------
+// Order and equality
+
+/** JavaScript strings compare by UTF-16 code units; OPA (Go) compares bytes, i.e. code points. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      // Surrogates (code points above U+FFFF) sort after every BMP character in UTF-8.
+      const xs = x >= 0xd800 && x <= 0xdfff;
+      const ys = y >= 0xd800 && y <= 0xdfff;
+      if (xs !== ys) return xs ? 1 : -1;
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** OPA's total order over values. Returns <0, 0 or >0. */
+export function compare(a: Value, b: Value): number {
+  if (a === b) return 0;
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return a === b ? 0 : a === false ? -1 : 1;
+    case 2:
+      return compareNumbers(a as number | bigint, b as number | bigint);
+    case 3:
+      return compareStrings(a as string, b as string);
+    case 4: {
+      const x = a as Value[];
+      const y = b as Value[];
+      const n = Math.min(x.length, y.length);
+      for (let i = 0; i < n; i++) {
+        const c = compare(x[i]!, y[i]!);
+        if (c !== 0) return c;
+      }
+      return x.length - y.length;
+    }
+    case 5: {
+      const x = sortedEntries(a as JsonObject | RegoObject);
+      const y = sortedEntries(b as JsonObject | RegoObject);
+      const n = Math.min(x.length, y.length);
+      for (let i = 0; i < n; i++) {
+        const ck = compare(x[i]![0], y[i]![0]);
+        if (ck !== 0) return ck;
+        const cv = compare(x[i]![1], y[i]![1]);
+        if (cv !== 0) return cv;
+      }
+      return x.length - y.length;
+    }
+    default: {
+      const x = (a as RegoSet).sorted();
+      const y = (b as RegoSet).sorted();
+      const n = Math.min(x.length, y.length);
+      for (let i = 0; i < n; i++) {
+        const c = compare(x[i]!, y[i]!);
+        if (c !== 0) return c;
+      }
+      return x.length - y.length;
+    }
+  }
+}
+
+export function equals(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  if (ta === 'string' || ta === 'boolean' || typeof b === 'string' || typeof b === 'boolean') return false;
+  if (ta === 'number' && typeof b === 'number') return a === b;
+  if (isNumber(a) && isNumber(b)) return compareNumbers(a, b) === 0;
+  if (a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!equals(a[i]!, b[i]!)) return false;
+    return true;
+  }
+  if (a instanceof RegoSet) {
+    if (!(b instanceof RegoSet) || a.size !== b.size) return false;
+    for (const k of a.map.keys()) if (!b.map.has(k)) return false;
+    return true;
+  }
+  if (a instanceof RegoObject) {
+    if (!(b instanceof RegoObject) || a.size !== b.size) return false;
+    for (const [k, [, v]] of a.map) {
+      const e = b.map.get(k);
+      if (e === undefined || !equals(v, e[1])) return false;
+    }
+    return true;
+  }
+  if (typeof b !== 'object' || Array.isArray(b) || b instanceof RegoSet || b instanceof RegoObject) return false;
+  const ka = Object.keys(a as JsonObject);
+  if (ka.length !== objectSize(b)) return false;
+  for (const k of ka) {
+    if (!hasOwn(b, k) || !equals((a as JsonObject)[k]!, (b as JsonObject)[k]!)) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Canonical keys (for sets, non-string object keys, memo tables)
+
+/**
+ * A string that is equal for equal values and different otherwise.
+ * Strings, the common case, cost one concatenation.
+ */
+export function keyOf(v: Value): string {
+  if (typeof v === 'string') return 's' + v;
+  return 'x' + canonical(v);
+}
+
+function canonical(v: Value): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+    case 'bigint':
+      return numberKey(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+      if (v instanceof RegoSet) return '<' + Array.from(v.map.keys()).sort().join('\u0000') + '>';
+      return '{' + sortedEntries(v).map(([k, x]) => canonical(k) + ':' + canonical(x)).join(',') + '}';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Conversion to and from JSON
+
+/**
+ * Text of a number as OPA prints it in JSON: integers in full, floats in Go's
+ * shortest form (`1e+21` style exponents as Go's strconv 'g' with -1 precision
+ * would for large magnitudes is approximated by JavaScript's own shortest form).
+ */
+export function formatNumber(n: number | bigint): string {
+  if (typeof n === 'bigint') return n.toString();
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
+  return String(n);
+}
+
+/**
+ * Serialises a value as OPA does in JSON output: sets become sorted arrays,
+ * object keys are sorted, non-string object keys are written as their JSON text.
+ */
+export function toJSONText(v: Value, indent = ''): string {
+  return indent ? JSON.stringify(JSON.parse(writeJSON(v)), null, indent) : writeJSON(v);
+}
+
+function writeJSON(v: Value): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+    case 'bigint':
+      return formatNumber(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return '[' + v.map(writeJSON).join(',') + ']';
+      if (v instanceof RegoSet) return '[' + v.sorted().map(writeJSON).join(',') + ']';
+      return (
+        '{' +
+        sortedEntries(v)
+          .map(([k, x]) => JSON.stringify(typeof k === 'string' ? k : writeJSON(k)) + ':' + writeJSON(x))
+          .join(',') +
+        '}'
+      );
+  }
+}
+
+/** Converts to a plain JSON-compatible JavaScript value (bigints beyond float range lose precision). */
+export function toJS(v: Value): unknown {
+  switch (typeof v) {
+    case 'bigint':
+      return Number(v);
+    case 'object':
+      if (v === null) return null;
+      if (Array.isArray(v)) return v.map(toJS);
+      if (v instanceof RegoSet) return v.sorted().map(toJS);
+      {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of sortedEntries(v)) {
+          const key = typeof k === 'string' ? k : writeJSON(k);
+          if (key === '__proto__') Object.defineProperty(out, key, { value: toJS(x), enumerable: true, writable: true, configurable: true });
+          else out[key] = toJS(x);
+        }
+        return out;
+      }
+    default:
+      return v;
+  }
+}
+
+/**
+ * Accepts a JSON-compatible JavaScript value (as JSON.parse or a YAML parser
+ * returns) as a Rego value. Plain JSON is already a Value; this only rejects
+ * what JSON cannot hold (undefined, functions, NaN) and converts unsafe integers
+ * that a parser produced as bigint.
+ */
+export function fromJS(x: unknown): Value {
+  switch (typeof x) {
+    case 'string':
+    case 'boolean':
+      return x;
+    case 'number':
+      if (!Number.isFinite(x)) throw new TypeError(`cannot convert ${x} to a Rego number`);
+      return x;
+    case 'bigint':
+      return normalizeBigInt(x);
+    case 'object':
+      if (x === null) return null;
+      if (Array.isArray(x)) return x.map(fromJS);
+      if (x instanceof RegoSet || x instanceof RegoObject) return x;
+      {
+        const out: JsonObject = {};
+        for (const k of Object.keys(x)) setOwn(out, k, fromJS((x as Record<string, unknown>)[k]));
+        return out;
+      }
+    default:
+      throw new TypeError(`cannot convert ${typeof x} to a Rego value`);
+  }
+}

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compare, equals, keyOf, makeObject, RegoObject, RegoSet, toJSONText, typeName } from '../../src/rego/value.js';
+
+test('OPA total order: null < false < true < numbers < strings < arrays < objects < sets', () => {
+  const ordered = [null, false, true, -1, 0, 2.5, 'a', 'b', [1], [1, 2], {}, { a: 1 }, new RegoSet([1])];
+  for (let i = 0; i < ordered.length; i++) {
+    for (let j = 0; j < ordered.length; j++) {
+      const c = compare(ordered[i]!, ordered[j]!);
+      assert.equal(Math.sign(c), Math.sign(i - j), `${JSON.stringify(ordered[i])} vs ${JSON.stringify(ordered[j])}`);
+    }
+  }
+});
+
+test('numbers compare numerically across representations', () => {
+  assert.ok(equals(1, 1.0));
+  assert.ok(equals(2n ** 70n, Number(2n ** 70n)));
+  assert.equal(keyOf(1), keyOf(1.0));
+  assert.ok(compare(2n ** 64n, 1) > 0);
+});
+
+test('objects keep one representation per key kind', () => {
+  const plain = makeObject([['a', 1]]);
+  assert.ok(!(plain instanceof RegoObject));
+  const rich = makeObject([[1, 'x'], ['a', 2]]);
+  assert.ok(rich instanceof RegoObject);
+  assert.equal(typeName(rich), 'object');
+  assert.equal(toJSONText(rich), '{"1":"x","a":2}');
+});
+
+test('sets deduplicate by value and serialise sorted', () => {
+  const s = new RegoSet(['b', 'a', 'b', 1, [1]]);
+  assert.equal(s.size, 4);
+  assert.equal(toJSONText(s), '[1,"a","b",[1]]');
+});
+
+test('__proto__ is an ordinary key', () => {
+  const o = makeObject([['__proto__', 1]]);
+  assert.equal(Object.getPrototypeOf(o), Object.prototype);
+  assert.equal(toJSONText(o), '{"__proto__":1}');
+});

@@ -1,0 +1,60 @@
+/**
+ * The Rego engine's library API, in OPA's shape: compile modules once into an
+ * immutable policy, prepare a query once, evaluate it many times.
+ * Implemented by `src/rego/index.ts`.
+ */
+import type { Location } from './errors.js';
+import type { Module } from './syntax/ast.js';
+import type { Value } from './value.js';
+
+export interface ModuleSource {
+  /** File name used in locations and error messages. */
+  file: string;
+  source: string;
+}
+
+export interface CompileOptions {
+  /** Parse sources as Rego v0 (OPA's `--v0-compatible`). Default: v1. */
+  v0Compatible?: boolean;
+  /** Built-ins that policies may not call; a call is a compile error naming the built-in. */
+  refusedBuiltins?: readonly string[];
+}
+
+export interface EvalOptions {
+  input?: Value;
+  /** Base data document (JSON). Never copied or mutated. */
+  data?: Value;
+  /** OPA's strict-builtin-errors: a failing built-in fails the evaluation instead of being undefined. */
+  strictBuiltinErrors?: boolean;
+  /** Sink for `print()` output (one call per print). Default: discard. */
+  print?: (message: string) => void;
+  /** Fixed `time.now_ns()` for this evaluation. Default: the clock at the start of evaluation. */
+  nowNs?: bigint;
+  /** Abort with `eval_cancel_error` once `Date.now()` passes this (checked periodically). */
+  deadline?: number;
+  /** Coverage sink: called with the location of each rule head and expression evaluated. */
+  coverage?: (loc: Location) => void;
+}
+
+export interface ResultExpression {
+  value: Value;
+  text: string;
+  location: Location;
+}
+
+/** One solution of a query: OPA's `rego.Result`. */
+export interface Result {
+  expressions: ResultExpression[];
+  bindings: Record<string, Value>;
+}
+
+export interface PreparedQuery {
+  /** All solutions; `[]` when the query is undefined. Throws `RegoError` (eval_* codes). */
+  eval(opts?: EvalOptions): Result[];
+}
+
+export interface Policy {
+  readonly modules: readonly Module[];
+  /** Parses and compiles a query against this policy. Throws `RegoErrors`. */
+  prepare(query: string): PreparedQuery;
+}

@@ -1,15 +1,106 @@
 #!/usr/bin/env node
 /**
- * `defenseclaw-gateway`: runs the sidecar and talks to a running one.
+ * `defenseclaw-gateway`: runs the sidecar (`run`, the default) and talks to a
+ * running one (`policy reload`, `status`). Local policy commands come from
+ * `registerPolicyLocal`.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerPolicyLocal } from './commands/policy-local.js';
+import { runSidecar } from '../gateway/sidecar.js';
+import { ClientError, getHealth, postReload, resolveTarget } from '../gateway/client.js';
+import { ConfigError } from '../gateway/config.js';
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('must be an integer between 0 and 65535');
+  return n;
+}
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+/** Operator-facing failures print one line and exit 1; anything else is a bug and keeps its stack. */
+async function guarded(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof ClientError || err instanceof ConfigError || (err as Error).name === 'SidecarError' || (err as Error).name === 'AuditStoreError') {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+const formatOption = (): Option => new Option('--format <format>', 'output format').choices(['json', 'text']).default('json');
 
 const program = new Command('defenseclaw-gateway')
   .description('DefenseClaw gateway sidecar')
   .showHelpAfterError();
 
+program
+  .command('run', { isDefault: true })
+  .description('run the sidecar in the foreground (the default command)')
+  .option('--bind <address>', 'address to listen on (default: gateway.api_bind or 127.0.0.1)')
+  .option('--port <port>', 'port to listen on, 0 for any free port (default: gateway.api_port or 18970)', parsePort)
+  .option('--policy-dir <dir>', 'policy directory to serve (default: policy_dir or <data_dir>/policies)')
+  .action(async (opts: { bind?: string; port?: number; policyDir?: string }) => {
+    await guarded(() => runSidecar({ bind: opts.bind, port: opts.port, policyDir: opts.policyDir }));
+  });
+
 const policy = program.command('policy').description('policy operations');
 registerPolicyLocal(policy);
+
+policy
+  .command('reload')
+  .description("ask the running sidecar to reload its policy directory")
+  .option('--timeout <seconds>', 'request timeout in seconds', parseSeconds, 10)
+  .option('--bind <address>', 'sidecar address (default: from the config)')
+  .option('--port <port>', 'sidecar port (default: from the config)', parsePort)
+  .addOption(formatOption())
+  .action(async (opts: { timeout: number; bind?: string; port?: number; format: string }) => {
+    await guarded(async () => {
+      const r = await postReload(resolveTarget({ bind: opts.bind, port: opts.port }), opts.timeout * 1000);
+      const b = r.body as { revision?: string; previous_revision?: string | null; modules?: number; duration_ms?: number; unchanged?: boolean };
+      if (opts.format === 'text') {
+        process.stdout.write(
+          `policy ${b.unchanged ? 'unchanged' : 'reloaded'}: revision ${b.revision} (previous ${b.previous_revision ?? 'none'}), ${b.modules} modules, ${b.duration_ms} ms\n`,
+        );
+      } else {
+        process.stdout.write(JSON.stringify(r.body, null, 2) + '\n');
+      }
+    });
+  });
+
+program
+  .command('status')
+  .description("show the running sidecar's health, policy revision and uptime")
+  .option('--timeout <seconds>', 'request timeout in seconds', parseSeconds, 5)
+  .option('--bind <address>', 'sidecar address (default: from the config)')
+  .option('--port <port>', 'sidecar port (default: from the config)', parsePort)
+  .addOption(formatOption().default('text'))
+  .action(async (opts: { timeout: number; bind?: string; port?: number; format: string }) => {
+    await guarded(async () => {
+      const target = resolveTarget({ bind: opts.bind, port: opts.port });
+      const r = await getHealth(target, opts.timeout * 1000);
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify(r.body, null, 2) + '\n');
+        return;
+      }
+      const h = r.body as { status: string; uptime_s: number; version: string; policy: { revision: string | null; loaded_at: string | null; policy_dir: string; modules: number; error?: string } };
+      const lines = [
+        `sidecar:  ${h.status} at ${target.baseUrl} (version ${h.version})`,
+        `uptime:   ${h.uptime_s}s`,
+        h.policy.revision !== null
+          ? `policy:   revision ${h.policy.revision}, ${h.policy.modules} modules, loaded ${h.policy.loaded_at} from ${h.policy.policy_dir}`
+          : `policy:   NOT LOADED from ${h.policy.policy_dir}`,
+      ];
+      if (h.policy.error) lines.push(`error:    ${h.policy.error}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+  });
 
 await program.parseAsync(process.argv);

@@ -51,6 +51,12 @@ export interface Result {
 export interface PreparedQuery {
   /** All solutions; `[]` when the query is undefined. Throws `RegoError` (eval_* codes). */
   eval(opts?: EvalOptions): Result[];
+  /**
+   * Fast path for hot decisions: the value of a single-term query such as
+   * `data.defenseclaw.admission` (undefined when undefined), without building a
+   * result set. Throws `RegoError` like `eval`.
+   */
+  evalValue?(opts?: EvalOptions): Value | undefined;
 }
 
 export interface Policy {

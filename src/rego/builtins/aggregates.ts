@@ -1,4 +1,60 @@
+/** Aggregate built-ins over collections: count, sum, product, max, min, sort, all, any. */
 import type { BuiltinTable } from './builtin.js';
+import { elementTypeError, typeError } from './operands.js';
+import { add, mul } from './numbers.js';
+import { runeCount } from './runes.js';
+import { compare, isNumber, isObject, objectSize, RegoSet, type Value } from '../value.js';
 
-/** Not yet written: this namespace's built-ins. */
-export const builtins: BuiltinTable = {};
+/** Members of an array or set operand; OPA's aggregates name the expected types `{set, array}`. */
+function members(name: string, args: Value[]): Value[] {
+  const v = args[0]!;
+  if (Array.isArray(v)) return v;
+  if (v instanceof RegoSet) return Array.from(v.values());
+  throw typeError(name, 1, 'one of {set, array}', v);
+}
+
+function count(args: Value[]): Value {
+  const v = args[0]!;
+  if (typeof v === 'string') return runeCount(v);
+  if (Array.isArray(v)) return v.length;
+  if (v instanceof RegoSet) return v.size;
+  if (isObject(v)) return objectSize(v);
+  throw typeError('count', 1, 'one of {array, object, set, string}', v);
+}
+
+function fold(name: string, start: number, op: (a: number | bigint, b: number | bigint) => number | bigint) {
+  return (args: Value[]): Value => {
+    const items = members(name, args);
+    let acc: number | bigint = start;
+    for (const x of items) {
+      if (!isNumber(x)) throw elementTypeError(name, 1, args[0]!, x, 'number');
+      acc = op(acc, x);
+    }
+    return acc;
+  };
+}
+
+function extreme(name: string, better: (c: number) => boolean) {
+  return (args: Value[]): Value | undefined => {
+    const items = members(name, args);
+    if (items.length === 0) return undefined;
+    let best = items[0]!;
+    for (let i = 1; i < items.length; i++) if (better(compare(items[i]!, best))) best = items[i]!;
+    return best;
+  };
+}
+
+export const builtins: BuiltinTable = {
+  count,
+  sum: fold('sum', 0, add),
+  product: fold('product', 1, mul),
+  max: extreme('max', (c) => c > 0),
+  min: extreme('min', (c) => c < 0),
+  sort: (args) => {
+    const v = args[0]!;
+    if (v instanceof RegoSet) return v.sorted();
+    return members('sort', args).slice().sort(compare);
+  },
+  all: (args) => members('all', args).every((x) => x === true),
+  any: (args) => members('any', args).some((x) => x === true),
+};

@@ -73,3 +73,12 @@ export function collection(name: string, args: Value[], pos: number): Value[] {
   if (v instanceof RegoSet) return Array.from(v.values());
   throw typeError(name, pos, 'one of {array, set}', v);
 }
+
+/**
+ * A member of a collection operand has the wrong type (OPA's NewOperandElementErr):
+ * `NAME: operand 1 must be array of strings but got array containing number`.
+ */
+export function elementTypeError(name: string, pos: number, collection: Value, member: Value, want: string): BuiltinError {
+  const kind = typeName(collection);
+  return new BuiltinError('eval_type_error', `${name}: operand ${pos} must be ${kind} of ${want}s but got ${kind} containing ${typeName(member)}`);
+}

@@ -1,0 +1,79 @@
+/**
+ * Benchmark 4 — scaling: compile and evaluation time for generated policies of
+ * 100, 1,000 and 10,000 rules, and evaluation time over inputs of 10, 1,000 and
+ * 100,000 elements. Cost must grow linearly (or better): each step is 10× the
+ * size, so a growth factor ≤ ~10 per step is linear.
+ */
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { compile } from '../src/rego/index.js';
+import { fmtNs, measure, printTable, type Figures } from './lib.js';
+
+/** N partial-set rules, each guarded by a constant comparison (what real deny-lists look like). */
+function generatedPolicy(n: number): string {
+  const rules: string[] = ['package gen', ''];
+  for (let i = 0; i < n; i++) {
+    rules.push(`deny contains "rule_${i}" if {`, `\tinput.kind == "kind_${i}"`, `\tinput.size > ${i % 100}`, '}', '');
+  }
+  return rules.join('\n');
+}
+
+const ITERATION_POLICY = `package iter
+
+hits := count([x | some x in input.items; x.risk > 5; startswith(x.name, "pkg")])
+
+flagged contains x.name if {
+	some x in input.items
+	x.risk > 8
+}
+`;
+
+function growth(values: number[]): string[] {
+  return values.map((v, i) => (i === 0 ? '' : (v / values[i - 1]!).toFixed(1) + '×'));
+}
+
+export async function run(): Promise<Figures> {
+  const sizes = [100, 1000, 10000];
+  const compileNs: number[] = [];
+  const evalNs: number[] = [];
+  for (const n of sizes) {
+    const source = generatedPolicy(n);
+    const t0 = performance.now();
+    const policy = compile([{ file: `gen_${n}.rego`, source }]);
+    compileNs.push(Math.round((performance.now() - t0) * 1e6));
+    const q = policy.prepare('data.gen.deny');
+    const input = { kind: `kind_${n - 1}`, size: 1000 };
+    const got = q.eval({ input });
+    if (JSON.stringify(got[0]?.expressions[0]?.value) === undefined) throw new Error('generated policy gave no result');
+    evalNs.push(measure(() => q.eval({ input }), { minMs: 500, minSamples: 50, warmup: 20 }).median_ns);
+  }
+  const cg = growth(compileNs);
+  const eg = growth(evalNs);
+  printTable(
+    'Scaling with policy size (N rules guarded by constant comparisons; query data.gen.deny)',
+    ['rules', 'compile', 'growth', 'eval median', 'growth'],
+    sizes.map((n, i) => [n, fmtNs(compileNs[i]!), cg[i]!, fmtNs(evalNs[i]!), eg[i]!]),
+  );
+
+  const policy = compile([{ file: 'iter.rego', source: ITERATION_POLICY }]);
+  const q = policy.prepare('data.iter');
+  const inputSizes = [10, 1000, 100000];
+  const inputNs: number[] = [];
+  for (const n of inputSizes) {
+    const items = Array.from({ length: n }, (_, i) => ({ name: i % 2 ? `pkg-${i}` : `lib-${i}`, risk: i % 10 }));
+    const input = { items };
+    inputNs.push(measure(() => q.eval({ input }), { minMs: 500, minSamples: n > 10000 ? 5 : 50, warmup: n > 10000 ? 2 : 20 }).median_ns);
+  }
+  const ig = growth(inputNs);
+  printTable(
+    'Scaling with input size (comprehension + partial set over input.items)',
+    ['elements', 'eval median', 'growth'],
+    inputSizes.map((n, i) => [n, fmtNs(inputNs[i]!), ig[i]!]),
+  );
+  return {
+    rules: Object.fromEntries(sizes.map((n, i) => [n, { compile_ns: compileNs[i], eval_median_ns: evalNs[i] }])),
+    input: Object.fromEntries(inputSizes.map((n, i) => [n, { eval_median_ns: inputNs[i] }])),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

@@ -1,0 +1,196 @@
+/**
+ * The sidecar's configuration: `~/.defenseclaw/config.yaml` (or `$DEFENSECLAW_CONFIG`),
+ * with the original's keys and defaults, validated key by key so that a bad file
+ * gives one error naming the key instead of a crash later.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { defaultDataDir } from '../policy/paths.js';
+
+export const DEFAULT_API_BIND = '127.0.0.1';
+export const DEFAULT_API_PORT = 18970;
+
+export interface GatewayConfig {
+  /** Path of the config file that was read (it may not exist). */
+  configPath: string;
+  configFileFound: boolean;
+  dataDir: string;
+  /** Empty string: no policy directory configured (reload answers 503). */
+  policyDir: string;
+  auditDb: string;
+  gateway: {
+    apiBind: string;
+    apiPort: number;
+    token: string;
+    tokenEnv: string;
+  };
+  watch: { policy: boolean; debounceMs: number };
+  guardrail: {
+    hilt: { enabled: boolean; minSeverity: string };
+    judge: { baseUrl: string; model: string; apiKeyEnv: string; timeoutMs: number };
+  };
+}
+
+/** Command-line overrides (`--bind`, `--port`, `--policy-dir`). */
+export interface ConfigOverrides {
+  bind?: string;
+  port?: number;
+  policyDir?: string;
+}
+
+/** A configuration problem: `key` names the offending key (or the file). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code = 'config_error';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  const p = env['DEFENSECLAW_CONFIG'];
+  return p && p.trim() !== '' ? p : join(defaultDataDir(env), 'config.yaml');
+}
+
+/** Reads, validates and resolves the configuration. Throws `ConfigError` only. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const path = configPath(env);
+  const { doc, found } = readConfigDocument(path);
+  const base = dirname(path);
+  const r = new KeyReader(doc, path);
+
+  const dataDir = r.path('data_dir', base) ?? defaultDataDir(env);
+  const configuredPolicyDir = r.path('policy_dir', base, true);
+  const policyDir = overrides.policyDir !== undefined ? resolve(expandHome(overrides.policyDir)) : configuredPolicyDir ?? join(dataDir, 'policies');
+  const cfg: GatewayConfig = {
+    configPath: path,
+    configFileFound: found,
+    dataDir,
+    policyDir,
+    auditDb: r.path('audit_db', base) ?? join(dataDir, 'audit.db'),
+    gateway: {
+      apiBind: overrides.bind ?? (r.string('gateway.api_bind') || DEFAULT_API_BIND),
+      apiPort: overrides.port ?? r.port('gateway.api_port') ?? DEFAULT_API_PORT,
+      token: r.string('gateway.token') ?? '',
+      tokenEnv: r.string('gateway.token_env') ?? '',
+    },
+    watch: {
+      policy: r.boolean('watch.policy') ?? true,
+      debounceMs: r.nonNegativeInteger('watch.debounce_ms') ?? 500,
+    },
+    guardrail: {
+      hilt: {
+        enabled: r.boolean('guardrail.hilt.enabled') ?? false,
+        minSeverity: (r.string('guardrail.hilt.min_severity') || 'HIGH').toUpperCase(),
+      },
+      judge: {
+        baseUrl: r.string('guardrail.judge.base_url') ?? '',
+        model: r.string('guardrail.judge.model') ?? '',
+        apiKeyEnv: r.string('guardrail.judge.api_key_env') ?? '',
+        timeoutMs: r.nonNegativeInteger('guardrail.judge.timeout_ms') ?? 30_000,
+      },
+    },
+  };
+  if (overrides.port !== undefined && !isPort(overrides.port)) {
+    throw new ConfigError('--port', `--port must be an integer between 0 and 65535`);
+  }
+  return cfg;
+}
+
+function readConfigDocument(path: string): { doc: unknown; found: boolean } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { doc: {}, found: false };
+    throw new ConfigError(path, `cannot read config ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(path, `config ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return { doc: {}, found: true };
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError(path, `config ${path} must be a YAML mapping`);
+  }
+  return { doc, found: true };
+}
+
+export function expandHome(p: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return p;
+}
+
+function isPort(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 65535;
+}
+
+/** Typed access to dotted keys; a present value of the wrong type is a `ConfigError` naming the key. */
+class KeyReader {
+  constructor(
+    private readonly doc: unknown,
+    private readonly file: string,
+  ) {}
+
+  private get(key: string): unknown {
+    let cur: unknown = this.doc;
+    const parts = key.split('.');
+    for (let i = 0; i < parts.length; i++) {
+      if (cur === null || cur === undefined) return undefined;
+      if (typeof cur !== 'object' || Array.isArray(cur)) {
+        throw this.fail(parts.slice(0, i).join('.'), 'must be a mapping');
+      }
+      cur = (cur as Record<string, unknown>)[parts[i]!];
+    }
+    return cur === null ? undefined : cur;
+  }
+
+  private fail(key: string, what: string): ConfigError {
+    return new ConfigError(key, `config ${this.file}: ${key} ${what}`);
+  }
+
+  string(key: string): string | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw this.fail(key, 'must be a string');
+    return v;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') throw this.fail(key, 'must be true or false');
+    return v;
+  }
+
+  nonNegativeInteger(key: string): number | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw this.fail(key, 'must be a non-negative integer');
+    return v;
+  }
+
+  port(key: string): number | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !isPort(v)) throw this.fail(key, 'must be an integer between 0 and 65535');
+    return v;
+  }
+
+  /** A path, `~` expanded and resolved against the config file's directory; `allowEmpty` keeps `""` as "not configured". */
+  path(key: string, base: string, allowEmpty = false): string | undefined {
+    const v = this.string(key);
+    if (v === undefined) return undefined;
+    if (v.trim() === '') return allowEmpty ? '' : undefined;
+    const p = expandHome(v);
+    return isAbsolute(p) ? p : resolve(base, p);
+  }
+}

@@ -1,0 +1,43 @@
+/** What the routes share: the engine, the store, telemetry and the reload path. */
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { PolicyEngineApi } from '../../policy/types.js';
+import type { AuditStore } from '../audit-store.js';
+import type { LifecycleEvents } from '../events.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { PolicyReloader } from '../reload.js';
+import type { InvalidationHub } from '../verdict-cache.js';
+import type { VerdictCache } from '../../judge/cache.js';
+import { HttpError } from './errors.js';
+
+export const REVISION_HEADER = 'x-defenseclaw-policy-revision';
+
+export interface GatewayContext {
+  /** null when no policy directory is configured. */
+  engine: PolicyEngineApi | null;
+  policyDir: string;
+  store: AuditStore;
+  metrics: GatewayMetrics;
+  events: LifecycleEvents;
+  reloader: PolicyReloader;
+  /** Caches of decisions made under the serving policy; invalidated after every successful reload. */
+  caches: InvalidationHub;
+  /** The LLM-judge verdict cache (attached to `caches`), for the guardrail inspector to use. */
+  judgeCache: VerdictCache;
+  /** Human-in-the-loop settings injected into every guardrail input (from config, fixed at start). */
+  hilt: { enabled: boolean; min_severity: string };
+  startedAt: Date;
+  version: string;
+  logger: Logger;
+}
+
+export function requireEngine(ctx: GatewayContext): PolicyEngineApi {
+  if (ctx.engine === null) throw new HttpError(503, 'policy_dir not configured');
+  return ctx.engine;
+}
+
+/** Every decision response says which policy revision made it. */
+export function withRevision(reply: FastifyReply, revision: string): FastifyReply {
+  if (revision !== '') void reply.header(REVISION_HEADER, revision);
+  return reply;
+}

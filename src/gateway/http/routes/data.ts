@@ -1,0 +1,41 @@
+/**
+ * OPA's Data API: `POST /v1/data/{path}` with `{"input": …}` and `GET
+ * /v1/data/{path}` answer `{"result": …}`, without `result` when the document
+ * is undefined.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toJSONText, type Value } from '../../../rego/value.js';
+import { HttpError } from '../errors.js';
+import { isRecord } from '../body.js';
+import { requireEngine, withRevision, type GatewayContext } from '../context.js';
+import { rejectOtherMethods } from '../methods.js';
+import { pathOf } from '../security.js';
+
+function dataPath(req: FastifyRequest): string[] {
+  const rest = pathOf(req.url).slice('/v1/data'.length);
+  try {
+    return rest.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  } catch {
+    throw new HttpError(400, 'invalid data path');
+  }
+}
+
+export function dataRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  const answer = (req: FastifyRequest, reply: FastifyReply, input: unknown): FastifyReply => {
+    const engine = requireEngine(ctx);
+    const decision = engine.query(dataPath(req), input);
+    withRevision(reply, decision.revision);
+    const text = decision.output === undefined ? '{}' : `{"result":${toJSONText(decision.output as Value)}}`;
+    return reply.type('application/json; charset=utf-8').send(text);
+  };
+
+  for (const url of ['/v1/data', '/v1/data/*']) {
+    app.get(url, async (req, reply) => answer(req, reply, undefined));
+    app.post(url, async (req, reply) => {
+      if (req.body === undefined) return answer(req, reply, undefined);
+      if (!isRecord(req.body)) throw new HttpError(400, 'invalid JSON body');
+      return answer(req, reply, req.body['input']);
+    });
+    rejectOtherMethods(app, url, ['GET', 'POST']);
+  }
+}

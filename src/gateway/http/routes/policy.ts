@@ -1,0 +1,129 @@
+/**
+ * The policy routes of spec 3.3/3.4: admission (`POST /policy/evaluate`), the
+ * firewall, audit, skill-actions and sandbox domains, and `POST /policy/reload`.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Decision } from '../../../policy/types.js';
+import { HttpError } from '../errors.js';
+import { isInteger, isRecord, isString, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
+import { requireEngine, withRevision, type GatewayContext } from '../context.js';
+import { rejectOtherMethods } from '../methods.js';
+
+export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  /** Runs one evaluation, records its metrics and sends the decision with its revision. */
+  function decide<T>(reply: FastifyReply, domain: string, evaluate: () => Decision<T>, verdictOf: (out: T) => string, body: (out: T) => unknown = (o) => o): unknown {
+    const started = performance.now();
+    let decision: Decision<T>;
+    try {
+      decision = evaluate();
+    } catch (err) {
+      ctx.metrics.recordEvaluation(domain, 'error', performance.now() - started);
+      throw err;
+    }
+    ctx.metrics.recordEvaluation(domain, verdictOf(decision.output).toLowerCase(), performance.now() - started);
+    withRevision(reply, decision.revision);
+    return body(decision.output);
+  }
+
+  app.post('/policy/evaluate', async (req, reply) => {
+    const body = objectBody(req.body);
+    if (body['domain'] !== undefined && body['domain'] !== '' && body['domain'] !== 'admission') {
+      throw new HttpError(400, 'unsupported policy domain');
+    }
+    const input = admissionInput(body['input'], ctx);
+    const engine = requireEngine(ctx);
+    return decide(
+      reply,
+      'admission',
+      () => engine.admission(input),
+      (o) => {
+        ctx.metrics.recordAdmission(o.verdict, 'api', input.target_type);
+        return o.verdict;
+      },
+      (o) => ({ ok: true, data: o }),
+    );
+  });
+
+  app.post('/policy/evaluate/firewall', async (req, reply) => {
+    const body = objectBody(req.body);
+    if (!nonEmptyString(body['destination'])) throw new HttpError(400, 'destination is required');
+    const input = {
+      target_type: optional(body['target_type'], isString) ?? '',
+      destination: body['destination'],
+      port: optional(body['port'], isInteger) ?? 0,
+      protocol: optional(body['protocol'], isString) ?? '',
+    };
+    const engine = requireEngine(ctx);
+    return decide(reply, 'firewall', () => engine.firewall(input), (o) => o.action);
+  });
+
+  app.post('/policy/evaluate/audit', async (req, reply) => {
+    const body = objectBody(req.body);
+    const engine = requireEngine(ctx);
+    return decide(reply, 'audit', () => engine.audit(body), (o) => (o.retain ? 'retain' : 'expire'));
+  });
+
+  app.post('/policy/evaluate/skill-actions', async (req, reply) => {
+    const body = objectBody(req.body);
+    if (!nonEmptyString(body['severity'])) throw new HttpError(400, 'severity is required');
+    const engine = requireEngine(ctx);
+    return decide(reply, 'skill-actions', () => engine.skillActions(body), (o) => (o.should_block ? 'block' : o.runtime_action));
+  });
+
+  app.post('/policy/evaluate/sandbox', async (req, reply) => {
+    const body = objectBody(req.body);
+    const engine = requireEngine(ctx);
+    return decide(reply, 'sandbox', () => engine.sandbox(body), (o) => (o.denied_from_request.length > 0 ? 'deny' : 'allow'));
+  });
+
+  app.post('/policy/reload', async (_req, reply) => {
+    const result = await ctx.reloader.reload('api');
+    if (result.ok) withRevision(reply, result.body.revision);
+    return reply.code(result.httpStatus).send(result.body);
+  });
+
+  for (const url of ['/policy/evaluate', '/policy/evaluate/firewall', '/policy/evaluate/audit', '/policy/evaluate/skill-actions', '/policy/evaluate/sandbox', '/policy/reload']) {
+    rejectOtherMethods(app, url, ['POST']);
+  }
+}
+
+interface AdmissionRequestInput {
+  target_type: string;
+  target_name: string;
+  path: string;
+  block_list: unknown[];
+  allow_list: unknown[];
+  scan_result?: JsonRecord;
+}
+
+/**
+ * Builds admission's input from the request: only the documented fields are
+ * taken, and the block/allow lists always come from the store (a caller cannot
+ * allow itself in).
+ */
+function admissionInput(raw: unknown, ctx: GatewayContext): AdmissionRequestInput {
+  if (!isRecord(raw) || !nonEmptyString(raw['target_type']) || !nonEmptyString(raw['target_name'])) {
+    throw new HttpError(400, 'input.target_type and input.target_name are required');
+  }
+  const lists = ctx.store.admissionLists();
+  const input: AdmissionRequestInput = {
+    target_type: raw['target_type'],
+    target_name: raw['target_name'],
+    path: optional(raw['path'], isString) ?? '',
+    block_list: lists.block,
+    allow_list: lists.allow,
+  };
+  const scan = optional(raw['scan_result'], isRecord);
+  if (scan !== undefined) {
+    const out: JsonRecord = {
+      max_severity: optional(scan['max_severity'], isString) ?? '',
+      total_findings: optional(scan['total_findings'], isInteger) ?? 0,
+    };
+    const exitCode = optional(scan['exit_code'], isInteger);
+    if (exitCode !== undefined) out['exit_code'] = exitCode;
+    const scanError = optional(scan['scan_error'], isString);
+    if (scanError !== undefined) out['scan_error'] = scanError;
+    input.scan_result = out;
+  }
+  return input;
+}

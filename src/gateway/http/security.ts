@@ -1,0 +1,71 @@
+/**
+ * Request checks run before routing (the original's `tokenAuth` then
+ * `apiCSRFProtect`): every route but `GET /health` needs the gateway token;
+ * state-changing requests must also look like they come from a DefenseClaw
+ * client and not from a browser page on another site.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from './errors.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+const LOCAL_ORIGIN_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Compares tokens in constant time (digests have equal length whatever the input). */
+export function tokenMatcher(expected: string): (candidate: string) => boolean {
+  const want = createHash('sha256').update(expected).digest();
+  return (candidate) => timingSafeEqual(createHash('sha256').update(candidate).digest(), want);
+}
+
+export function presentedToken(req: FastifyRequest): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
+  const header = req.headers['x-defenseclaw-token'];
+  if (typeof header === 'string' && header.trim() !== '') return header.trim();
+  return null;
+}
+
+function isPublic(req: FastifyRequest): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && pathOf(req.url) === '/health';
+}
+
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function securityHook(expectedToken: string): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const matches = tokenMatcher(expectedToken);
+  return async (req) => {
+    if (isPublic(req)) return;
+    const token = presentedToken(req);
+    if (token === null || !matches(token)) throw new HttpError(401, 'unauthorized');
+    if (SAFE_METHODS.has(req.method)) return;
+    checkStateChangingRequest(req);
+  };
+}
+
+function checkStateChangingRequest(req: FastifyRequest): void {
+  const site = header(req, 'sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'cross-site request rejected');
+  if (!header(req, 'x-defenseclaw-client')) throw new HttpError(403, 'missing X-DefenseClaw-Client header');
+  if (!(header(req, 'content-type') ?? '').toLowerCase().includes('application/json')) {
+    throw new HttpError(415, 'Content-Type must be application/json');
+  }
+  const origin = header(req, 'origin');
+  if (origin !== undefined && !isLocalOrigin(origin)) throw new HttpError(403, 'cross-origin request rejected');
+}
+
+function isLocalOrigin(origin: string): boolean {
+  try {
+    return LOCAL_ORIGIN_HOSTS.has(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined ? undefined : s.trim();
+}

@@ -1,0 +1,38 @@
+/**
+ * Builds the sidecar's HTTP server (fastify): error handling, the JSON body
+ * parser, the security checks, then the routes. It does not listen; the
+ * caller (the sidecar, tests) does.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installErrorHandlers } from './http/errors.js';
+import { BODY_LIMIT, installJsonParser } from './http/body.js';
+import { securityHook } from './http/security.js';
+import type { GatewayContext } from './http/context.js';
+import { healthRoutes } from './http/routes/health.js';
+import { policyRoutes } from './http/routes/policy.js';
+import { guardrailRoutes } from './http/routes/guardrail.js';
+import { enforceRoutes } from './http/routes/enforce.js';
+import { dataRoutes } from './http/routes/data.js';
+import { observabilityRoutes } from './http/routes/observability.js';
+
+export type { GatewayContext } from './http/context.js';
+
+export function buildServer(ctx: GatewayContext, token: string): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    // Our own pino logger does the logging; fastify's per-request lines would be noise.
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  installErrorHandlers(app, (err, req) => ctx.logger.error({ err, method: req.method, url: req.url }, 'request failed'));
+  installJsonParser(app);
+  app.addHook('onRequest', securityHook(token));
+  healthRoutes(app, ctx);
+  policyRoutes(app, ctx);
+  guardrailRoutes(app, ctx);
+  enforceRoutes(app, ctx);
+  dataRoutes(app, ctx);
+  observabilityRoutes(app, ctx);
+  return app;
+}

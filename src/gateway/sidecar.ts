@@ -1,0 +1,159 @@
+/**
+ * The sidecar process: configuration → data directory → token → audit store →
+ * policy engine → HTTP server, and an orderly stop on SIGINT/SIGTERM (stop
+ * accepting, finish in-flight requests, flush events, close the store).
+ */
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { PolicyEngineApi } from '../policy/types.js';
+import { VerdictCache } from '../judge/cache.js';
+import { loadConfig, type ConfigOverrides, type GatewayConfig } from './config.js';
+import { ensureHome, packageVersion } from './home.js';
+import { ensureToken } from './token.js';
+import { AuditStore } from './audit-store.js';
+import { GatewayMetrics } from './metrics.js';
+import { LifecycleEvents } from './events.js';
+import { PolicyReloader } from './reload.js';
+import { InvalidationHub } from './verdict-cache.js';
+import { createLogger, type Logger } from './logger.js';
+import { buildServer, type GatewayContext } from './server.js';
+import { openPolicyEngine } from './engine-loader.js';
+
+/** A start-up failure with a message fit for the operator (exit 1). */
+export class SidecarError extends Error {
+  override name = 'SidecarError';
+  readonly code = 'sidecar_error';
+}
+
+export interface SidecarOptions extends ConfigOverrides {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Where the banner goes (stdout by default). */
+  print?: (line: string) => void;
+  /** Tests can inject an engine; by default the policy engine opens the configured directory. */
+  openEngine?: (policyDir: string) => Promise<PolicyEngineApi>;
+}
+
+export interface RunningSidecar {
+  config: GatewayConfig;
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  context: GatewayContext;
+  /** Graceful stop; idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSidecar> {
+  const env = opts.env ?? process.env;
+  const logger = opts.logger ?? createLogger(env);
+  const print = opts.print ?? ((line: string) => process.stdout.write(line + '\n'));
+
+  const config = loadConfig(opts, env);
+  const { seededPolicies } = prepare(`cannot prepare the data directory ${config.dataDir}`, () => ensureHome(config));
+  const token = prepare('cannot set up the gateway token', () => ensureToken(config, env));
+  const store = AuditStore.open(config.auditDb);
+  const metrics = new GatewayMetrics();
+  // Whatever fails from here on must not leave the store open.
+  const abort = async (message: string): Promise<never> => {
+    store.close();
+    await metrics.shutdown();
+    throw new SidecarError(message);
+  };
+
+  let engine: PolicyEngineApi | null = null;
+  if (config.policyDir !== '') {
+    try {
+      engine = await (opts.openEngine ?? openPolicyEngine)(config.policyDir);
+    } catch (err) {
+      return abort(`cannot start the policy engine: ${(err as Error).message}`);
+    }
+  }
+  const events = new LifecycleEvents(join(config.dataDir, 'gateway.jsonl'), (err) =>
+    logger.warn({ err }, 'cannot append to gateway.jsonl'),
+  );
+  const caches = new InvalidationHub();
+  // The LLM-judge verdict cache: verdicts rendered under an older policy must not survive a reload.
+  const judgeCache = new VerdictCache();
+  caches.attach(judgeCache);
+  const reloader = new PolicyReloader({ engine, audit: store, metrics, events, caches, logger });
+
+  const context: GatewayContext = {
+    engine,
+    policyDir: config.policyDir,
+    store,
+    metrics,
+    events,
+    reloader,
+    caches,
+    judgeCache,
+    hilt: { enabled: config.guardrail.hilt.enabled, min_severity: config.guardrail.hilt.minSeverity },
+    startedAt: new Date(),
+    version: packageVersion(),
+    logger,
+  };
+  const app = buildServer(context, token.token);
+
+  try {
+    await app.listen({ host: config.gateway.apiBind, port: config.gateway.apiPort });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${config.gateway.apiBind}:${config.gateway.apiPort}`;
+    await app.close().catch(() => undefined);
+    if (code === 'EADDRINUSE') return abort(`cannot listen on ${where}: address already in use (is another sidecar running?)`);
+    return abort(`cannot listen on ${where}: ${(err as Error).message}`);
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  const host = config.gateway.apiBind.includes(':') ? `[${config.gateway.apiBind}]` : config.gateway.apiBind;
+  const url = `http://${host}:${port}`;
+
+  const snap = engine?.current() ?? null;
+  print(`defenseclaw-gateway listening on ${url}`);
+  if (engine === null) print('policy directory: not configured (policy routes answer 503)');
+  else if (snap !== null) print(`policy directory: ${config.policyDir} (revision ${snap.revision}, ${snap.moduleCount} module${snap.moduleCount === 1 ? '' : 's'}${seededPolicies ? ', seeded from the bundled policies' : ''})`);
+  else print(`policy directory: ${config.policyDir} (NOT LOADED, serving fail-closed answers: ${engine.lastLoadError() ?? 'unknown error'})`);
+  print(`token: ${token.source}`);
+  events.emit('gateway', 'ready', { url, policy_dir: config.policyDir, revision: snap?.revision ?? null });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await app.close();
+      // A reload started by something other than a request (watcher) must finish before the store closes.
+      await reloader.idle();
+      events.emit('gateway', 'stop', { url });
+      await events.flush();
+      store.close();
+      await metrics.shutdown();
+    })();
+    return stopping;
+  };
+  return { config, url, port, app, context, stop };
+}
+
+/** File-system set-up failures become one operator-facing line. */
+function prepare<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new SidecarError(`${what}: ${(err as Error).message}`);
+  }
+}
+
+/** Runs in the foreground until SIGINT/SIGTERM; exits 0 after a graceful stop. */
+export async function runSidecar(opts: SidecarOptions = {}): Promise<void> {
+  const sidecar = await startSidecar(opts);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    sidecar.context.logger.info({ signal }, 'stopping');
+    sidecar.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}

@@ -1,0 +1,32 @@
+/** Audit: retention and export of one audit event (spec 2.5). */
+import type { AuditOutput } from '../types.js';
+import { booleanField, stringField, stringListField } from './coerce.js';
+import type { DomainSpec } from './domain.js';
+import { optInteger, optString, optStringArray, requireObject } from './fields.js';
+
+export interface AuditInput {
+  event_type: string;
+  severity: string;
+  age_days: number;
+  export_targets: string[];
+}
+
+export function parseAuditInput(raw: unknown): AuditInput {
+  const o = requireObject(raw, 'input');
+  return {
+    event_type: optString(o, 'event_type', 'input') ?? '',
+    severity: optString(o, 'severity', 'input') ?? '',
+    age_days: optInteger(o, 'age_days', 'input') ?? 0,
+    export_targets: optStringArray(o, 'export_targets', 'input') ?? [],
+  };
+}
+
+export const auditDomain: DomainSpec<AuditInput, AuditOutput> = {
+  name: 'audit',
+  parseInput: parseAuditInput,
+  readOutput: (doc) => ({
+    retain: booleanField(doc, 'retain'),
+    retain_reason: stringField(doc, 'retain_reason'),
+    export_to: stringListField(doc, 'export_to'),
+  }),
+};

@@ -1,0 +1,32 @@
+/** Sandbox: the endpoints and permissions a skill's sandbox gets (spec 2.4). */
+import type { SandboxOutput } from '../types.js';
+import { stringListField } from './coerce.js';
+import type { DomainSpec } from './domain.js';
+import { optString, optStringArray, requireObject } from './fields.js';
+
+export interface SandboxInput {
+  skill_name: string;
+  requested_endpoints: string[];
+  requested_permissions: string[];
+}
+
+export function parseSandboxInput(raw: unknown): SandboxInput {
+  const o = requireObject(raw, 'input');
+  return {
+    skill_name: optString(o, 'skill_name', 'input') ?? '',
+    requested_endpoints: optStringArray(o, 'requested_endpoints', 'input') ?? [],
+    requested_permissions: optStringArray(o, 'requested_permissions', 'input') ?? [],
+  };
+}
+
+export const sandboxDomain: DomainSpec<SandboxInput, SandboxOutput> = {
+  name: 'sandbox',
+  parseInput: parseSandboxInput,
+  readOutput: (doc) => ({
+    allowed_endpoints: stringListField(doc, 'allowed_endpoints'),
+    denied_endpoints: stringListField(doc, 'denied_endpoints'),
+    denied_from_request: stringListField(doc, 'denied_from_request'),
+    permissions: stringListField(doc, 'permissions'),
+    allowed_skills: stringListField(doc, 'allowed_skills'),
+  }),
+};

@@ -1,0 +1,96 @@
+/**
+ * One loaded policy: the files as read, the merged data, the compiled policy
+ * and the prepared domain queries. Built once per (re)load and never changed
+ * afterwards; the engine swaps whole snapshots.
+ */
+import { createHash } from 'node:crypto';
+import type { CompileOptions, ModuleSource, Policy, PreparedQuery } from '../rego/api.js';
+import type { JsonObject } from '../rego/value.js';
+import type { PolicyDirectory } from './directory.js';
+import type { DomainName, PolicyFile, SnapshotInfo } from './types.js';
+
+export type CompileFn = (sources: ModuleSource[], options: CompileOptions) => Policy;
+
+/** Built-ins that reach outside the process: a policy using one does not compile (the original's H4 hardening). */
+export const REFUSED_BUILTINS: readonly string[] = Object.freeze(['http.send', 'net.lookup_ip_addr', 'opa.runtime']);
+
+export const DOMAINS: readonly DomainName[] = Object.freeze(['admission', 'guardrail', 'firewall', 'sandbox', 'audit', 'skill_actions']);
+
+/** How many ad-hoc Data API queries one snapshot keeps prepared. */
+const QUERY_CACHE_LIMIT = 256;
+
+export interface PolicySnapshot {
+  readonly info: SnapshotInfo;
+  readonly data: JsonObject;
+  readonly policy: Policy;
+  readonly domainQueries: ReadonlyMap<DomainName, PreparedQuery>;
+  /** Data API queries prepared on first use (bounded; keyed by the JSON of the path). */
+  readonly pathQueries: Map<string, PreparedQuery>;
+}
+
+/** SHA-256 (hex) over the files sorted by name: name, NUL, content, NUL for each. */
+export function computeRevision(files: readonly PolicyFile[]): string {
+  const hash = createHash('sha256');
+  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const f of sorted) {
+    hash.update(f.name);
+    hash.update('\0');
+    hash.update(f.content);
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+export function shortRevision(fullRevision: string): string {
+  return fullRevision.slice(0, 12);
+}
+
+/** Compiles a loaded directory into a snapshot. Throws what `compile`/`prepare` throw (RegoErrors). */
+export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevision: string, loadedAt: Date): PolicySnapshot {
+  const policy = compile(
+    dir.modules.map((m) => ({ file: m.file, source: m.source })),
+    { refusedBuiltins: REFUSED_BUILTINS },
+  );
+  const domainQueries = new Map<DomainName, PreparedQuery>();
+  for (const domain of DOMAINS) domainQueries.set(domain, policy.prepare(`data.defenseclaw.${domain}`));
+  const files = Object.freeze(dir.files.map((f) => Object.freeze({ name: f.name, content: f.content })));
+  const info: SnapshotInfo = Object.freeze({
+    revision: shortRevision(fullRevision),
+    fullRevision,
+    loadedAt,
+    policyDir: dir.policyDir,
+    regoDir: dir.regoDir,
+    moduleCount: dir.modules.length,
+    files,
+  });
+  return { info, data: dir.data, policy, domainQueries, pathQueries: new Map() };
+}
+
+/** The Data API query for a path: `data["a"]["b"]` (brackets, so any key is allowed). */
+export function dataPathQuery(path: readonly string[]): string {
+  return 'data' + path.map((segment) => `[${JSON.stringify(segment)}]`).join('');
+}
+
+/** The prepared query for `data.<path>` in this snapshot, prepared once and cached. */
+export function preparePathQuery(snapshot: PolicySnapshot, path: readonly string[]): PreparedQuery {
+  const key = JSON.stringify(path);
+  const cached = snapshot.pathQueries.get(key);
+  if (cached) return cached;
+  const prepared = snapshot.policy.prepare(dataPathQuery(path));
+  if (snapshot.pathQueries.size >= QUERY_CACHE_LIMIT) snapshot.pathQueries.clear();
+  snapshot.pathQueries.set(key, prepared);
+  return prepared;
+}
+
+/** Files added, removed and changed between two file lists (by name). */
+export function diffFiles(
+  before: readonly PolicyFile[],
+  after: readonly PolicyFile[],
+): { added: string[]; removed: string[]; changed: string[] } {
+  const old = new Map(before.map((f) => [f.name, f.content]));
+  const now = new Map(after.map((f) => [f.name, f.content]));
+  const added = [...now.keys()].filter((n) => !old.has(n)).sort();
+  const removed = [...old.keys()].filter((n) => !now.has(n)).sort();
+  const changed = [...now.keys()].filter((n) => old.has(n) && old.get(n) !== now.get(n)).sort();
+  return { added, removed, changed };
+}

@@ -1,0 +1,29 @@
+/**
+ * Compile-time checks on parsed modules, one file per check. `compile()` runs
+ * them before building the rule tree; every error carries OPA's code, message
+ * and the location OPA reports. At most `ERROR_LIMIT` errors are returned, as
+ * OPA stops after ten.
+ */
+import { ERROR_LIMIT, type RegoError } from '../../errors.js';
+import type { Module } from '../../syntax/ast.js';
+import { checkRuleConflicts } from './conflicts.js';
+import { checkFunctionCalls } from './functions.js';
+import { checkDuplicateImports } from './imports.js';
+import { indexRules } from './names.js';
+import { checkRecursion } from './recursion.js';
+
+export interface CheckOptions {
+  /** Built-ins policies may not call: a call is `undefined function <name>`, as with OPA capabilities that lack it. */
+  refusedBuiltins?: readonly string[];
+}
+
+export function checkModules(modules: Module[], opts: CheckOptions = {}): RegoError[] {
+  const index = indexRules(modules);
+  const errors = [
+    ...checkDuplicateImports(modules),
+    ...checkRuleConflicts(index),
+    ...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? [])),
+    ...checkRecursion(modules, index),
+  ];
+  return errors.slice(0, ERROR_LIMIT);
+}

@@ -1,0 +1,128 @@
+/**
+ * Light name resolution for the compile-time checks: which rules exist (by
+ * full `data.` path), and what a name or ref in a module refers to — a rule of
+ * the package, an import, a `data.` document, a built-in, or a local variable.
+ * The evaluator's resolver (../resolve.ts) does the full rewrite; the checks
+ * only need to know where references point.
+ */
+import type { Import, Module, RefTerm, Rule } from '../../syntax/ast.js';
+import { collectVars, declaredVars } from '../resolve.js';
+
+export interface RuleInfo {
+  module: Module;
+  rule: Rule;
+  /** Full path of the rule's node: `data` + package + the head's leading string segments (up to the first variable). */
+  segments: string[];
+  /** The same as OPA prints it: `data.a.p`, `data.a["b.c"]`. */
+  path: string;
+}
+
+export interface RuleIndex {
+  /** Rules by node path (`data.a.p`), in module order. */
+  byPath: Map<string, RuleInfo[]>;
+  all: RuleInfo[];
+}
+
+export function ruleSegments(module: Module, rule: Rule): string[] {
+  const segments: string[] = ['data', ...module.package.path];
+  for (const seg of rule.head.ref) {
+    if (seg.type !== 'string') break;
+    segments.push(seg.value);
+  }
+  return segments;
+}
+
+/** `data.a.b`, with segments that are not identifiers in brackets (`data.a["b.c"]`). */
+export function pathText(segments: string[]): string {
+  return segments.map((s, i) => (i === 0 ? s : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('');
+}
+
+export function indexRules(modules: Module[]): RuleIndex {
+  const byPath = new Map<string, RuleInfo[]>();
+  const all: RuleInfo[] = [];
+  for (const module of modules) {
+    for (const rule of module.rules) {
+      const segments = ruleSegments(module, rule);
+      const info = { module, rule, segments, path: pathText(segments) };
+      all.push(info);
+      const list = byPath.get(info.path) ?? [];
+      list.push(info);
+      byPath.set(info.path, list);
+    }
+  }
+  return { byPath, all };
+}
+
+/** The name an import binds: its alias, or the last segment of its path. */
+export function importName(imp: Import): string | undefined {
+  if (imp.alias) return imp.alias;
+  const last = imp.path.path[imp.path.path.length - 1];
+  if (last?.type === 'string') return last.value;
+  return imp.path.head.type === 'var' ? imp.path.head.name : undefined;
+}
+
+/** A ref's leading string segments as names (`data.a.b[x].c` → data, a, b). */
+function leadingNames(ref: RefTerm): string[] {
+  if (ref.head.type !== 'var') return [];
+  const names = [ref.head.name];
+  for (const seg of ref.path) {
+    if (seg.type !== 'string') break;
+    names.push(seg.value);
+  }
+  return names;
+}
+
+/**
+ * Where a name (a var, or the leading names of a ref) points in `module`:
+ * the dotted `data.`/`input.` path it stands for, or undefined when it is not
+ * a package rule, an import or a root document (then it is a local variable or
+ * a built-in).
+ */
+export function resolveNames(module: Module, names: string[], packageRules: ReadonlySet<string>): string[] | undefined {
+  const [first, ...rest] = names;
+  if (first === undefined) return undefined;
+  if (first === 'data' || first === 'input') return names;
+  for (const imp of module.imports) {
+    if (importName(imp) !== first) continue;
+    const root = imp.path.head.type === 'var' ? imp.path.head.name : '';
+    if (root !== 'data' && root !== 'input') continue;
+    return [...leadingNames(imp.path), ...rest];
+  }
+  if (packageRules.has(first)) return ['data', ...module.package.path, ...names];
+  return undefined;
+}
+
+/** Names of the rules (first head segment) defined in the module's package, across all modules. */
+export function packageRuleNames(modules: Module[], module: Module): Set<string> {
+  const pkg = module.package.path.join('.');
+  const names = new Set<string>();
+  for (const m of modules) {
+    if (m.package.path.join('.') !== pkg) continue;
+    for (const r of m.rules) names.add(r.head.name);
+  }
+  return names;
+}
+
+/** The dotted name of a call's function ref (`strings.replace_n`, `data.lib.f`), undefined when it has non-string segments. */
+export function refNames(ref: RefTerm): string[] | undefined {
+  if (ref.head.type !== 'var') return undefined;
+  const names = [ref.head.name];
+  for (const seg of ref.path) {
+    if (seg.type !== 'string') return undefined;
+    names.push(seg.value);
+  }
+  return names;
+}
+
+/** Variables a rule declares itself (function arguments, `:=`, `some`, `every`): these hide package rule names. */
+export function declaredLocals(rule: Rule): Set<string> {
+  const out = new Set<string>();
+  for (const a of rule.head.args ?? []) collectVars(a, out);
+  declaredVars(rule.body, out);
+  for (const e of rule.body) {
+    if (e.type !== 'every') continue;
+    if (e.key) out.add(e.key.name);
+    out.add(e.value.name);
+  }
+  return out;
+}

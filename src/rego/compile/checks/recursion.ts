@@ -1,0 +1,94 @@
+/**
+ * Recursion between rules and functions is a compile error in Rego:
+ * `rule data.x.p is recursive: data.x.p -> data.x.q -> data.x.p`, reported for
+ * every rule on a cycle, at its first definition.
+ */
+import { RegoError } from '../../errors.js';
+import type { Module, RefTerm, Term } from '../../syntax/ast.js';
+import { declaredLocals, packageRuleNames, resolveNames, type RuleIndex } from './names.js';
+import { walkRule, walkTerm } from './rule-terms.js';
+
+export function checkRecursion(modules: Module[], index: RuleIndex): RegoError[] {
+  const graph = dependencyGraph(modules, index);
+  const errors: RegoError[] = [];
+  for (const [path, rules] of index.byPath) {
+    const cycle = shortestCycle(graph, path);
+    if (cycle) errors.push(new RegoError('rego_recursion_error', `rule ${path} is recursive: ${cycle.join(' -> ')}`, rules[0]!.rule.loc));
+  }
+  return errors;
+}
+
+/** Rule path → rule paths its rules refer to (in order of first reference). */
+function dependencyGraph(modules: Module[], index: RuleIndex): Map<string, string[]> {
+  const nodes = [...index.byPath.values()].map((rules) => ({ path: rules[0]!.path, segments: rules[0]!.segments }));
+  const graph = new Map<string, Set<string>>();
+  const pkgRulesOf = new Map<Module, Set<string>>();
+  for (const info of index.all) {
+    const pkgRules = pkgRulesOf.get(info.module) ?? packageRuleNames(modules, info.module);
+    pkgRulesOf.set(info.module, pkgRules);
+    const declared = declaredLocals(info.rule);
+    const deps = graph.get(info.path) ?? new Set<string>();
+    graph.set(info.path, deps);
+    const addRef = (ref: RefTerm): void => {
+      if (ref.head.type !== 'var' || ref.head.wildcard || declared.has(ref.head.name)) return;
+      const root = resolveNames(info.module, [ref.head.name], pkgRules);
+      if (!root || root[0] !== 'data') return;
+      const target = [...root, ...ref.path.map(segmentPattern)];
+      for (const node of nodes) if (matches(node.segments, target)) deps.add(node.path);
+    };
+    // A ref whose head is a name is matched whole; its keys may hold further references.
+    const visitor = (t: Term): boolean | void => {
+      if (t.type === 'var') addRef({ type: 'ref', head: t, path: [], loc: t.loc });
+      else if (t.type === 'ref' && t.head.type === 'var') {
+        addRef(t);
+        for (const seg of t.path) walkTerm(seg, visitor);
+        return false;
+      }
+    };
+    walkRule(info.rule, visitor);
+  }
+  return new Map([...graph].map(([k, v]) => [k, [...v]]));
+}
+
+/** A ref segment as a pattern over rule path segments: a name, any (null) for non-constant keys, or nothing for other constants. */
+function segmentPattern(seg: Term): string | null {
+  if (seg.type === 'string') return seg.value;
+  if (seg.type === 'var' || seg.type === 'ref' || seg.type === 'call') return null;
+  return '\u0000'; // numbers, booleans...: rule paths are names, never matched
+}
+
+/** Whether a ref (as a pattern) reaches into the rule at `segments`: a prefix of it, or it a prefix of the ref. */
+function matches(segments: string[], target: (string | null)[]): boolean {
+  const n = Math.min(segments.length, target.length);
+  for (let i = 0; i < n; i++) if (target[i] !== null && target[i] !== segments[i]) return false;
+  return true;
+}
+
+/** The shortest path from `start` back to itself, as a list of paths (start first and last). */
+function shortestCycle(graph: Map<string, string[]>, start: string): string[] | undefined {
+  const prev = new Map<string, string>();
+  const queue: string[] = [];
+  for (const d of graph.get(start) ?? []) {
+    if (d === start) return [start, start];
+    if (!prev.has(d)) {
+      prev.set(d, start);
+      queue.push(d);
+    }
+  }
+  while (queue.length > 0) {
+    const node = queue.shift()!;
+    for (const d of graph.get(node) ?? []) {
+      if (d === start) {
+        const path = [start];
+        for (let n: string | undefined = node; n !== undefined && n !== start; n = prev.get(n)) path.unshift(n);
+        path.unshift(start);
+        return path;
+      }
+      if (!prev.has(d)) {
+        prev.set(d, node);
+        queue.push(d);
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,86 @@
+/**
+ * Visits the terms of a rule: head (ref, args, key, value), body (with nested
+ * comprehensions, `every` bodies and `with` modifiers), and the `else` chain.
+ * `visit` returns false to skip a term's children (e.g. a ref handled whole).
+ */
+import type { Body, Expr, Rule, Term } from '../../syntax/ast.js';
+
+export type TermVisitor = (t: Term) => boolean | void;
+
+export function walkRule(rule: Rule, visit: TermVisitor): void {
+  for (const seg of rule.head.ref) walkTerm(seg, visit);
+  for (const a of rule.head.args ?? []) walkTerm(a, visit);
+  if (rule.head.key) walkTerm(rule.head.key, visit);
+  if (rule.head.value) walkTerm(rule.head.value, visit);
+  walkBody(rule.body, visit);
+  if (rule.else) walkRule(rule.else, visit);
+}
+
+export function walkBody(body: Body, visit: TermVisitor): void {
+  for (const e of body) walkExpr(e, visit);
+}
+
+function walkExpr(e: Expr, visit: TermVisitor): void {
+  switch (e.type) {
+    case 'expr':
+      walkTerm(e.term, visit);
+      break;
+    case 'some':
+      for (const v of e.vars) walkTerm(v, visit);
+      break;
+    case 'somein':
+      if (e.key) walkTerm(e.key, visit);
+      walkTerm(e.value, visit);
+      walkTerm(e.collection, visit);
+      break;
+    case 'every':
+      if (e.key) walkTerm(e.key, visit);
+      walkTerm(e.value, visit);
+      walkTerm(e.domain, visit);
+      walkBody(e.body, visit);
+      break;
+  }
+  for (const w of e.with) {
+    walkTerm(w.target, visit);
+    walkTerm(w.value, visit);
+  }
+}
+
+export function walkTerm(t: Term, visit: TermVisitor): void {
+  if (visit(t) === false) return;
+  switch (t.type) {
+    case 'ref':
+      walkTerm(t.head, visit);
+      for (const p of t.path) walkTerm(p, visit);
+      break;
+    case 'array':
+    case 'set':
+      for (const x of t.items) walkTerm(x, visit);
+      break;
+    case 'object':
+      for (const [k, v] of t.items) {
+        walkTerm(k, visit);
+        walkTerm(v, visit);
+      }
+      break;
+    case 'call':
+      walkTerm(t.fn, visit);
+      for (const a of t.args) walkTerm(a, visit);
+      break;
+    case 'arraycomp':
+    case 'setcomp':
+      walkTerm(t.term, visit);
+      walkBody(t.body, visit);
+      break;
+    case 'objectcomp':
+      walkTerm(t.key, visit);
+      walkTerm(t.value, visit);
+      walkBody(t.body, visit);
+      break;
+    case 'template':
+      for (const p of t.parts) if (typeof p !== 'string') walkTerm(p, visit);
+      break;
+    default:
+      break;
+  }
+}

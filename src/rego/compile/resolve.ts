@@ -1,0 +1,306 @@
+/**
+ * Name resolution: rewrites every module's rules so that references to rules of
+ * the package (`p`, `f(x)`, `q[x]`) and to imports (`import data.a.b as c`,
+ * `import input.x`) become full `data.`/`input.` references. What is left as a
+ * plain variable afterwards is a local variable (or the root documents `input`
+ * and `data`). Syntax trees passed in are never mutated.
+ */
+import { RegoError } from '../errors.js';
+import type { Body, Expr, Import, Module, RefTerm, Rule, StringTerm, Term, VarTerm, With } from '../syntax/ast.js';
+import type { Location } from '../errors.js';
+
+/** A resolved rule: its full path below `data` (as terms; variables for ref heads) plus the rewritten rule. */
+export interface ResolvedRule {
+  module: Module;
+  /** Package path below data. */
+  pkg: string[];
+  /** Full rule reference below data: package path then the head's ref. */
+  path: Term[];
+  rule: Rule;
+}
+
+const ROOTS = new Set(['data', 'input']);
+
+export function stringTerm(value: string, loc: Location): StringTerm {
+  return { type: 'string', value, loc };
+}
+
+export function dataRef(path: string[], loc: Location): RefTerm {
+  return { type: 'ref', head: { type: 'var', name: 'data', loc }, path: path.map((p) => stringTerm(p, loc)), loc };
+}
+
+/** Names bound by `some`/`:=`/function arguments/`every` in a body (not in nested closures). */
+export function declaredVars(body: Body, into: Set<string>): Set<string> {
+  for (const e of body) {
+    if (e.type === 'some') for (const v of e.vars) into.add(v.name);
+    else if (e.type === 'somein') {
+      if (e.key) collectVars(e.key, into);
+      collectVars(e.value, into);
+    } else if (e.type === 'expr' && e.term.type === 'call' && isAssign(e.term.fn)) collectVars(e.term.args[0]!, into);
+  }
+  return into;
+}
+
+export function isAssign(fn: RefTerm): boolean {
+  return fn.path.length === 0 && fn.head.type === 'var' && fn.head.name === 'assign';
+}
+
+/** Every variable in a term, including inside nested closures. */
+export function collectVars(t: Term, into: Set<string>): void {
+  walkTerm(t, (x) => {
+    if (x.type === 'var') into.add(x.name);
+  });
+}
+
+/** Visits a term and its sub-terms (closures included; call function names excluded). */
+export function walkTerm(t: Term, visit: (t: Term) => void): void {
+  visit(t);
+  switch (t.type) {
+    case 'ref':
+      walkTerm(t.head, visit);
+      for (const p of t.path) walkTerm(p, visit);
+      break;
+    case 'array':
+    case 'set':
+      for (const x of t.items) walkTerm(x, visit);
+      break;
+    case 'object':
+      for (const [k, v] of t.items) {
+        walkTerm(k, visit);
+        walkTerm(v, visit);
+      }
+      break;
+    case 'call':
+      for (const a of t.args) walkTerm(a, visit);
+      break;
+    case 'arraycomp':
+    case 'setcomp':
+      walkTerm(t.term, visit);
+      walkBody(t.body, visit);
+      break;
+    case 'objectcomp':
+      walkTerm(t.key, visit);
+      walkTerm(t.value, visit);
+      walkBody(t.body, visit);
+      break;
+    case 'template':
+      for (const p of t.parts) if (typeof p !== 'string') walkTerm(p, visit);
+      break;
+    default:
+      break;
+  }
+}
+
+export function walkBody(body: Body, visit: (t: Term) => void): void {
+  for (const e of body) walkExpr(e, visit);
+}
+
+export function walkExpr(e: Expr, visit: (t: Term) => void): void {
+  switch (e.type) {
+    case 'expr':
+      walkTerm(e.term, visit);
+      break;
+    case 'some':
+      for (const v of e.vars) visit(v);
+      break;
+    case 'somein':
+      if (e.key) walkTerm(e.key, visit);
+      walkTerm(e.value, visit);
+      walkTerm(e.collection, visit);
+      break;
+    case 'every':
+      if (e.key) visit(e.key);
+      visit(e.value);
+      walkTerm(e.domain, visit);
+      walkBody(e.body, visit);
+      break;
+  }
+  for (const w of e.with) {
+    walkTerm(w.target, visit);
+    walkTerm(w.value, visit);
+  }
+}
+
+/** What a bare name means in one module: a rule of the package or an import alias. */
+interface NameEnv {
+  pkg: string[];
+  rules: Set<string>;
+  imports: Map<string, RefTerm>;
+}
+
+function importAlias(imp: Import): string | undefined {
+  if (imp.alias) return imp.alias;
+  const last = imp.path.path[imp.path.path.length - 1];
+  if (last && last.type === 'string') return last.value;
+  if (imp.path.path.length === 0 && imp.path.head.type === 'var') return imp.path.head.name;
+  return undefined;
+}
+
+function rootOf(ref: RefTerm): string | undefined {
+  return ref.head.type === 'var' ? ref.head.name : undefined;
+}
+
+export class Resolver {
+  readonly errors: RegoError[] = [];
+  /** Rule names per package (joined path), across all modules. */
+  private readonly packageRules = new Map<string, Set<string>>();
+
+  constructor(private readonly modules: readonly Module[]) {
+    for (const m of modules) {
+      const key = m.package.path.join('.');
+      let names = this.packageRules.get(key);
+      if (!names) this.packageRules.set(key, (names = new Set()));
+      for (const r of m.rules) names.add(r.head.name);
+    }
+  }
+
+  resolveAll(): ResolvedRule[] {
+    const out: ResolvedRule[] = [];
+    for (const m of this.modules) {
+      const env = this.envFor(m);
+      for (const rule of m.rules) {
+        const resolved = this.resolveRule(rule, env);
+        out.push({ module: m, pkg: m.package.path, path: [...m.package.path.map((p) => stringTerm(p, rule.loc)), ...resolved.head.ref], rule: resolved });
+      }
+    }
+    return out;
+  }
+
+  private envFor(m: Module): NameEnv {
+    const imports = new Map<string, RefTerm>();
+    for (const imp of m.imports) {
+      const root = rootOf(imp.path);
+      if (root !== 'data' && root !== 'input') continue; // future.keywords.*, rego.v1
+      const alias = importAlias(imp);
+      if (alias === undefined) continue;
+      imports.set(alias, imp.path);
+    }
+    return { pkg: m.package.path, rules: this.packageRules.get(m.package.path.join('.')) ?? new Set(), imports };
+  }
+
+  /** Resolves a query: only imports-free names; refs are used as written. */
+  resolveQuery(body: Body, pkg: string[] = [], imports: Map<string, RefTerm> = new Map()): Body {
+    const env: NameEnv = { pkg, rules: this.packageRules.get(pkg.join('.')) ?? new Set(), imports };
+    if (pkg.length === 0) env.rules = new Set();
+    return this.body(body, env, declaredVars(body, new Set()));
+  }
+
+  private resolveRule(rule: Rule, env: NameEnv): Rule {
+    const locals = new Set<string>();
+    for (const a of rule.head.args ?? []) collectVars(a, locals);
+    // Variables in the head's ref (`o[k]`, `a.b[c].d`) are locals bound by the body.
+    for (const seg of rule.head.ref.slice(1)) collectVars(seg, locals);
+    declaredVars(rule.body, locals);
+    const head = rule.head;
+    const out: Rule = {
+      ...rule,
+      head: {
+        ...head,
+        ref: head.ref.map((s, i) => (i === 0 ? s : this.term(s, env, locals))),
+        ...(head.args ? { args: head.args.map((a) => this.term(a, env, locals)) } : {}),
+        ...(head.key ? { key: this.term(head.key, env, locals) } : {}),
+        ...(head.value ? { value: this.term(head.value, env, locals) } : {}),
+      },
+      body: this.body(rule.body, env, locals),
+    };
+    if (rule.else) {
+      const e = this.resolveRule({ ...rule.else, head: { ...rule.else.head, args: rule.head.args ?? [] } }, env);
+      if (!rule.head.args) delete e.head.args;
+      out.else = e;
+    }
+    return out;
+  }
+
+  private body(body: Body, env: NameEnv, locals: Set<string>): Body {
+    return body.map((e) => this.expr(e, env, locals));
+  }
+
+  private nested(body: Body, env: NameEnv, locals: Set<string>, extra: Term[] = []): { body: Body; locals: Set<string> } {
+    const inner = new Set(locals);
+    declaredVars(body, inner);
+    for (const t of extra) collectVars(t, inner);
+    return { body: this.body(body, env, inner), locals: inner };
+  }
+
+  private expr(e: Expr, env: NameEnv, locals: Set<string>): Expr {
+    const withs = e.with.map((w) => this.with(w, env, locals));
+    switch (e.type) {
+      case 'expr':
+        return { ...e, term: this.term(e.term, env, locals), with: withs };
+      case 'some':
+        return { ...e, with: withs };
+      case 'somein':
+        return {
+          ...e,
+          ...(e.key ? { key: this.term(e.key, env, locals) } : {}),
+          value: this.term(e.value, env, locals),
+          collection: this.term(e.collection, env, locals),
+          with: withs,
+        };
+      case 'every': {
+        const extra: Term[] = e.key ? [e.key, e.value] : [e.value];
+        const inner = this.nested(e.body, env, locals, extra);
+        return { ...e, domain: this.term(e.domain, env, locals), body: inner.body, with: withs };
+      }
+    }
+  }
+
+  private with(w: With, env: NameEnv, locals: Set<string>): With {
+    return { ...w, target: this.ref(w.target, env, locals, true), value: this.term(w.value, env, locals) };
+  }
+
+  /** Resolves a bare name that is not a local: rule of the package or import alias. */
+  private name(v: VarTerm, env: NameEnv, locals: Set<string>): Term | undefined {
+    if (locals.has(v.name) || ROOTS.has(v.name) || v.wildcard) return undefined;
+    if (env.rules.has(v.name)) return dataRef([...env.pkg, v.name], v.loc);
+    const imp = env.imports.get(v.name);
+    if (imp) return { ...imp, loc: v.loc };
+    return undefined;
+  }
+
+  private ref(r: RefTerm, env: NameEnv, locals: Set<string>, isFnName = false): RefTerm {
+    const path = r.path.map((p) => this.term(p, env, locals));
+    if (r.head.type === 'var') {
+      const target = this.name(r.head, env, locals);
+      if (target && target.type === 'ref') return { type: 'ref', head: target.head, path: [...target.path, ...path], loc: r.loc };
+      void isFnName;
+      return { ...r, path };
+    }
+    return { ...r, head: this.term(r.head, env, locals), path };
+  }
+
+  term(t: Term, env: NameEnv, locals: Set<string>): Term {
+    switch (t.type) {
+      case 'var': {
+        const target = this.name(t, env, locals);
+        return target ?? t;
+      }
+      case 'ref':
+        return this.ref(t, env, locals);
+      case 'array':
+        return { ...t, items: t.items.map((x) => this.term(x, env, locals)) };
+      case 'set':
+        return { ...t, items: t.items.map((x) => this.term(x, env, locals)) };
+      case 'object':
+        return { ...t, items: t.items.map(([k, v]) => [this.term(k, env, locals), this.term(v, env, locals)] as [Term, Term]) };
+      case 'call': {
+        // The function name: a package function, an imported one, or a built-in (left as written).
+        const fn = this.ref(t.fn, env, new Set(), true);
+        return { ...t, fn, args: t.args.map((a) => this.term(a, env, locals)) };
+      }
+      case 'arraycomp':
+      case 'setcomp': {
+        const inner = this.nested(t.body, env, locals);
+        return { ...t, term: this.term(t.term, env, inner.locals), body: inner.body };
+      }
+      case 'objectcomp': {
+        const inner = this.nested(t.body, env, locals);
+        return { ...t, key: this.term(t.key, env, inner.locals), value: this.term(t.value, env, inner.locals), body: inner.body };
+      }
+      case 'template':
+        return { ...t, parts: t.parts.map((p) => (typeof p === 'string' ? p : this.term(p, env, locals))) };
+      default:
+        return t;
+    }
+  }
+}

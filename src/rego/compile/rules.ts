@@ -1,0 +1,101 @@
+/**
+ * Compiles the rules at every rule-tree node into `CompiledNode`s: a frame
+ * layout per rule, argument patterns for functions, the reordered body, the
+ * head value (or set member), ref-head key segments and `else` chains.
+ */
+import type { Term } from '../syntax/ast.js';
+import type { CompiledNode, CompiledRule, CompiledTerm, UnifyFn } from '../eval/types.js';
+import { ClosureCompiler, Scope, shallowExprVars, shallowVars } from './closures.js';
+import { collectVars } from './resolve.js';
+import type { ResolvedRule } from './resolve.js';
+import type { RuleNode } from './ruletree.js';
+import { ruleGuard } from './indexer.js';
+
+const TRUE_TERM = (loc: Term['loc']): Term => ({ type: 'boolean', value: true, loc });
+
+function isGround(t: Term): boolean {
+  const vs = new Set<string>();
+  collectVars(t, vs);
+  return vs.size === 0 && t.type !== 'ref' && t.type !== 'call';
+}
+
+export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] | undefined): CompiledRule {
+  const rule = rr.rule;
+  const head = rule.head;
+  const layout = { size: 0 };
+  const names = new Set<string>();
+  for (const a of head.args ?? []) shallowVars(a, names);
+  for (const e of rule.body) shallowExprVars(e, names);
+  if (head.key) shallowVars(head.key, names);
+  if (head.value) shallowVars(head.value, names);
+  for (const r of rest ?? []) shallowVars(r, names);
+  const sc = new Scope(layout, undefined, names, new Set());
+  const bound = new Set<number>();
+
+  let args: UnifyFn[] | undefined;
+  if (head.kind === 'function') {
+    args = [];
+    for (const a of head.args ?? []) {
+      const u = cc.pattern(a, sc, bound);
+      if (!u) {
+        cc.reportUnsafe(a, sc, bound);
+        args.push(() => false);
+      } else args.push(u);
+    }
+  }
+
+  const body = cc.body(rule.body, sc, bound);
+  const valueTerm: Term = head.kind === 'multi' ? (head.key ?? head.value ?? TRUE_TERM(head.loc)) : (head.value ?? TRUE_TERM(head.loc));
+  const value = headTerm(cc, valueTerm, sc, bound);
+  let restCompiled: CompiledTerm[] | undefined;
+  if (rest) restCompiled = rest.map((t) => headTerm(cc, t, sc, bound));
+
+  const compiled: CompiledRule = {
+    loc: head.loc,
+    frameSize: 0,
+    body,
+    value,
+    constantValue: isGround(valueTerm) && head.kind !== 'multi',
+    ...(args ? { args } : {}),
+    ...(restCompiled ? { rest: restCompiled, multi: head.kind === 'multi' } : {}),
+  };
+  const guard = head.kind === 'function' ? undefined : ruleGuard(rule.body);
+  if (guard) compiled.guard = guard;
+  if (rule.else) {
+    const elseHead = { ...rule.else.head, kind: head.kind, ...(head.args ? { args: head.args } : {}) };
+    if (!rule.else.head.value) delete (elseHead as { value?: Term }).value;
+    compiled.else = compileRule(cc, { ...rr, rule: { ...rule.else, head: elseHead } }, rest);
+  }
+  compiled.frameSize = layout.size;
+  return compiled;
+}
+
+function headTerm(cc: ClosureCompiler, t: Term, sc: Scope, bound: Set<number>): CompiledTerm {
+  const c = cc.term(t, sc, bound);
+  if (c) return c;
+  cc.reportUnsafe(t, sc, bound);
+  return { gen: () => false };
+}
+
+/** Compiles every node of the tree (depth first). */
+export function compileTree(cc: ClosureCompiler, root: RuleNode): void {
+  // First give every node its (empty) compiled shape, so references between rules resolve.
+  const all: RuleNode[] = [];
+  const visit = (n: RuleNode): void => {
+    all.push(n);
+    const c: CompiledNode = { kind: n.kind, rules: [], dynamic: [], name: ['data', ...n.path].join('.') };
+    if (n.kind === 'function') c.arity = n.rules[0]?.rule.head.args?.length ?? 0;
+    n.compiled = c;
+    for (const child of n.children.values()) visit(child);
+  };
+  visit(root);
+  for (const n of all) {
+    const c = n.compiled as CompiledNode;
+    for (const rr of n.rules) {
+      const compiled = compileRule(cc, rr, undefined);
+      if (rr.rule.isDefault) c.defaultRule = compiled;
+      else c.rules.push(compiled);
+    }
+    for (const d of n.dynamic) c.dynamic.push(compileRule(cc, d.rule, d.rest));
+  }
+}

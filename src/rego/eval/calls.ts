@@ -1,0 +1,82 @@
+/**
+ * Calling functions at evaluation time: user-defined functions (all
+ * definitions, `else` chains, `default`, conflict detection) and built-ins
+ * (errors become undefined, or fail the evaluation under strict built-in errors).
+ */
+import { RegoError, type Location } from '../errors.js';
+import { BuiltinError, type BuiltinImpl } from '../builtins/builtin.js';
+import { equals, keyOf, type Value } from '../value.js';
+import type { EvalState } from './state.js';
+import type { CompiledNode, CompiledRule, Frame } from './types.js';
+
+function runFunctionRule(st: EvalState, rule: CompiledRule, args: Value[], onValue: (v: Value, r: CompiledRule) => void): void {
+  let r: CompiledRule | undefined = rule;
+  while (r !== undefined) {
+    const cur: CompiledRule = r;
+    const f: Frame = new Array(cur.frameSize);
+    let found = false;
+    st.tick();
+    if (st.coverage) st.coverage(cur.loc);
+    const patterns = cur.args!;
+    const bindArg = (i: number): boolean => {
+      if (i === patterns.length) {
+        return cur.body(st, f, () =>
+          cur.value.gen(st, f, (v) => {
+            found = true;
+            onValue(v, cur);
+            return cur.constantValue;
+          }),
+        );
+      }
+      return patterns[i]!(st, f, args[i]!, () => bindArg(i + 1));
+    };
+    bindArg(0);
+    if (found) return;
+    r = cur.else;
+  }
+}
+
+/** Memoising a call costs a key per operand: only worth it (and cheap) for scalar operands. */
+function isScalar(v: Value): boolean {
+  return v === null || typeof v !== 'object';
+}
+
+/** Calls a user function; undefined when no definition applies. Results are memoised per evaluation. */
+export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Value | undefined {
+  let memoKey: string | undefined;
+  if (args.length > 0 && args.every(isScalar)) {
+    memoKey = c.name + '(' + args.map(keyOf).join(',');
+    const m = st.memo.get(memoKey);
+    if (m !== undefined) return m as Value;
+  }
+  let result: Value | undefined;
+  for (const rule of c.rules) {
+    let own: Value | undefined;
+    runFunctionRule(st, rule, args, (v, r) => {
+      if (own !== undefined && !equals(own, v)) throw new RegoError('eval_conflict_error', `function ${c.name} produced conflicting values for the same inputs`, r.loc);
+      own = v;
+      if (result === undefined) result = v;
+      else if (!equals(result, v)) throw new RegoError('eval_conflict_error', 'functions must not produce multiple outputs for same inputs', r.loc);
+    });
+  }
+  if (result === undefined && c.defaultRule) runFunctionRule(st, c.defaultRule, args, (v) => (result = v));
+  if (memoKey !== undefined && result !== undefined) st.memo.set(memoKey, result);
+  return result;
+}
+
+/** Invokes a built-in with evaluated operands, applying OPA's error policy. */
+export function callBuiltin(st: EvalState, impl: BuiltinImpl, args: Value[], loc: Location): Value | undefined {
+  st.location = loc;
+  try {
+    return impl(args, st);
+  } catch (e) {
+    if (e instanceof BuiltinError) {
+      if (st.strict) throw new RegoError(e.code, e.message, loc);
+      return undefined;
+    }
+    if (e instanceof RegoError) throw e;
+    // A bug in a built-in must not crash the process: report it as a built-in error.
+    if (st.strict) throw new RegoError('eval_builtin_error', e instanceof Error ? e.message : String(e), loc);
+    return undefined;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The `data` document at evaluation time: base data merged with the values of
+ * rules, memoised per evaluation (per `with` context), with `with data...`
+ * overrides applied on top.
+ */
+import { RegoError } from '../errors.js';
+import { equals, isObject, keyOf, ObjectBuilder, objectEntries, RegoSet, type Value } from '../value.js';
+import type { RuleNode } from '../compile/ruletree.js';
+import { indexValue, setAtPath } from './access.js';
+import { PENDING, type EvalState } from './state.js';
+import type { CompiledNode, CompiledRule, Frame } from './types.js';
+
+function compiledOf(node: RuleNode): CompiledNode {
+  return node.compiled as CompiledNode;
+}
+
+/** Base data at a node's path (undefined if absent). */
+export function baseAt(st: EvalState, path: readonly string[], upTo = path.length): Value | undefined {
+  let v: Value | undefined = st.data;
+  for (let i = 0; i < upTo && v !== undefined; i++) v = indexValue(v, path[i]!);
+  return v;
+}
+
+function conflict(message: string, rule: CompiledRule): RegoError {
+  return new RegoError('eval_conflict_error', message, rule.loc);
+}
+
+/** Runs one rule (following its else chain) and reports each head value. */
+function runRule(st: EvalState, rule: CompiledRule, frame: Frame | undefined, onValue: (v: Value, rule: CompiledRule) => void): boolean {
+  let r: CompiledRule | undefined = rule;
+  while (r !== undefined) {
+    const cur: CompiledRule = r;
+    if (cur.guard !== undefined && cur.guard(st, frame ?? []) !== true) {
+      r = cur.else;
+      continue;
+    }
+    const f = frame ?? new Array(cur.frameSize);
+    let found = false;
+    st.tick();
+    if (st.coverage) st.coverage(cur.loc);
+    cur.body(st, f, () =>
+      cur.value.gen(st, f, (v) => {
+        found = true;
+        onValue(v, cur);
+        return cur.constantValue;
+      }),
+    );
+    if (found) return true;
+    r = cur.else;
+  }
+  return false;
+}
+
+function completeValue(st: EvalState, node: RuleNode, c: CompiledNode): Value | undefined {
+  let result: Value | undefined;
+  for (const rule of c.rules) {
+    runRule(st, rule, undefined, (v, r) => {
+      if (result === undefined) result = v;
+      else if (!equals(result, v)) throw conflict('complete rules must not produce multiple outputs', r);
+    });
+  }
+  if (result === undefined && c.defaultRule) runRule(st, c.defaultRule, undefined, (v) => (result = v));
+  void node;
+  return result;
+}
+
+function setValue(st: EvalState, c: CompiledNode): RegoSet {
+  const out = new RegoSet();
+  for (const rule of c.rules) runRule(st, rule, undefined, (v) => out.add(v));
+  return out;
+}
+
+/** A mutable document being built from ref-head rules: nested keys to leaves. */
+interface Builder {
+  entries: Map<string, { key: Value; value?: Value; set?: RegoSet; child?: Builder }>;
+}
+
+function addDynamic(st: EvalState, root: Builder, rule: CompiledRule): void {
+  let r: CompiledRule | undefined = rule;
+  const f: Frame = new Array(rule.frameSize);
+  st.tick();
+  if (st.coverage) st.coverage(rule.loc);
+  const rest = rule.rest!;
+  rule.body(st, f, () => {
+    const keys: Value[] = [];
+    for (const seg of rest) {
+      const k = seg.val ? seg.val(st, f) : firstOf(st, f, seg.gen);
+      if (k === undefined) return false;
+      keys.push(k);
+    }
+    return rule.value.gen(st, f, (v) => {
+      insert(root, keys, v, rule);
+      return false;
+    });
+  });
+  void r;
+}
+
+function firstOf(st: EvalState, f: Frame, gen: CompiledRule['value']['gen']): Value | undefined {
+  let out: Value | undefined;
+  gen(st, f, (v) => {
+    out = v;
+    return true;
+  });
+  return out;
+}
+
+function insert(b: Builder, keys: Value[], v: Value, rule: CompiledRule): void {
+  let cur = b;
+  const last = rule.multi ? keys.length : keys.length - 1;
+  for (let i = 0; i < last; i++) {
+    const k = keys[i]!;
+    const kk = keyOf(k);
+    let e = cur.entries.get(kk);
+    if (!e) cur.entries.set(kk, (e = { key: k }));
+    if (e.value !== undefined || e.set !== undefined) throw conflict('object keys must be unique', rule);
+    e.child ??= { entries: new Map() };
+    cur = e.child;
+  }
+  if (rule.multi) {
+    // The set lives at the entry of the last key; cur is its child map: store in a marker entry.
+    const marker = cur.entries.get('\0set');
+    if (marker) marker.set!.add(v);
+    else cur.entries.set('\0set', { key: null, set: new RegoSet([v]) });
+    return;
+  }
+  const k = keys[last]!;
+  const kk = keyOf(k);
+  const e = cur.entries.get(kk);
+  if (!e) cur.entries.set(kk, { key: k, value: v });
+  else if (e.child !== undefined || e.value === undefined || !equals(e.value, v)) throw conflict('object keys must be unique', rule);
+}
+
+function buildValue(b: Builder, base: Value | undefined): Value {
+  const marker = b.entries.get('\0set');
+  if (marker && b.entries.size === 1) return marker.set!;
+  const out = new ObjectBuilder();
+  if (base !== undefined && isObject(base)) for (const [k, x] of objectEntries(base)) out.set(k, x);
+  for (const [kk, e] of b.entries) {
+    if (kk === '\0set') continue;
+    if (e.child) out.set(e.key, buildValue(e.child, out.get(e.key)));
+    else out.set(e.key, e.value!);
+  }
+  return out.build();
+}
+
+/** The value of a rule-tree node: its rules' value, or the object of everything below it merged with base data. */
+export function nodeValue(st: EvalState, node: RuleNode): Value | undefined {
+  const memo = st.memo.get(node);
+  if (memo !== undefined) {
+    if (memo === PENDING) throw new RegoError('rego_recursion_error', `rule ${compiledOf(node).name} is recursive`);
+    return memo;
+  }
+  if (st.memo.has(node)) return undefined;
+  st.memo.set(node, PENDING);
+  let v: Value | undefined;
+  try {
+    v = computeNode(st, node);
+  } catch (e) {
+    st.memo.delete(node);
+    throw e;
+  }
+  if (st.dataOverrides !== null && v !== undefined) v = applyOverridesBelow(st, node.path, v);
+  st.memo.set(node, v);
+  return v;
+}
+
+function computeNode(st: EvalState, node: RuleNode): Value | undefined {
+  const c = compiledOf(node);
+  switch (c.kind) {
+    case 'complete':
+      return completeValue(st, node, c);
+    case 'multi':
+      return setValue(st, c);
+    case 'function':
+      return undefined;
+    default:
+      break;
+  }
+  const base = baseAt(st, node.path);
+  const out = new ObjectBuilder();
+  if (base !== undefined && isObject(base)) for (const [k, x] of objectEntries(base)) out.set(k, x);
+  for (const [name, child] of node.children) {
+    const cv = nodeValue(st, child);
+    if (cv !== undefined) out.set(name, cv);
+  }
+  if (c.dynamic.length > 0) {
+    const b: Builder = { entries: new Map() };
+    for (const r of c.dynamic) addDynamic(st, b, r);
+    const merged = buildValue(b, out.build());
+    return merged;
+  }
+  if (node.children.size === 0 && c.dynamic.length === 0 && base === undefined) return node.path.length === 0 ? {} : undefined;
+  return out.build();
+}
+
+/** Applies `with data.<path> as v` overrides located strictly below `path` to a computed value. */
+function applyOverridesBelow(st: EvalState, path: readonly string[], v: Value): Value {
+  let out = v;
+  for (const o of st.dataOverrides!) {
+    if (o.path.length <= path.length) continue;
+    let under = true;
+    for (let i = 0; i < path.length; i++) if (o.path[i] !== path[i]) under = false;
+    if (under) out = setAtPath(out, o.path.slice(path.length), o.value);
+  }
+  return out;
+}
+
+/**
+ * The value at a constant data path, honouring overrides: the deepest rule-tree
+ * node on the path is evaluated and the rest is read from its value (or base data).
+ */
+export function dataAt(st: EvalState, root: RuleNode, path: readonly string[]): Value | undefined {
+  if (st.dataOverrides !== null) {
+    for (const o of st.dataOverrides) {
+      if (o.path.length <= path.length && o.path.every((p, i) => p === path[i])) {
+        let v: Value | undefined = o.value;
+        for (let i = o.path.length; i < path.length && v !== undefined; i++) v = indexValue(v, path[i]!);
+        return v;
+      }
+    }
+  }
+  let node = root;
+  let i = 0;
+  for (; i < path.length; i++) {
+    const c = compiledOf(node);
+    if (c.kind !== undefined || c.dynamic.length > 0) break;
+    const next = node.children.get(path[i]!);
+    if (!next) {
+      // Nothing virtual below: base data.
+      let v = baseAt(st, path);
+      if (v !== undefined && st.dataOverrides !== null) v = applyOverridesBelow(st, path, v);
+      return v;
+    }
+    node = next;
+  }
+  let v = nodeValue(st, node);
+  for (; i < path.length && v !== undefined; i++) v = indexValue(v, path[i]!);
+  return v;
+}

@@ -1,0 +1,51 @@
+/**
+ * Per-evaluation state. The compiled policy is immutable and shared; everything
+ * that depends on one evaluation (input, data, memoised rule values, `with`
+ * overrides, the built-in context) lives here, so prepared queries can be
+ * evaluated concurrently.
+ */
+import { RegoError, type Location } from '../errors.js';
+import type { BuiltinContext } from '../builtins/builtin.js';
+import type { Value } from '../value.js';
+
+/** A `with data.x.y as v` override: path below data and the replacing value. */
+export interface DataOverride {
+  path: string[];
+  value: Value;
+}
+
+/** A `with f as g` replacement: another function (by evaluable callee) or a constant value. */
+export type FunctionOverride = { kind: 'value'; value: Value } | { kind: 'callee'; call: (st: EvalState, args: Value[], loc: Location) => Value | undefined };
+
+export const PENDING: unique symbol = Symbol('pending');
+
+export class EvalState implements BuiltinContext {
+  /** Memoised values of rule-tree nodes (and function calls) for the current `with` context. */
+  memo = new Map<unknown, Value | undefined | typeof PENDING>();
+  dataOverrides: DataOverride[] | null = null;
+  fnOverrides: Map<string, FunctionOverride> | null = null;
+  readonly cache = new Map<string, unknown>();
+  location?: Location;
+  private ticks = 0;
+
+  constructor(
+    public input: Value | undefined,
+    readonly data: Value,
+    readonly strict: boolean,
+    readonly nowNs: bigint,
+    private readonly printSink: ((message: string) => void) | undefined,
+    private readonly deadline: number | undefined,
+    readonly coverage: ((loc: Location) => void) | undefined,
+  ) {}
+
+  print(message: string): void {
+    this.printSink?.(message);
+  }
+
+  /** Called in loops and at rule evaluation: cheap counter, checks the clock every 1024 ticks. */
+  tick(): void {
+    if (this.deadline !== undefined && (++this.ticks & 1023) === 0 && Date.now() > this.deadline) {
+      throw new RegoError('eval_cancel_error', 'caller cancelled query execution');
+    }
+  }
+}

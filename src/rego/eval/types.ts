@@ -1,0 +1,60 @@
+/**
+ * Shapes of compiled code. Rule bodies are compiled once into closures that
+ * work in continuation-passing style over a frame of variable slots:
+ *
+ *  - `ExprFn`   runs an expression (or body) and calls `k` once per solution,
+ *               with the solution's variables bound in the frame; returns true
+ *               to stop the whole search early (used by `not`, `every`, ...).
+ *  - `ValFn`    computes a term that never iterates (undefined = no value).
+ *  - `GenFn`    computes a term that may have several values (ref iteration).
+ *  - `UnifyFn`  matches a pattern term against a value, binding its variables
+ *               for the duration of `k` and unbinding them afterwards.
+ */
+import type { Location } from '../errors.js';
+import type { Value } from '../value.js';
+import type { EvalState } from './state.js';
+
+export type Frame = (Value | undefined)[];
+export type Cont = () => boolean;
+export type ExprFn = (st: EvalState, f: Frame, k: Cont) => boolean;
+export type ValFn = (st: EvalState, f: Frame) => Value | undefined;
+export type GenFn = (st: EvalState, f: Frame, k: (v: Value) => boolean) => boolean;
+export type UnifyFn = (st: EvalState, f: Frame, v: Value, k: Cont) => boolean;
+
+export interface CompiledTerm {
+  gen: GenFn;
+  /** Present when the term never iterates. */
+  val?: ValFn;
+  /** Present when the term is a constant. */
+  constant?: Value;
+}
+
+/** One rule definition (or one link of an `else` chain), compiled. */
+export interface CompiledRule {
+  loc: Location;
+  frameSize: number;
+  /** Function rules: binds the argument patterns to the call's operands. */
+  args?: UnifyFn[];
+  body: ExprFn;
+  /** Head value (complete rules, functions) or member (partial sets). */
+  value: CompiledTerm;
+  /** True if the value is a constant: the first solution decides. */
+  constantValue: boolean;
+  /** Ref-head rules: the remaining path segments below the node, evaluated per solution. */
+  rest?: CompiledTerm[];
+  /** For dynamic rules: whether the leaf is a set member (`contains`). */
+  multi?: boolean;
+  else?: CompiledRule;
+  /** Rule-index guard: cheap pre-check that must hold for the body to have any solution. */
+  guard?: ValFn;
+}
+
+export interface CompiledNode {
+  kind: 'complete' | 'multi' | 'function' | undefined;
+  rules: CompiledRule[];
+  defaultRule?: CompiledRule;
+  dynamic: CompiledRule[];
+  arity?: number;
+  /** Joined path for messages and function overrides (`data.a.f`). */
+  name: string;
+}

@@ -1,0 +1,159 @@
+/**
+ * The Rego engine's entry point (API in `api.ts`): compile modules once into an
+ * immutable policy, prepare queries, evaluate them many times (concurrently:
+ * all per-evaluation state lives in an `EvalState`).
+ */
+import type { CompileOptions, EvalOptions, ModuleSource, Policy, PreparedQuery, Result } from './api.js';
+import { ERROR_LIMIT, RegoError, RegoErrors } from './errors.js';
+import type { Module } from './syntax/ast.js';
+import { parseModule, parseQuery } from './syntax/parser.js';
+import { checkModules } from './compile/checks/index.js';
+import { ClosureCompiler } from './compile/closures.js';
+import { compileQuery, type CompiledQuery } from './compile/query.js';
+import { Resolver } from './compile/resolve.js';
+import { compileTree } from './compile/rules.js';
+import { buildRuleTree, type RuleNode } from './compile/ruletree.js';
+import { EvalState } from './eval/state.js';
+import type { Frame } from './eval/types.js';
+import type { Value } from './value.js';
+
+export type { CompileOptions, EvalOptions, ModuleSource, Policy, PreparedQuery, Result } from './api.js';
+export { parseModule, parseQuery } from './syntax/parser.js';
+
+function sortErrors(errors: RegoError[]): RegoError[] {
+  const seen = new Set<string>();
+  const unique = errors.filter((e) => {
+    const key = `${e.code}|${e.message}|${e.location ? `${e.location.file}:${e.location.row}:${e.location.col}` : ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => {
+      const x = a.e.location;
+      const y = b.e.location;
+      if (!x || !y) return a.i - b.i;
+      return x.file < y.file ? -1 : x.file > y.file ? 1 : x.row - y.row || x.col - y.col || a.i - b.i;
+    })
+    .map((x) => x.e)
+    .slice(0, ERROR_LIMIT);
+}
+
+function parseAll(sources: (ModuleSource | Module)[], opts: CompileOptions): Module[] {
+  const modules: Module[] = [];
+  const errors: RegoError[] = [];
+  for (const s of sources) {
+    if ('package' in s) {
+      modules.push(s);
+      continue;
+    }
+    try {
+      modules.push(parseModule(s.file, s.source, { v0: opts.v0Compatible === true }));
+    } catch (e) {
+      if (e instanceof RegoErrors) errors.push(...e.errors);
+      else if (e instanceof RegoError) errors.push(e);
+      else throw e;
+    }
+  }
+  if (errors.length > 0) throw new RegoErrors(errors.slice(0, ERROR_LIMIT));
+  return modules;
+}
+
+class CompiledPolicy implements Policy {
+  constructor(
+    readonly modules: readonly Module[],
+    private readonly tree: RuleNode,
+    private readonly refused: ReadonlySet<string>,
+  ) {}
+
+  prepare(query: string): PreparedQuery {
+    let body;
+    try {
+      body = parseQuery(query);
+    } catch (e) {
+      if (e instanceof RegoError) throw new RegoErrors([e]);
+      throw e;
+    }
+    const errors: RegoError[] = [];
+    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused });
+    const resolved = new Resolver([]).resolveQuery(body);
+    const compiled = compileQuery(cc, resolved, query);
+    if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
+    return new Prepared(compiled);
+  }
+}
+
+function newState(opts: EvalOptions): EvalState {
+  return new EvalState(
+    opts.input,
+    opts.data ?? {},
+    opts.strictBuiltinErrors === true,
+    opts.nowNs ?? BigInt(Date.now()) * 1000000n,
+    opts.print,
+    opts.deadline,
+    opts.coverage,
+  );
+}
+
+class Prepared implements PreparedQuery {
+  constructor(private readonly q: CompiledQuery) {}
+
+  eval(opts: EvalOptions = {}): Result[] {
+    const q = this.q;
+    const st = newState(opts);
+    const f: Frame = new Array(q.frameSize);
+    const results: Result[] = [];
+    q.run(st, f, () => {
+      const bindings: Record<string, Value> = {};
+      for (const v of q.vars) {
+        const x = f[v.slot];
+        if (x !== undefined) bindings[v.name] = x;
+      }
+      results.push({
+        expressions: q.exprs.map((e) => ({ value: e.slot >= 0 ? (f[e.slot] as Value) : true, text: e.text, location: e.location })),
+        bindings,
+      });
+      return false;
+    });
+    return results;
+  }
+
+  /** The value of a single-term query (`data.x.decision`), without building a result set. */
+  evalValue(opts: EvalOptions = {}): Value | undefined {
+    const single = this.q.single;
+    if (!single) {
+      const rs = this.eval(opts);
+      return rs.length === 1 ? rs[0]!.expressions[0]?.value : undefined;
+    }
+    const st = newState(opts);
+    const f: Frame = new Array(this.q.frameSize);
+    if (single.val) return single.val(st, f);
+    let out: Value | undefined;
+    single.gen(st, f, (v) => {
+      out = v;
+      return true;
+    });
+    return out;
+  }
+}
+
+/** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */
+export function compile(sources: (ModuleSource | Module)[], opts: CompileOptions = {}): Policy {
+  const modules = parseAll(sources, opts);
+  const errors: RegoError[] = [...checkModules(modules, opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {})];
+  const refused = new Set(opts.refusedBuiltins ?? []);
+  const resolver = new Resolver(modules);
+  const rules = resolver.resolveAll();
+  errors.push(...resolver.errors);
+  const tree = buildRuleTree(rules);
+  const cc = new ClosureCompiler({ tree, errors, refused });
+  compileTree(cc, tree);
+  if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
+  return new CompiledPolicy(modules, tree, refused);
+}
+
+/** Prepares and evaluates a query once. */
+export function evalQuery(policy: Policy, query: string, opts: EvalOptions = {}): Result[] {
+  return policy.prepare(query).eval(opts);
+}

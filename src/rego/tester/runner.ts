@@ -1,0 +1,88 @@
+/**
+ * Running tests one at a time against a compiled policy, each isolated: a
+ * failure, an evaluation error or a timeout is that test's result and the run
+ * goes on. A test passes when its rule is defined and exactly `true`; it fails
+ * when undefined or any other value; it errors when evaluation throws.
+ */
+import type { EvalOptions, Policy } from '../api.js';
+import { RegoError, RegoErrors, type Location } from '../errors.js';
+import type { Value } from '../value.js';
+import type { TestCase } from './discover.js';
+
+/** One test's outcome: OPA's `tester.Result` (minus traces and benchmarks). */
+export interface TestResult {
+  location: Location;
+  /** `data.pkg`. */
+  package: string;
+  name: string;
+  fail: boolean;
+  error?: RegoError;
+  skip: boolean;
+  /** Wall time of the evaluation in nanoseconds (0 for skipped tests). */
+  durationNs: bigint;
+  /** `print()` output, one line per call. */
+  output: string;
+}
+
+export function passed(r: TestResult): boolean {
+  return !r.fail && !r.skip && r.error === undefined;
+}
+
+export interface RunOptions {
+  data?: Value;
+  /** Per-test time limit in milliseconds. */
+  timeoutMs: number;
+  coverage?: EvalOptions['coverage'];
+}
+
+/** Turns anything an evaluation threw into a `RegoError` (the first of a group). */
+export function asRegoError(e: unknown): RegoError {
+  if (e instanceof RegoError) return e;
+  if (e instanceof RegoErrors && e.errors.length > 0) return e.errors[0]!;
+  const message = e instanceof Error ? e.message : String(e);
+  return new RegoError('eval_internal_error', message);
+}
+
+/** Runs one test. Never throws. */
+export function runTest(policy: Policy, test: TestCase, opts: RunOptions): TestResult {
+  const result: TestResult = {
+    location: test.location,
+    package: test.package,
+    name: test.name,
+    fail: false,
+    skip: test.skip,
+    durationNs: 0n,
+    output: '',
+  };
+  if (test.skip) return result;
+  const lines: string[] = [];
+  const start = process.hrtime.bigint();
+  try {
+    const rs = policy.prepare(test.query).eval({
+      ...(opts.data !== undefined ? { data: opts.data } : {}),
+      print: (message) => lines.push(message),
+      deadline: Date.now() + opts.timeoutMs,
+      ...(opts.coverage ? { coverage: opts.coverage } : {}),
+    });
+    result.fail = !(rs.length > 0 && rs[0]!.expressions[0]?.value === true);
+  } catch (e) {
+    result.error = asRegoError(e);
+  }
+  result.durationNs = process.hrtime.bigint() - start;
+  result.output = lines.map((l) => l + '\n').join('');
+  return result;
+}
+
+/** Runs the tests in order; `onResult` sees each result as it is produced. */
+export function runTests(
+  policy: Policy,
+  tests: readonly TestCase[],
+  opts: RunOptions,
+  onResult?: (r: TestResult) => void,
+): TestResult[] {
+  return tests.map((t) => {
+    const r = runTest(policy, t, opts);
+    onResult?.(r);
+    return r;
+  });
+}

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicyDirectory, resolveRegoDir, PolicyLoadError } from '../../src/policy/directory.js';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'dc-dir-'));
+}
+
+function write(dir: string, files: Record<string, string>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+}
+
+const MODULE = 'package x\n\nallow := true\n';
+
+test('nested rego/ wins when it holds modules', () => {
+  const root = tempDir();
+  write(root, { 'a.rego': MODULE, 'data.json': '{}' });
+  write(join(root, 'rego'), { 'b.rego': MODULE, 'data.json': '{"n":1}' });
+  assert.equal(resolveRegoDir(root), join(root, 'rego'));
+  const d = loadPolicyDirectory(root);
+  assert.deepEqual(d.modules.map((m) => m.file), [join(root, 'rego', 'b.rego')]);
+  assert.deepEqual(d.data, { n: 1 });
+});
+
+test('flat layout when rego/ is absent or has no modules', () => {
+  const root = tempDir();
+  write(root, { 'a.rego': MODULE, 'data.json': '{}' });
+  assert.equal(resolveRegoDir(root), root);
+  mkdirSync(join(root, 'rego'));
+  assert.equal(resolveRegoDir(root), root);
+  assert.equal(loadPolicyDirectory(root).regoDir, root);
+});
+
+test('a rego/ that is not a directory is selected and the load fails', () => {
+  const root = tempDir();
+  write(root, { 'a.rego': MODULE, 'data.json': '{}', rego: 'not a dir' });
+  assert.equal(resolveRegoDir(root), join(root, 'rego'));
+  assert.throws(() => loadPolicyDirectory(root), PolicyLoadError);
+});
+
+test('glob characters in the directory are literal', () => {
+  const root = join(tempDir(), 'p*[x]');
+  write(root, { 'a.rego': MODULE, 'data.json': '{}' });
+  assert.equal(loadPolicyDirectory(root).modules.length, 1);
+});
+
+test('modules: non-recursive, sorted, tests included, file = dir as given + name', () => {
+  const root = tempDir();
+  write(root, { 'z.rego': MODULE, 'a_test.rego': MODULE, 'm.rego': MODULE, 'notes.txt': 'x', 'data.json': '{}' });
+  write(join(root, 'sub'), { 'deep.rego': MODULE });
+  const d = loadPolicyDirectory(root);
+  assert.deepEqual(d.modules.map((m) => m.file), ['a_test.rego', 'm.rego', 'z.rego'].map((n) => join(root, n)));
+  assert.equal(d.modules[0]!.source, MODULE);
+  assert.deepEqual(d.files.map((f) => f.name), ['a_test.rego', 'data.json', 'm.rego', 'z.rego']);
+});
+
+test('the file path keeps a relative directory relative', () => {
+  const root = tempDir();
+  write(join(root, 'pol'), { 'a.rego': MODULE, 'data.json': '{}' });
+  const cwd = process.cwd();
+  process.chdir(root);
+  try {
+    const d = loadPolicyDirectory('pol');
+    assert.equal(d.modules[0]!.file, join('pol', 'a.rego'));
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
+test('data-sandbox.json overrides data.json top-level keys (shallow) and reports shadowed keys', () => {
+  const root = tempDir();
+  write(root, {
+    'a.rego': MODULE,
+    'data.json': '{"firewall":{"default_action":"allow","x":1},"config":{"a":1}}',
+    'data-sandbox.json': '{"firewall":{"default_action":"deny"},"sandbox":{}}',
+  });
+  const d = loadPolicyDirectory(root);
+  assert.deepEqual(d.data, { firewall: { default_action: 'deny' }, config: { a: 1 }, sandbox: {} });
+  assert.deepEqual(d.dataKeys, ['config', 'firewall', 'sandbox']);
+  assert.deepEqual(d.shadowedKeys, ['firewall']);
+  assert.deepEqual(d.files.map((f) => f.name), ['a.rego', 'data-sandbox.json', 'data.json']);
+});
+
+function loadError(root: string): string {
+  try {
+    loadPolicyDirectory(root);
+  } catch (e) {
+    assert.ok(e instanceof PolicyLoadError, `expected PolicyLoadError, got ${String(e)}`);
+    assert.ok(!e.message.includes('\n'), 'one-line message');
+    return e.message;
+  }
+  assert.fail('expected a load error');
+}
+
+test('errors: missing directory, no modules, missing data.json', () => {
+  const root = tempDir();
+  assert.match(loadError(join(root, 'nope')), /does not exist/);
+  write(root, { 'data.json': '{}' });
+  assert.equal(loadError(root), `policy: no .rego files found in ${root}`);
+  const r2 = tempDir();
+  write(r2, { 'a.rego': MODULE });
+  assert.match(loadError(r2), /data\.json not found/);
+});
+
+test('errors: a .rego entry that is not a regular file', () => {
+  const root = tempDir();
+  write(root, { 'a.rego': MODULE, 'data.json': '{}' });
+  mkdirSync(join(root, 'dir.rego'));
+  assert.match(loadError(root), /dir\.rego is not a regular file/);
+  const r2 = tempDir();
+  write(r2, { 'a.rego': MODULE, 'data.json': '{}' });
+  symlinkSync(join(r2, 'a.rego'), join(r2, 'link.rego'));
+  assert.match(loadError(r2), /link\.rego is not a regular file/);
+});
+
+test('errors: invalid JSON names line and column', () => {
+  const root = tempDir();
+  write(root, { 'a.rego': MODULE, 'data.json': '{\n  "a": 1,\n  "b": tru\n}' });
+  assert.match(loadError(root), /data\.json:3:11: invalid JSON: invalid literal/);
+  write(root, { 'data.json': '{"a": 1,}' });
+  assert.match(loadError(root), /data\.json:1:9: invalid JSON/);
+  write(root, { 'data.json': '' });
+  assert.match(loadError(root), /data\.json:1:1: invalid JSON: unexpected end/);
+});
+
+test('errors: data must be objects', () => {
+  const root = tempDir();
+  write(root, { 'a.rego': MODULE, 'data.json': '[1]' });
+  assert.match(loadError(root), /data\.json must hold a JSON object, not an array/);
+  write(root, { 'data.json': 'null' });
+  assert.match(loadError(root), /not null/);
+  write(root, { 'data.json': '{}', 'data-sandbox.json': '"x"' });
+  assert.match(loadError(root), /data-sandbox\.json must hold a JSON object/);
+  write(root, { 'data-sandbox.json': '{oops' });
+  assert.match(loadError(root), /data-sandbox\.json:1:2: invalid JSON/);
+});
+
+test('loading never writes to the directory', () => {
+  const root = tempDir();
+  write(root, { 'a.rego': 'package broken\n\nthis is not rego', 'data.json': '{}' });
+  const before = readdirSync(root).sort();
+  loadPolicyDirectory(root);
+  assert.deepEqual(readdirSync(root).sort(), before);
+});

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseModule } from '../../src/rego/syntax/parser.js';
+import { checkModules } from '../../src/rego/compile/checks/index.js';
+import { builtinCapability } from '../../src/rego/capabilities.js';
+
+const check = (sources: string[], refusedBuiltins: string[] = [], v0 = false): string[] =>
+  checkModules(
+    sources.map((s, i) => parseModule(`m${i}.rego`, s, { v0 })),
+    { refusedBuiltins },
+  ).map((e) => e.format());
+
+test('capabilities: arity, deprecation, infix', () => {
+  assert.equal(builtinCapability('plus')?.arity, 2);
+  assert.equal(builtinCapability('plus')?.infix, '+');
+  assert.equal(builtinCapability('any')?.deprecated, true);
+  assert.equal(builtinCapability('print')?.arity, -1);
+  assert.equal(builtinCapability('nope'), undefined);
+});
+
+test('undefined functions, built-in and user', () => {
+  assert.deepEqual(check(['package a\np if {\n  x := nope(1)\n}']), ['m0.rego:3:8: rego_type_error: undefined function nope']);
+  assert.deepEqual(check(['package a\np if data.b.f(1)']), ['m0.rego:2:6: rego_type_error: undefined function data.b.f']);
+  assert.deepEqual(check(['package a\np if data.b.f(1)', 'package b\nf(x) := x']), []);
+});
+
+test('refused built-ins are undefined functions', () => {
+  assert.deepEqual(check(['package a\np := http.send({})'], ['http.send']), ['m0.rego:2:6: rego_type_error: undefined function http.send']);
+});
+
+test('arity mismatches, allowing an output operand', () => {
+  assert.deepEqual(check(['package a\np if count()']), ['m0.rego:2:6: rego_type_error: count: too few arguments']);
+  assert.deepEqual(check(['package a\np if count([1], x, y)']), ['m0.rego:2:6: rego_type_error: count: too many arguments']);
+  assert.deepEqual(check(['package a\np if count([1], x)']), []);
+  assert.deepEqual(check(['package a\nf(x) := x\np if f(1, 2, 3)']), ['m0.rego:3:6: rego_type_error: data.a.f: too many arguments']);
+});
+
+test('deprecated built-ins are refused in v1 modules only', () => {
+  assert.deepEqual(check(['package a\np if any([true])']), ['m0.rego:2:6: rego_type_error: deprecated built-in function calls in expression: any']);
+  assert.deepEqual(check(['package a\np { any([true]) }'], [], true), []);
+});
+
+test('recursion between rules, reported for each rule on the cycle', () => {
+  assert.deepEqual(check(['package x\np if q\nq if p']), [
+    'm0.rego:2:1: rego_recursion_error: rule data.x.p is recursive: data.x.p -> data.x.q -> data.x.p',
+    'm0.rego:3:1: rego_recursion_error: rule data.x.q is recursive: data.x.q -> data.x.p -> data.x.q',
+  ]);
+  assert.deepEqual(check(['package x\nf(n) := f(n - 1)']), ['m0.rego:2:1: rego_recursion_error: rule data.x.f is recursive: data.x.f -> data.x.f']);
+  // Local variables hide rule names; refs to other documents are not recursion.
+  assert.deepEqual(check(['package x\np if { q := 1; q == 1 }\nq := data.y.z\nr := data[2]']), []);
+});
+
+test('rule conflicts and multiple defaults', () => {
+  assert.deepEqual(check(['package x\np := 1\np contains 2']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.p found']);
+  assert.deepEqual(check(['package x\nf(a) := a\nf(a, b) := a']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.f found']);
+  assert.deepEqual(check(['package x\ndefault p := 1\ndefault p := 2']), ['m0.rego:2:1: rego_type_error: multiple default rules data.x.p found']);
+});
+
+test('duplicate imports in v1', () => {
+  assert.deepEqual(check(['package x\nimport data.a.b\nimport data.c.b\np := b']), ['m0.rego:3:1: rego_compile_error: import must not shadow import data.a.b']);
+});

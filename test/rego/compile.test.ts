@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compile } from '../../src/rego/index.js';
+import { RegoErrors } from '../../src/rego/errors.js';
+import { builtinTable, relationTable } from '../../src/rego/builtins/index.js';
+import { builtinDecl } from '../../src/rego/compile/capabilities.js';
+
+function compileErrors(source: string, opts = {}): string[] {
+  try {
+    compile([{ file: 'x.rego', source }], opts);
+    return [];
+  } catch (e) {
+    assert.ok(e instanceof RegoErrors);
+    return e.errors.map((x) => x.format());
+  }
+}
+
+test('unsafe variables are reported at their location', () => {
+  const errs = compileErrors(`package t
+p if {
+  x > 1
+}`);
+  assert.ok(errs.some((e) => e.includes('x.rego:3:3: rego_unsafe_var_error: var x is unsafe')), errs.join('\n'));
+});
+
+test('bodies are reordered so bindings come before uses', () => {
+  const p = compile([{ file: 'x.rego', source: 'package t\np := y if {\n  y > 1\n  y := input.n\n}' }]);
+  assert.deepEqual(p.prepare('x := data.t.p').eval({ input: { n: 5 } })[0]!.bindings, { x: 5 });
+});
+
+test('refused built-ins are compile errors naming them', () => {
+  const errs = compileErrors(`package t
+p := http.send({"method": "get", "url": "http://x"})`, { refusedBuiltins: ['http.send'] });
+  assert.ok(errs.some((e) => e.includes('rego_type_error: unsafe built-in function calls in expression: http.send')), errs.join('\n'));
+});
+
+test('comprehension variables are local; `:=` scopes positionally', () => {
+  const p = compile([
+    {
+      file: 'x.rego',
+      source: `package t
+xs := {"a", "b"}
+p := x if {
+  y := {x | xs[x]}
+  x := count(y)
+}`,
+    },
+  ]);
+  assert.deepEqual(p.prepare('x := data.t.p').eval()[0]!.bindings, { x: 2 });
+});
+
+test('every registered built-in exists in the capabilities with the same arity', () => {
+  for (const [name, impl] of builtinTable) {
+    const decl = builtinDecl(name);
+    assert.ok(decl, `${name} is not in capabilities.json`);
+    if (decl.arity >= 0) assert.ok(impl.length <= 2, name);
+  }
+  for (const name of relationTable.keys()) assert.ok(builtinDecl(name)?.relation, `${name} is not a relation in capabilities.json`);
+});

@@ -7,6 +7,7 @@ import type { BuiltinImpl, BuiltinTable } from './builtin.js';
 import { BuiltinError } from './builtin.js';
 import { builtinError, obj, str } from './operands.js';
 import { decodeBase64UrlLenient, encodeBase64Url } from './go-base64.js';
+import { goMarshal, isValidJSON, JSONSyntaxError, parseJSON } from './json-text.js';
 import {
   algorithm,
   KeyError,
@@ -19,7 +20,6 @@ import {
 } from './jwt-keys.js';
 import {
   compare,
-  fromJS,
   isNumber,
   isPlainObject,
   objectEntries,
@@ -52,19 +52,14 @@ function b64(part: string, what: string): Buffer {
   return d.bytes;
 }
 
-/** A JSON object text as a Rego object (duplicate keys: the last wins, as Go's decoder). */
+/** A JSON object text as a Rego object (Go's decoder: exact numbers, duplicate keys keep the last). */
 function jsonObject(text: string): JsonObject {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new TokenError(`invalid JSON: ${(e as Error).message}`);
-  }
   let v: Value;
   try {
-    v = fromJS(parsed);
+    v = parseJSON(text);
   } catch (e) {
-    throw new TokenError(`invalid JSON: ${(e as Error).message}`);
+    if (e instanceof JSONSyntaxError) throw new TokenError(`invalid JSON: ${e.message}`);
+    throw e;
   }
   if (!isPlainObject(v)) throw new TokenError('decoded JSON type was not an Object');
   return v;
@@ -289,20 +284,6 @@ function decodeVerify(text: string, constraintsObj: Value, nowNs: bigint): Value
 // ---------------------------------------------------------------------------
 // io.jwt.encode_sign / encode_sign_raw
 
-/** JSON as Go's encoding/json writes it: sorted keys, and `<`, `>`, `&`, U+2028/9 escaped. */
-export function goJSON(v: Value): string {
-  return toJSONText(v).replace(/[<>&\u2028\u2029]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
-}
-
-function isValidJSON(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** OPA's commonBuiltinJWTEncodeSign: the header and payload texts are signed as given. */
 function encodeSign(headerText: string, payloadText: string, jwkText: string): string {
   const jwk = parseJwks(jwkText)[0];
@@ -355,7 +336,7 @@ export const builtins: BuiltinTable = {
   }),
   ...verifiers,
   'io.jwt.encode_sign': named('io.jwt.encode_sign', (args, name) =>
-    encodeSign(goJSON(obj(name, args, 1)), goJSON(obj(name, args, 2)), goJSON(obj(name, args, 3))),
+    encodeSign(goMarshal(obj(name, args, 1)), goMarshal(obj(name, args, 2)), goMarshal(obj(name, args, 3))),
   ),
   'io.jwt.encode_sign_raw': named('io.jwt.encode_sign_raw', (args, name) =>
     encodeSign(str(name, args, 1), str(name, args, 2), str(name, args, 3)),

@@ -25,6 +25,9 @@ test('io.jwt.decode: nested token and errors', () => {
   const inner = `${b64url('{"alg":"none"}')}.${b64url('{"a":1}')}.`;
   const outer = `${b64url('{"alg":"HS256","cty":"JWT"}')}.${b64url(`"${inner}"`)}.`;
   assert.deepEqual(call('io.jwt.decode', outer), [{ alg: 'none' }, { a: 1 }, '']);
+  // Claims keep big integers exact (Go's decoder with UseNumber).
+  const big = `${b64url('{"alg":"none"}')}.${b64url('{"id":12345678901234567890}')}.`;
+  assert.deepEqual(call('io.jwt.decode', big), [{ alg: 'none' }, { id: 12345678901234567890n }, '']);
   assertBuiltinError(() => call('io.jwt.decode', 'abc'), 'eval_builtin_error', 'io.jwt.decode: encoded JWT had no period separators');
   assertBuiltinError(() => call('io.jwt.decode', 'a.b'), 'eval_builtin_error', 'io.jwt.decode: encoded JWT must have 3 sections, found 2');
   assertBuiltinError(() => call('io.jwt.decode', `${b64url('[1]')}.${b64url('{}')}.`), 'eval_builtin_error', 'io.jwt.decode: bad JWT header: decoded JSON type was not an Object');

@@ -27,7 +27,11 @@ export interface GatewayConfig {
     tokenEnv: string;
   };
   watch: { policy: boolean; debounceMs: number };
+  /** How many applied snapshots `<data_dir>/policy-history/` keeps. */
+  policyHistory: { limit: number };
   guardrail: {
+    /** The mode `/v1/guardrail/inspect` uses when the request gives none. */
+    mode: 'observe' | 'action';
     hilt: { enabled: boolean; minSeverity: string };
     judge: { baseUrl: string; model: string; apiKeyEnv: string; timeoutMs: number };
   };
@@ -83,7 +87,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       policy: r.boolean('watch.policy') ?? true,
       debounceMs: r.nonNegativeInteger('watch.debounce_ms') ?? 500,
     },
+    policyHistory: { limit: r.positiveInteger('policy_history.limit') ?? 50 },
     guardrail: {
+      mode: r.guardrailMode('guardrail.mode') ?? 'observe',
       hilt: {
         enabled: r.boolean('guardrail.hilt.enabled') ?? false,
         minSeverity: (r.string('guardrail.hilt.min_severity') || 'HIGH').toUpperCase(),
@@ -175,6 +181,19 @@ class KeyReader {
     const v = this.get(key);
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw this.fail(key, 'must be a non-negative integer');
+    return v;
+  }
+
+  positiveInteger(key: string): number | undefined {
+    const v = this.nonNegativeInteger(key);
+    if (v === 0) throw this.fail(key, 'must be a positive integer');
+    return v;
+  }
+
+  guardrailMode(key: string): 'observe' | 'action' | undefined {
+    const v = this.string(key)?.trim().toLowerCase();
+    if (v === undefined || v === '') return undefined;
+    if (v !== 'observe' && v !== 'action') throw this.fail(key, 'must be observe or action');
     return v;
   }
 

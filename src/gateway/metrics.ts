@@ -9,6 +9,7 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
 
 export type ReloadStatus = 'success' | 'failed';
+export type RollbackStatus = 'success' | 'failed' | 'unknown_revision';
 
 export class GatewayMetrics {
   private readonly provider: MeterProvider;
@@ -18,6 +19,9 @@ export class GatewayMetrics {
   private readonly evaluations: Counter;
   private readonly latency: Histogram;
   private readonly admissionDecisions: Counter;
+  private readonly rollbacks: Counter;
+  private readonly cacheHits: Counter;
+  private readonly cacheMisses: Counter;
   private readonly attributeCache = new Map<string, Attributes>();
 
   constructor() {
@@ -42,6 +46,27 @@ export class GatewayMetrics {
       description: 'Admission decisions by decision, source and target type',
       unit: '{decision}',
     });
+    this.rollbacks = meter.createCounter('defenseclaw.policy.rollbacks', {
+      description: 'Policy rollback attempts by outcome',
+      unit: '{rollback}',
+    });
+    this.cacheHits = meter.createCounter('defenseclaw.guardrail.cache.hits', {
+      description: 'LLM-judge verdict cache hits by judge kind',
+      unit: '{lookup}',
+    });
+    this.cacheMisses = meter.createCounter('defenseclaw.guardrail.cache.misses', {
+      description: 'LLM-judge verdict cache misses by judge kind',
+      unit: '{lookup}',
+    });
+  }
+
+  recordRollback(status: RollbackStatus): void {
+    this.rollbacks.add(1, this.attrs('rb', status, () => ({ status })));
+  }
+
+  /** Fed by the verdict cache's `onLookup`; `kind` is one of the judge's few kinds. */
+  recordCacheLookup(hit: boolean, kind: string): void {
+    (hit ? this.cacheHits : this.cacheMisses).add(1, this.attrs('c', kind, () => ({ kind })));
   }
 
   recordReload(status: ReloadStatus): void {

@@ -1,22 +1,25 @@
 /**
  * Policy reload: the one path through which the serving policy changes, used by
- * `POST /policy/reload` (source `api`) and later by the file watcher (`watch`)
- * and rollback (`rollback`).
+ * `POST /policy/reload` (source `api`), the file watcher (`watch`) and rollback
+ * (`rollback`).
  *
- * No policy change goes unrecorded: the directory is first compiled without
- * being applied (dry run), the `policy-reload` audit row for that revision is
- * written, and only then is the reload applied. If the audit store cannot be
- * written, nothing is applied. Reloads are serialised.
+ * No policy change goes unrecorded: the directory is compiled once, and in the
+ * engine's `beforeSwap` hook (after the compile, before the swap) the
+ * `policy-reload` audit row for exactly that revision is written and the
+ * snapshot recorded in the policy history. If the audit row cannot be written,
+ * nothing is applied. Reloads (and rollbacks, through `exclusive`) are serialised.
  */
 import type { Logger } from 'pino';
-import type { PolicyEngineApi, ReloadOutcome } from '../policy/types.js';
+import type { PolicyEngineApi, ReloadOutcome, SnapshotInfo } from '../policy/types.js';
+import type { HistorySource, PolicyHistory } from '../policy/history.js';
+import { diffFiles } from '../policy/snapshot.js';
 import { formatErrors, RegoError } from '../rego/errors.js';
 import type { AuditEvent } from './audit-store.js';
 import type { LifecycleTransition } from './events.js';
 import type { ReloadStatus } from './metrics.js';
 import type { Invalidatable } from './verdict-cache.js';
 
-export type ReloadSource = 'api' | 'watch' | 'rollback';
+export type ReloadSource = Exclude<HistorySource, 'start'>;
 
 export interface ReloadSuccessBody {
   status: 'reloaded';
@@ -34,6 +37,20 @@ export interface ReloadFailureBody {
   errors?: unknown[];
 }
 
+/** `POST /policy/reload?dry_run=true`: what a reload would do, nothing applied. */
+export interface DryRunBody {
+  status: 'dry_run';
+  policy_dir: string;
+  revision: string;
+  current_revision: string | null;
+  would_change: boolean;
+  modules: { added: string[]; removed: string[]; changed: string[] };
+}
+
+export type DryRunResult =
+  | { ok: true; httpStatus: 200; body: DryRunBody }
+  | { ok: false; httpStatus: 400 | 500 | 503; body: ReloadFailureBody };
+
 export type ReloadResult =
   | { ok: true; httpStatus: 200; body: ReloadSuccessBody }
   | { ok: false; httpStatus: 400 | 500 | 503; body: ReloadFailureBody };
@@ -45,6 +62,8 @@ export interface ReloadDeps {
   metrics: { recordReload(status: ReloadStatus): void };
   events: { emit(subsystem: string, transition: LifecycleTransition, details: Record<string, unknown>): unknown };
   caches: Invalidatable;
+  /** Where applied snapshots are recorded (none: no history kept). */
+  history?: PolicyHistory | null;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -61,6 +80,8 @@ export class PolicyReloader {
   private queue: Promise<unknown> = Promise.resolve();
   private last: LastReload | null = null;
 
+  constructor(private readonly deps: ReloadDeps) {}
+
   /** Resolves when no reload is running or queued. */
   idle(): Promise<void> {
     return this.queue.then(() => undefined);
@@ -70,13 +91,47 @@ export class PolicyReloader {
     return this.last;
   }
 
-  constructor(private readonly deps: ReloadDeps) {}
+  /**
+   * Runs `fn` alone: after every reload queued before it, before any queued
+   * after it. `fn` receives the unqueued reload (calling `reload` from inside
+   * would wait for itself).
+   */
+  exclusive<T>(fn: (reloadNow: (source: ReloadSource) => Promise<ReloadResult>) => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => fn((source) => this.reloadNow(source)));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
 
   /** Reloads the configured directory; never throws. Calls are serialised in arrival order. */
   reload(source: ReloadSource): Promise<ReloadResult> {
-    const run = this.queue.then(() => this.reloadNow(source));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.exclusive((reloadNow) => reloadNow(source));
+  }
+
+  /** Compiles the directory and reports what a reload would change; applies, audits and counts nothing. */
+  dryRun(): Promise<DryRunResult> {
+    return this.exclusive(async () => {
+      const { engine } = this.deps;
+      if (engine === null || engine.policyDir === '') return { ok: false, httpStatus: 503, body: { error: 'policy_dir not configured' } };
+      let outcome: ReloadOutcome;
+      try {
+        outcome = await engine.reload({ dryRun: true });
+      } catch (err) {
+        return { ok: false, httpStatus: 500, body: { status: 'failed', error: `reload failed: ${(err as Error).message}` } };
+      }
+      if (!outcome.ok) {
+        const [httpStatus, body] = describeFailure(outcome);
+        return { ok: false, httpStatus, body };
+      }
+      const body: DryRunBody = {
+        status: 'dry_run',
+        policy_dir: engine.policyDir,
+        revision: outcome.revision,
+        current_revision: engine.current()?.revision ?? null,
+        would_change: outcome.changed,
+        modules: outcome.diff,
+      };
+      return { ok: true, httpStatus: 200, body };
+    });
   }
 
   private async reloadNow(source: ReloadSource): Promise<ReloadResult> {
@@ -86,82 +141,90 @@ export class PolicyReloader {
       return this.failed(source, '', 503, { error: 'policy_dir not configured' });
     }
     const policyDir = engine.policyDir;
-    try {
-      const dry = await engine.reload({ dryRun: true });
-      if (!dry.ok) return this.failed(source, policyDir, ...describeFailure(dry));
-
+    let auditError: Error | null = null;
+    let ignored = false;
+    const beforeSwap = (next: SnapshotInfo): void => {
+      const current = engine.current();
+      const changed = current?.fullRevision !== next.fullRevision;
+      // The watcher also sees writes that change nothing (a rollback's own files, `touch`): not a policy change.
+      if (!changed && source === 'watch') {
+        ignored = true;
+        return;
+      }
       const details = {
         message: 'OPA policy reloaded via ' + source,
         source,
-        revision: dry.revision,
-        full_revision: dry.snapshot.fullRevision,
-        previous_revision: dry.previousRevision,
-        modules: dry.modules,
-        unchanged: !dry.changed,
-        diff: dry.diff,
+        revision: next.revision,
+        full_revision: next.fullRevision,
+        previous_revision: current?.revision ?? null,
+        modules: next.moduleCount,
+        unchanged: !changed,
+        diff: diffFiles(current?.files ?? [], next.files),
       };
       try {
         this.deps.audit.log({ action: 'policy-reload', target: policyDir, details, severity: 'INFO' });
       } catch (err) {
-        return this.failed(source, policyDir, 500, {
-          status: 'failed',
-          error: `reload failed: audit record could not be written, policy not applied: ${(err as Error).message}`,
-        });
+        auditError = err as Error;
+        throw err;
       }
-
-      let applied: ReloadOutcome = dry;
-      if (dry.changed) {
-        applied = await engine.reload();
-        if (!applied.ok) return this.failed(source, policyDir, ...describeFailure(applied));
-        if (applied.revision !== dry.revision) this.recordRace(source, policyDir, dry.revision, applied);
-      }
-      // `applied` is ok here: both failure branches returned.
-      const outcome = applied as Extract<ReloadOutcome, { ok: true }>;
-      this.deps.caches.invalidate();
-      this.deps.metrics.recordReload('success');
-      this.deps.events.emit('policy', 'completed', { policy_dir: policyDir, source, revision: outcome.revision });
-      const body: ReloadSuccessBody = {
-        status: 'reloaded',
-        policy_dir: policyDir,
-        revision: outcome.revision,
-        previous_revision: dry.previousRevision,
-        modules: outcome.modules,
-        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      };
-      if (!dry.changed) body.unchanged = true;
-      this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
-      this.deps.logger?.info({ source, revision: body.revision, previous: body.previous_revision }, 'policy reloaded');
-      return { ok: true, httpStatus: 200, body };
+      if (changed) this.recordHistory(source, next);
+    };
+    let outcome: ReloadOutcome;
+    try {
+      outcome = await engine.reload({ beforeSwap });
     } catch (err) {
       // The engine promises not to throw; if it does, report it as a load failure.
       return this.failed(source, policyDir, 500, { status: 'failed', error: `reload failed: ${(err as Error).message}` });
     }
+    if (auditError !== null) {
+      return this.failed(source, policyDir, 500, {
+        status: 'failed',
+        error: `reload failed: audit record could not be written, policy not applied: ${(auditError as Error).message}`,
+      });
+    }
+    if (!outcome.ok) return this.failed(source, policyDir, ...describeFailure(outcome));
+    const body: ReloadSuccessBody = {
+      status: 'reloaded',
+      policy_dir: policyDir,
+      revision: outcome.revision,
+      previous_revision: outcome.previousRevision,
+      modules: outcome.modules,
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+    if (!outcome.changed) body.unchanged = true;
+    if (ignored) {
+      this.deps.logger?.info({ source, revision: body.revision }, 'policy directory unchanged, nothing to reload');
+      return { ok: true, httpStatus: 200, body };
+    }
+    this.deps.caches.invalidate();
+    this.deps.metrics.recordReload('success');
+    this.deps.events.emit('policy', 'completed', { policy_dir: policyDir, source, revision: outcome.revision });
+    this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
+    this.deps.logger?.info({ source, revision: body.revision, previous: body.previous_revision }, 'policy reloaded');
+    return { ok: true, httpStatus: 200, body };
   }
 
   /**
-   * The directory changed between the dry run and the apply, so the applied
-   * revision is not the audited one: record the applied one too (best effort,
-   * loudly logged if even that fails).
+   * Best effort: the audit row is the record of the change; a history that
+   * cannot be written only costs the ability to roll back to this revision.
    */
-  private recordRace(source: ReloadSource, policyDir: string, audited: string, applied: Extract<ReloadOutcome, { ok: true }>): void {
+  private recordHistory(source: HistorySource, snap: SnapshotInfo): void {
+    const history = this.deps.history;
+    if (!history) return;
     try {
-      this.deps.audit.log({
-        action: 'policy-reload',
-        target: policyDir,
-        severity: 'INFO',
-        details: {
-          message: 'OPA policy reloaded via ' + source + ' (directory changed during reload)',
-          source,
-          revision: applied.revision,
-          full_revision: applied.snapshot.fullRevision,
-          previous_revision: applied.previousRevision,
-          superseded_revision: audited,
-          modules: applied.modules,
-        },
-      });
+      history.record(
+        { revision: snap.revision, full_revision: snap.fullRevision, applied_at: new Date().toISOString(), source, modules: snap.moduleCount },
+        snap.files,
+      );
     } catch (err) {
-      this.deps.logger?.error({ err, revision: applied.revision }, 'policy applied but its audit record could not be written');
+      this.deps.logger?.error({ err, revision: snap.revision }, 'policy history could not be written');
     }
+  }
+
+  /** Records the snapshot serving at start (source `start`). */
+  recordStart(): void {
+    const snap = this.deps.engine?.current();
+    if (snap) this.recordHistory('start', snap);
   }
 
   private failed(source: ReloadSource, policyDir: string, httpStatus: 400 | 500 | 503, body: ReloadFailureBody): ReloadResult {

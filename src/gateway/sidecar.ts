@@ -1,13 +1,19 @@
 /**
  * The sidecar process: configuration → data directory → token → audit store →
- * policy engine → HTTP server, and an orderly stop on SIGINT/SIGTERM (stop
- * accepting, finish in-flight requests, flush events, close the store).
+ * policy engine (its snapshot recorded in the policy history) → HTTP server →
+ * policy directory watcher, and an orderly stop on SIGINT/SIGTERM (stop
+ * watching, stop accepting, finish in-flight requests and reloads, flush
+ * events, close the store).
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PolicyEngineApi } from '../policy/types.js';
 import { VerdictCache } from '../judge/cache.js';
+import { JudgeClient } from '../judge/client.js';
+import { Inspector } from '../judge/inspect.js';
+import { PolicyHistory } from '../policy/history.js';
+import { PolicyWatcher } from '../policy/watch.js';
 import { loadConfig, type ConfigOverrides, type GatewayConfig } from './config.js';
 import { ensureHome, packageVersion } from './home.js';
 import { ensureToken } from './token.js';
@@ -75,9 +81,11 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   );
   const caches = new InvalidationHub();
   // The LLM-judge verdict cache: verdicts rendered under an older policy must not survive a reload.
-  const judgeCache = new VerdictCache();
+  const judgeCache = new VerdictCache({ onLookup: (hit, kind) => metrics.recordCacheLookup(hit, kind) });
   caches.attach(judgeCache);
-  const reloader = new PolicyReloader({ engine, audit: store, metrics, events, caches, logger });
+  const history = new PolicyHistory(join(config.dataDir, 'policy-history'), config.policyHistory.limit);
+  const reloader = new PolicyReloader({ engine, audit: store, metrics, events, caches, history, logger });
+  reloader.recordStart();
 
   const context: GatewayContext = {
     engine,
@@ -88,6 +96,9 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
     reloader,
     caches,
     judgeCache,
+    inspector: new Inspector(judgeClient(config, env), judgeCache),
+    guardrailMode: config.guardrail.mode,
+    history,
     hilt: { enabled: config.guardrail.hilt.enabled, min_severity: config.guardrail.hilt.minSeverity },
     startedAt: new Date(),
     version: packageVersion(),
@@ -114,11 +125,15 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   else if (snap !== null) print(`policy directory: ${config.policyDir} (revision ${snap.revision}, ${snap.moduleCount} module${snap.moduleCount === 1 ? '' : 's'}${seededPolicies ? ', seeded from the bundled policies' : ''})`);
   else print(`policy directory: ${config.policyDir} (NOT LOADED, serving fail-closed answers: ${engine.lastLoadError() ?? 'unknown error'})`);
   print(`token: ${token.source}`);
+  const watcher = engine !== null && config.watch.policy ? await startWatcher(config, reloader, logger) : null;
+  if (watcher !== null) print(`watching ${config.policyDir} (reload ${config.watch.debounceMs} ms after the last change)`);
   events.emit('gateway', 'ready', { url, policy_dir: config.policyDir, revision: snap?.revision ?? null });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // First: no new reload may start while the rest shuts down (close waits for a running one).
+      await watcher?.close();
       await app.close();
       // A reload started by something other than a request (watcher) must finish before the store closes.
       await reloader.idle();
@@ -130,6 +145,35 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
     return stopping;
   };
   return { config, url, port, app, context, stop };
+}
+
+/** The LLM judge, when `guardrail.judge.base_url` and `model` are both set. */
+function judgeClient(config: GatewayConfig, env: NodeJS.ProcessEnv): JudgeClient | null {
+  const j = config.guardrail.judge;
+  if (j.baseUrl === '' || j.model === '') return null;
+  const apiKey = j.apiKeyEnv !== '' ? env[j.apiKeyEnv] : undefined;
+  return new JudgeClient({ baseUrl: j.baseUrl, model: j.model, timeoutMs: j.timeoutMs, ...(apiKey ? { apiKey } : {}) });
+}
+
+/**
+ * Automatic reload: the same path as `POST /policy/reload` (source `watch`).
+ * A failed reload is already logged, counted and journaled by the reloader;
+ * the previous policy keeps serving. A watcher that cannot start only logs.
+ */
+async function startWatcher(config: GatewayConfig, reloader: PolicyReloader, logger: Logger): Promise<PolicyWatcher | null> {
+  const watcher = new PolicyWatcher(config.policyDir, {
+    debounceMs: config.watch.debounceMs,
+    onSettled: () => reloader.reload('watch'),
+    onError: (err) => logger.warn({ err }, 'policy watcher error'),
+  });
+  try {
+    await watcher.start();
+    return watcher;
+  } catch (err) {
+    logger.error({ err, policy_dir: config.policyDir }, 'cannot watch the policy directory; automatic reload is off');
+    await watcher.close().catch(() => undefined);
+    return null;
+  }
 }
 
 /** File-system set-up failures become one operator-facing line. */

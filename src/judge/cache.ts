@@ -78,7 +78,13 @@ export class VerdictCache {
     return cloneVerdict(e.verdict);
   }
 
-  set(key: string, verdict: JudgeVerdict): void {
+  /**
+   * Stores a verdict. `generation` is the generation the verdict was asked
+   * under: a verdict whose judging straddled an invalidation (a reload landed
+   * meanwhile) is dropped instead of being served under the new policy.
+   */
+  set(key: string, verdict: JudgeVerdict, generation: number = this.gen): void {
+    if (generation !== this.gen) return;
     this.entries.delete(key);
     if (this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next();

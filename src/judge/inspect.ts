@@ -17,7 +17,7 @@ export interface InspectRequest {
 
 export type JudgeOutcome =
   | { consulted: false }
-  | { consulted: true; failed: false; verdict: JudgeVerdict; cacheHits: number }
+  | { consulted: true; failed: false; verdict: JudgeVerdict; cacheHits: number; kinds: number }
   | { consulted: true; failed: true; error: string };
 
 /** Which checks run for each direction (the original's kinds). */
@@ -53,8 +53,9 @@ export class Inspector {
         let v = this.cache.get(key);
         if (v) cacheHits++;
         else {
+          const generation = this.cache.generation;
           v = await this.judge.judge(kind, req.direction, content);
-          this.cache.set(key, v);
+          this.cache.set(key, v, generation);
         }
         verdicts.push(v);
       }
@@ -62,7 +63,7 @@ export class Inspector {
       if (err instanceof JudgeError) return { consulted: true, failed: true, error: err.message };
       throw err;
     }
-    return { consulted: true, failed: false, verdict: combine(verdicts), cacheHits };
+    return { consulted: true, failed: false, verdict: combine(verdicts), cacheHits, kinds: verdicts.length };
   }
 }
 

@@ -36,6 +36,7 @@ import {
   type FirewallOutput,
   type GuardrailOutput,
   type PolicyEngineApi,
+  type ReloadOptions,
   type ReloadOutcome,
   type SandboxOutput,
   type SkillActionsOutput,
@@ -137,17 +138,22 @@ export class PolicyEngine implements PolicyEngineApi {
   /**
    * Coalesced: at most one load runs; a caller arriving while one runs shares the
    * next load (which starts when the running one ends), so it always sees the
-   * directory as it was after its call.
+   * directory as it was after its call. A load with a `beforeSwap` hook is never
+   * shared: its hook belongs to its caller alone.
    */
-  reload(opts: { dryRun?: boolean } = {}): Promise<ReloadOutcome> {
+  reload(opts: ReloadOptions = {}): Promise<ReloadOutcome> {
     const dryRun = opts.dryRun === true;
-    const queued = this.waiting.get(dryRun);
-    if (queued) return queued;
+    const beforeSwap = dryRun ? undefined : opts.beforeSwap;
+    const shared = beforeSwap === undefined;
+    if (shared) {
+      const queued = this.waiting.get(dryRun);
+      if (queued) return queued;
+    }
     const next = this.tail.then(() => {
-      this.waiting.delete(dryRun);
-      return this.runLoad(dryRun);
+      if (shared) this.waiting.delete(dryRun);
+      return this.runLoad(dryRun, beforeSwap);
     });
-    this.waiting.set(dryRun, next);
+    if (shared) this.waiting.set(dryRun, next);
     this.tail = next.then(
       () => undefined,
       () => undefined,
@@ -155,37 +161,46 @@ export class PolicyEngine implements PolicyEngineApi {
     return next;
   }
 
-  private async runLoad(dryRun: boolean): Promise<ReloadOutcome> {
+  private async runLoad(dryRun: boolean, beforeSwap?: (next: SnapshotInfo) => void): Promise<ReloadOutcome> {
     const started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
     const previous = this.snapshot;
+    let next: PolicySnapshot;
     try {
       const dir = await this.loadDirectory(this.policyDir);
       const fullRevision = computeRevision(dir.files);
       const unchanged = previous !== null && previous.info.fullRevision === fullRevision;
       // Same files, same policy: nothing to compile or swap.
-      const next = unchanged ? previous : buildSnapshot(dir, this.compile, fullRevision, this.now());
-      if (!dryRun) {
-        this.snapshot = next;
-        this.loadError = null;
-      }
-      return {
-        ok: true,
-        changed: !unchanged,
-        dryRun,
-        revision: next.info.revision,
-        previousRevision: previous?.info.revision ?? null,
-        modules: next.info.moduleCount,
-        durationMs: elapsed(),
-        snapshot: next.info,
-        diff: diffFiles(previous?.info.files ?? [], next.info.files),
-      };
+      next = unchanged ? previous : buildSnapshot(dir, this.compile, fullRevision, this.now());
     } catch (e) {
       const failure = classifyFailure(e);
       // A dry run reports; it does not change what the engine says about its state.
       if (!dryRun) this.loadError = failure.message;
       return { ok: false, ...failure, durationMs: elapsed() };
     }
+    if (!dryRun) {
+      try {
+        beforeSwap?.(next.info);
+      } catch (e) {
+        // The caller refused the change (its record could not be written): nothing is applied.
+        const message = `policy not applied: ${describe(e)}`;
+        this.loadError = message;
+        return { ok: false, kind: 'load', message, errors: [], durationMs: elapsed() };
+      }
+      this.snapshot = next;
+      this.loadError = null;
+    }
+    return {
+      ok: true,
+      changed: next !== previous,
+      dryRun,
+      revision: next.info.revision,
+      previousRevision: previous?.info.revision ?? null,
+      modules: next.info.moduleCount,
+      durationMs: elapsed(),
+      snapshot: next.info,
+      diff: diffFiles(previous?.info.files ?? [], next.info.files),
+    };
   }
 
   // --- evaluation --------------------------------------------------------------

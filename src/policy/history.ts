@@ -9,7 +9,7 @@
  * A revision's files are written once (same revision = same content). Entries
  * past the limit are dropped, and their files too when no entry refers to them.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PolicyFile } from './types.js';
 
@@ -127,4 +127,22 @@ export function writeRevisionFiles(regoDir: string, files: readonly PolicyFile[]
   for (const [tmp, dest] of staged) renameSync(tmp, dest);
   const wanted = new Set(files.map((f) => f.name));
   for (const name of currentNames) if (!wanted.has(name)) unlinkSync(join(regoDir, name));
+}
+
+/** Files of a rego directory that make up a policy (what the revision is computed over). */
+export function isPolicyFileName(name: string): boolean {
+  return name.endsWith('.rego') || name === 'data.json' || name === 'data-sandbox.json';
+}
+
+/**
+ * The policy files now in a rego directory, read raw (no parsing, so a broken
+ * directory can still be saved before a rollback replaces it), sorted by name.
+ */
+export function readPolicyFiles(regoDir: string): PolicyFile[] {
+  const files: PolicyFile[] = [];
+  for (const name of readdirSync(regoDir).sort()) {
+    if (!isPolicyFileName(name) || !lstatSync(join(regoDir, name)).isFile()) continue;
+    files.push({ name, content: readFileSync(join(regoDir, name), 'utf8') });
+  }
+  return files;
 }

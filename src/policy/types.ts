@@ -54,6 +54,18 @@ export type ReloadOutcome =
       durationMs: number;
     };
 
+export interface ReloadOptions {
+  /** Compile and report without applying. */
+  dryRun?: boolean;
+  /**
+   * Called once the new snapshot compiled, just before it is swapped in (also when
+   * the directory is unchanged; never for dry runs or failures). If it throws,
+   * nothing is swapped and the outcome is a `load` failure naming its error: the
+   * caller records the change (audit row, history) here so that one compile serves.
+   */
+  beforeSwap?: (next: SnapshotInfo) => void;
+}
+
 export interface Decision<T> {
   revision: string;
   output: T;
@@ -127,8 +139,11 @@ export interface PolicyEngineApi {
   current(): SnapshotInfo | null;
   /** The error of the last failed load/reload, or null after a success. */
   lastLoadError(): string | null;
-  /** Reads and compiles the directory; swaps it in only if all succeeded (unless dryRun). Coalesced. */
-  reload(opts?: { dryRun?: boolean }): Promise<ReloadOutcome>;
+  /**
+   * Reads and compiles the directory; swaps it in only if all succeeded (unless dryRun).
+   * Coalesced, except reloads carrying a `beforeSwap` hook (each runs its own load).
+   */
+  reload(opts?: ReloadOptions): Promise<ReloadOutcome>;
   /** Never throws except PolicyInputError; failures give the fail-closed admission output. */
   admission(input: unknown): Decision<AdmissionOutput>;
   /** Never throws except PolicyInputError; failures give the outage verdict. */

@@ -89,7 +89,7 @@ function newState(opts: EvalOptions): EvalState {
     opts.input,
     opts.data ?? {},
     opts.strictBuiltinErrors === true,
-    opts.nowNs ?? BigInt(Date.now()) * 1000000n,
+    opts.nowNs,
     opts.print,
     opts.deadline,
     opts.coverage,

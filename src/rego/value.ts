@@ -399,35 +399,97 @@ export function formatNumber(n: number | bigint): string {
   return String(n);
 }
 
+// ---------------------------------------------------------------------------
+// Writing values as text
+
 /**
- * Serialises a value as OPA does in JSON output: sets become sorted arrays,
- * object keys are sorted, non-string object keys are written as their JSON text.
+ * What differs between the writers of a value's text: JSON (`toJSONText`, and
+ * Go's json.Marshal for the `json.*` built-ins) and Rego syntax (`sprintf`'s
+ * `%v`, `print`). Numbers, literals and ordering are the same for all.
  */
-export function toJSONText(v: Value, indent = ''): string {
-  return indent ? JSON.stringify(JSON.parse(writeJSON(v)), null, indent) : writeJSON(v);
+export interface TextStyle {
+  /** A string literal (JSON quoting, Go's json.Marshal or Go's strconv.Quote). */
+  readonly quote: (s: string) => string;
+  /**
+   * JSON has no sets and only string keys: sets become sorted arrays, a
+   * non-string key the string of its own text, and keys sort by their text (as
+   * Go sorts map keys). Otherwise sets are `{1, 2}`/`set()`, keys as they are.
+   */
+  readonly json: boolean;
+  /** Between items (`,` in JSON, `, ` in Rego). */
+  readonly separator: string;
+  /** Between a key and its value. */
+  readonly colon: string;
 }
 
-function writeJSON(v: Value): string {
+/** A value's text in the given style, on one line. */
+export function writeValue(v: Value, style: TextStyle): string {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return style.quote(v);
     case 'number':
     case 'bigint':
       return formatNumber(v);
     case 'boolean':
       return v ? 'true' : 'false';
-    default:
+    default: {
       if (v === null) return 'null';
-      if (Array.isArray(v)) return '[' + v.map(writeJSON).join(',') + ']';
-      if (v instanceof RegoSet) return '[' + v.sorted().map(writeJSON).join(',') + ']';
-      return (
-        '{' +
-        sortedEntries(v)
-          .map(([k, x]) => JSON.stringify(typeof k === 'string' ? k : writeJSON(k)) + ':' + writeJSON(x))
-          .join(',') +
-        '}'
-      );
+      const write = (x: Value) => writeValue(x, style);
+      if (Array.isArray(v)) return '[' + v.map(write).join(style.separator) + ']';
+      if (v instanceof RegoSet) {
+        const items = v.sorted().map(write).join(style.separator);
+        if (style.json) return '[' + items + ']';
+        return v.size === 0 ? 'set()' : '{' + items + '}';
+      }
+      const entries = style.json
+        ? jsonEntries(v, style).map(([k, x]) => style.quote(k) + style.colon + write(x))
+        : sortedEntries(v).map(([k, x]) => write(k) + style.colon + write(x));
+      return '{' + entries.join(style.separator) + '}';
+    }
   }
+}
+
+/**
+ * A value's JSON text laid out as Go's json.MarshalIndent(v, prefix, indent)
+ * (and JSON.stringify with an indent, which agrees): one item a line, `": "`
+ * after keys, empty arrays and objects as `[]` and `{}`; the first line carries
+ * no prefix.
+ */
+export function writeIndentedJSON(v: Value, style: TextStyle, prefix: string, indent: string): string {
+  const write = (x: Value, depth: number): string => {
+    const nl = '\n' + prefix + indent.repeat(depth);
+    const inner = '\n' + prefix + indent.repeat(depth + 1);
+    if (Array.isArray(x) || x instanceof RegoSet) {
+      const items = Array.isArray(x) ? x : x.sorted();
+      if (items.length === 0) return '[]';
+      return '[' + items.map((e) => inner + write(e, depth + 1)).join(',') + nl + ']';
+    }
+    if (isObject(x)) {
+      const entries = jsonEntries(x, style);
+      if (entries.length === 0) return '{}';
+      return '{' + entries.map(([k, e]) => inner + style.quote(k) + ': ' + write(e, depth + 1)).join(',') + nl + '}';
+    }
+    return writeValue(x, style);
+  };
+  return write(v, 0);
+}
+
+/** An object's entries as JSON has them: keys as strings (a non-string key as its own text), sorted by that text. */
+function jsonEntries(obj: JsonObject | RegoObject, style: TextStyle): [string, Value][] {
+  if (!(obj instanceof RegoObject)) return sortedEntries(obj) as [string, Value][];
+  const entries = objectEntries(obj).map(([k, x]): [string, Value] => [typeof k === 'string' ? k : writeValue(k, style), x]);
+  return entries.sort((a, b) => compareStrings(a[0], b[0]));
+}
+
+/** JSON as OPA writes its results (standard JSON string escaping). */
+const JSON_TEXT: TextStyle = { quote: (s) => JSON.stringify(s), json: true, separator: ',', colon: ':' };
+
+/**
+ * Serialises a value as OPA does in JSON output: sets become sorted arrays,
+ * object keys are sorted, non-string object keys are written as their JSON text.
+ */
+export function toJSONText(v: Value, indent = ''): string {
+  return indent ? writeIndentedJSON(v, JSON_TEXT, '', indent) : writeValue(v, JSON_TEXT);
 }
 
 /** Converts to a plain JSON-compatible JavaScript value (bigints beyond float range lose precision). */
@@ -441,8 +503,7 @@ export function toJS(v: Value): unknown {
       if (v instanceof RegoSet) return v.sorted().map(toJS);
       {
         const out: Record<string, unknown> = {};
-        for (const [k, x] of sortedEntries(v)) {
-          const key = typeof k === 'string' ? k : writeJSON(k);
+        for (const [key, x] of jsonEntries(v, JSON_TEXT)) {
           if (key === '__proto__') Object.defineProperty(out, key, { value: toJS(x), enumerable: true, writable: true, configurable: true });
           else out[key] = toJS(x);
         }

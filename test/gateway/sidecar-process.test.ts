@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { call, tempHome, TOKEN, type TempHome } from './helpers/harness.js';
+import { call, NO_WATCH_CONFIG, tempHome, TOKEN, type TempHome } from './helpers/harness.js';
 import { runGateway, startSidecarProcess, type SidecarProcess } from './helpers/process.js';
 
 const ADMISSION = { input: { target_type: 'skill', target_name: 'demo', path: '/tmp/demo' } };
@@ -27,6 +27,8 @@ describe('sidecar process', () => {
   let s: SidecarProcess;
   before(async () => {
     t = tempHome();
+    // These tests reload explicitly; automatic reload has its own tests.
+    writeFileSync(join(t.home, 'config.yaml'), NO_WATCH_CONFIG);
     s = await startSidecarProcess(['--port', '0'], t.env);
   });
   after(async () => {
@@ -202,6 +204,7 @@ describe('process start-up failures', () => {
 
   test('a policy directory that does not load does not stop the sidecar', async () => {
     const t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN });
+    writeFileSync(join(t.home, 'config.yaml'), NO_WATCH_CONFIG);
     const s = await startSidecarProcess(['--port', '0'], t.env);
     try {
       writeFileSync(join(t.policyDir, BROKEN), 'package broken\n\nx := {\n');

@@ -146,3 +146,21 @@ test('loading never writes to the directory', () => {
   loadPolicyDirectory(root);
   assert.deepEqual(readdirSync(root).sort(), before);
 });
+
+test('errors: each kind of invalid JSON is named where it happens', () => {
+  const root = tempDir();
+  const cases: [string, RegExp][] = [
+    ['{"a": "x\ny"}', /data\.json:1:9: invalid JSON: control character in string/],
+    ['{"a": "\\q"}', /data\.json:1:9: invalid JSON: invalid escape in string/],
+    ['{"a": -}', /data\.json:1:8: invalid JSON: invalid number/],
+    ['{"a" 1}', /data\.json:1:6: invalid JSON: expected ':' after property name/],
+    ['{"a": 1 "b": 2}', /data\.json:1:9: invalid JSON: expected ',' or '}' in object/],
+    ['{"a": [1 2]}', /data\.json:1:10: invalid JSON: expected ',' or '\]' in array/],
+    ['{}\n x', /data\.json:2:2: invalid JSON: unexpected text after the JSON value/],
+    ['{"a": "x', /data\.json:1:9: invalid JSON: unexpected end/],
+  ];
+  for (const [text, want] of cases) {
+    write(root, { 'a.rego': MODULE, 'data.json': text });
+    assert.match(loadError(root), want);
+  }
+});

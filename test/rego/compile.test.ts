@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compile } from '../../src/rego/index.js';
 import { RegoErrors } from '../../src/rego/errors.js';
 import { builtinTable, relationTable } from '../../src/rego/builtins/index.js';
-import { builtinDecl } from '../../src/rego/compile/capabilities.js';
+import { builtinCapability as builtinDecl } from '../../src/rego/capabilities.js';
 
 function compileErrors(source: string, opts = {}): string[] {
   try {

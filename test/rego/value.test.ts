@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compare, equals, keyOf, makeObject, RegoObject, RegoSet, toJSONText, typeName } from '../../src/rego/value.js';
+import { compare, equals, keyOf, makeObject, RegoObject, RegoSet, toJSONText, typeName, writeValue, type TextStyle, type Value } from '../../src/rego/value.js';
 
 test('OPA total order: null < false < true < numbers < strings < arrays < objects < sets', () => {
-  const ordered = [null, false, true, -1, 0, 2.5, 'a', 'b', [1], [1, 2], {}, { a: 1 }, new RegoSet([1])];
+  const ordered: Value[] = [null, false, true, -1, 0, 2.5, 'a', 'b', [1], [1, 2], {}, { a: 1 }, new RegoSet([1])];
   for (let i = 0; i < ordered.length; i++) {
     for (let j = 0; j < ordered.length; j++) {
       const c = compare(ordered[i]!, ordered[j]!);
@@ -38,4 +38,19 @@ test('__proto__ is an ordinary key', () => {
   const o = makeObject([['__proto__', 1]]);
   assert.equal(Object.getPrototypeOf(o), Object.prototype);
   assert.equal(toJSONText(o), '{"__proto__":1}');
+});
+
+test('toJSONText with an indent keeps big integers and sorts keys by their text', () => {
+  assert.equal(toJSONText({ a: [2n ** 70n], b: {} }, '  '), '{\n  "a": [\n    1180591620717411303424\n  ],\n  "b": {}\n}');
+  // Integer-like keys stay in byte order (JavaScript objects would move them first).
+  assert.equal(toJSONText({ '9': 1, '10': 2 }, ' '), '{\n "10": 2,\n "9": 1\n}');
+  // Non-string keys are written as their JSON text and sorted by it, as Go sorts map keys.
+  assert.equal(toJSONText(makeObject([[10, 'x'], ['0', 'y']])), '{"0":"y","10":"x"}');
+});
+
+test('writeValue: one writer, JSON or Rego style', () => {
+  const rego: TextStyle = { quote: (s) => `'${s}'`, json: false, separator: ', ', colon: ': ' };
+  const v = makeObject([[new RegoSet([2, 1]), [new RegoSet([]), 'x']]]);
+  assert.equal(writeValue(v, rego), "{{1, 2}: [set(), 'x']}");
+  assert.equal(writeValue(v, { ...rego, json: true }), "{'[1, 2]': [[], 'x']}");
 });

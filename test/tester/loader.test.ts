@@ -55,7 +55,7 @@ test('mergeDataAt never mutates the merged document', () => {
   assert.deepEqual(target, { a: { b: 1, c: 2 } });
   assert.deepEqual(doc, { a: { b: 1 } });
   mergeDataAt(target, ['p', 'q'], [1], 'three.json');
-  assert.deepEqual(target['p'], { q: [1] });
+  assert.deepEqual((target as JsonObject)['p'], { q: [1] });
   assert.throws(() => mergeDataAt(target, ['a', 'b', 'c'], 1, 'four.json'), /four\.json: merge error: data\.a\.b/);
 });
 

@@ -8,6 +8,8 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { PolicyReloader } from '../reload.js';
 import type { InvalidationHub } from '../verdict-cache.js';
 import type { VerdictCache } from '../../judge/cache.js';
+import type { Inspector } from '../../judge/inspect.js';
+import type { PolicyHistory } from '../../policy/history.js';
 import { HttpError } from './errors.js';
 
 export const REVISION_HEADER = 'x-defenseclaw-policy-revision';
@@ -24,6 +26,12 @@ export interface GatewayContext {
   caches: InvalidationHub;
   /** The LLM-judge verdict cache (attached to `caches`), for the guardrail inspector to use. */
   judgeCache: VerdictCache;
+  /** The LLM judge behind `POST /v1/guardrail/inspect` (unconfigured: the policy decides on no findings). */
+  inspector: Inspector;
+  /** `guardrail.mode`: the inspect route's mode when the request gives none. */
+  guardrailMode: 'observe' | 'action';
+  /** Applied snapshots (`<data_dir>/policy-history/`), for history and rollback. */
+  history: PolicyHistory;
   /** Human-in-the-loop settings injected into every guardrail input (from config, fixed at start). */
   hilt: { enabled: boolean; min_severity: string };
   startedAt: Date;

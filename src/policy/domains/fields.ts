@@ -67,7 +67,12 @@ export function optObjectArray<T>(obj: Fields, key: string, where: string, item:
 
 /** Copies the defined entries only, so that absent optional fields stay absent in the policy input. */
 export function definedOnly<T extends object>(obj: T): T {
+  const rec = obj as Record<string, unknown>;
+  let complete = true;
+  for (const key in rec) if (rec[key] === undefined) complete = false;
+  // Hot path (every decision): most inputs have every field, and need no copy.
+  if (complete) return obj;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(obj)) if (value !== undefined) out[key] = value;
+  for (const key in rec) if (rec[key] !== undefined) out[key] = rec[key];
   return out as T;
 }

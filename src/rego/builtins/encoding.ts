@@ -6,6 +6,7 @@
 import type { BuiltinTable } from './builtin.js';
 import { BuiltinError } from './builtin.js';
 import { builtinError, obj, str } from './operands.js';
+import { padBase64Url } from './go-base64.js';
 import { RegoSet, sortedEntries, compareStrings, ObjectBuilder, type Value } from '../value.js';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -208,23 +209,11 @@ export const builtins: BuiltinTable = {
   'base64url.encode_no_pad': (args) => utf8(str('base64url.encode_no_pad', args, 1)).toString('base64url'),
   'base64url.decode': (args) => {
     const name = 'base64url.decode';
-    let s = str(name, args, 1);
+    const s = str(name, args, 1);
     // Unpadded input is accepted (RFC 7515 appendix C), as OPA does.
-    if (!s.endsWith('=')) {
-      switch (utf8(s).length % 4) {
-        case 0:
-          break;
-        case 2:
-          s += '==';
-          break;
-        case 3:
-          s += '=';
-          break;
-        default:
-          throw builtinError(name, `illegal base64url string: ${s}`);
-      }
-    }
-    return decodeOrThrow(name, s, URL_MAP);
+    const padded = padBase64Url(s);
+    if (padded === undefined) throw builtinError(name, `illegal base64url string: ${s}`);
+    return decodeOrThrow(name, padded, URL_MAP);
   },
 
   'hex.encode': (args) => utf8(str('hex.encode', args, 1)).toString('hex'),

@@ -51,19 +51,28 @@ function fail(at: number): Decoded {
  * appendix C), as its JWT built-ins do.
  */
 export function decodeBase64UrlLenient(s: string): Decoded {
-  if (!s.endsWith('=')) {
-    switch (s.length % 4) {
-      case 2:
-        s += '==';
-        break;
-      case 3:
-        s += '=';
-        break;
-      case 1:
-        return { ok: false, error: `illegal base64url string: ${s}` };
-    }
+  const padded = padBase64Url(s);
+  if (padded === undefined) return { ok: false, error: `illegal base64url string: ${s}` };
+  return decodeBase64(padded, true, true);
+}
+
+/**
+ * Adds the `=` padding that unpadded base64url text lacks (as OPA does before
+ * decoding); undefined when no padding can make its length valid. Go counts
+ * the length in bytes.
+ */
+export function padBase64Url(s: string): string | undefined {
+  if (s.endsWith('=')) return s;
+  switch (Buffer.byteLength(s, 'utf8') % 4) {
+    case 2:
+      return s + '==';
+    case 3:
+      return s + '=';
+    case 1:
+      return undefined;
+    default:
+      return s;
   }
-  return decodeBase64(s, true, true);
 }
 
 export function encodeBase64Url(bytes: Uint8Array, padded = false): string {

@@ -5,64 +5,39 @@
  * OPA's `ast.JSON`); parsing keeps integers beyond 2^53 exact (bigint) and
  * reports Go's syntax error messages.
  */
-import { formatNumber, normalizeBigInt, RegoSet, setOwn, sortedEntries, compareStrings, type JsonObject, type Value } from '../value.js';
+import { goJSONQuote } from './go-quote.js';
+import { normalizeBigInt, setOwn, writeIndentedJSON, writeValue, type JsonObject, type TextStyle, type Value } from '../value.js';
 
-const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
-
-/** Go's string encoding with HTML escaping (the default of json.Marshal). */
-export function goQuote(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return '"' + s.replace(/["\\\u0000-\u001f<>&\u2028\u2029]/g, (c) => ESCAPES[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
-}
+/** Go's json.Marshal: HTML-escaping string encoding, compact. */
+const GO_JSON: TextStyle = { quote: goJSONQuote, json: true, separator: ',', colon: ':' };
 
 /** A value's JSON text as Go's json.Marshal of OPA's `ast.JSON` conversion. */
 export function goMarshal(v: Value): string {
-  switch (typeof v) {
-    case 'string':
-      return goQuote(v);
-    case 'number':
-    case 'bigint':
-      return formatNumber(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    default:
-      if (v === null) return 'null';
-      if (Array.isArray(v)) return '[' + v.map(goMarshal).join(',') + ']';
-      if (v instanceof RegoSet) return '[' + v.sorted().map(goMarshal).join(',') + ']';
-      return '{' + jsonEntries(v).map(([k, x]) => goQuote(k) + ':' + goMarshal(x)).join(',') + '}';
-  }
-}
-
-/** Object entries with keys as strings (non-string keys as their JSON text), sorted as Go sorts map keys. */
-function jsonEntries(o: Exclude<Value, null | boolean | number | bigint | string | Value[] | RegoSet>): [string, Value][] {
-  const out = sortedEntries(o).map(([k, x]): [string, Value] => [typeof k === 'string' ? k : goMarshal(k), x]);
-  return out.sort((a, b) => compareStrings(a[0], b[0]));
+  return writeValue(v, GO_JSON);
 }
 
 /** Go's json.MarshalIndent(v, prefix, indent) (the first line carries no prefix). */
 export function goMarshalIndent(v: Value, prefix: string, indent: string): string {
-  const write = (x: Value, depth: number): string => {
-    const nl = '\n' + prefix + indent.repeat(depth);
-    const inner = '\n' + prefix + indent.repeat(depth + 1);
-    if (Array.isArray(x) || x instanceof RegoSet) {
-      const items = Array.isArray(x) ? x : x.sorted();
-      if (items.length === 0) return '[]';
-      return '[' + items.map((e) => inner + write(e, depth + 1)).join(',') + nl + ']';
-    }
-    if (typeof x === 'object' && x !== null) {
-      const entries = jsonEntries(x);
-      if (entries.length === 0) return '{}';
-      return '{' + entries.map(([k, e]) => inner + goQuote(k) + ': ' + write(e, depth + 1)).join(',') + nl + '}';
-    }
-    return goMarshal(x);
-  };
-  return write(v, 0);
+  return writeIndentedJSON(v, GO_JSON, prefix, indent);
 }
 
 // ---------------------------------------------------------------------------
 // Parsing
 
-export class JSONSyntaxError extends Error {}
+/**
+ * A document that is not JSON. `message` is Go's (what OPA reports); `offset`
+ * is where the text goes wrong and `reason` says what is wrong in plain words,
+ * for messages that point into a file (`data.json:3:11: invalid literal`).
+ */
+export class JSONSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+    readonly reason: string = message,
+  ) {
+    super(message);
+  }
+}
 
 /** Go's decoder refuses documents nested deeper than this (and it keeps us off the stack limit). */
 const MAX_DEPTH = 10000;
@@ -84,7 +59,7 @@ export function parseJSON(text: string): Value {
     return parseDocument(text);
   } catch (e) {
     // Deep nesting can exhaust the stack before Go's depth limit: report it as Go would.
-    if (e instanceof RangeError) throw new JSONSyntaxError('exceeded max depth');
+    if (e instanceof RangeError) throw new JSONSyntaxError('exceeded max depth', 0);
     throw e;
   }
 }
@@ -94,13 +69,14 @@ function parseDocument(text: string): Value {
   const ws = () => {
     while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
   };
-  const fail = (context: string): never => {
-    if (i >= text.length) throw new JSONSyntaxError('unexpected end of JSON input');
-    throw new JSONSyntaxError(`invalid character ${quoteChar(String.fromCodePoint(text.codePointAt(i)!))} ${context}`);
+  /** Fails at `i`: Go's message ends with `context`; `reason` is the plain-words one. */
+  const fail = (context: string, reason: string): never => {
+    if (i >= text.length) throw new JSONSyntaxError('unexpected end of JSON input', i);
+    throw new JSONSyntaxError(`invalid character ${quoteChar(String.fromCodePoint(text.codePointAt(i)!))} ${context}`, i, reason);
   };
   let depth = 0;
   const value = (): Value => {
-    if (++depth > MAX_DEPTH) throw new JSONSyntaxError('exceeded max depth');
+    if (++depth > MAX_DEPTH) throw new JSONSyntaxError('exceeded max depth', i);
     try {
       return valueAt();
     } finally {
@@ -120,10 +96,10 @@ function parseDocument(text: string): Value {
       }
       for (;;) {
         ws();
-        if (text[i] !== '"') fail('looking for beginning of object key string');
+        if (text[i] !== '"') fail('looking for beginning of object key string', 'expected a double-quoted property name');
         const k = string();
         ws();
-        if (text[i] !== ':') fail('after object key');
+        if (text[i] !== ':') fail('after object key', "expected ':' after property name");
         i++;
         setOwn(out, k, value());
         ws();
@@ -135,7 +111,7 @@ function parseDocument(text: string): Value {
           i++;
           return out;
         }
-        fail('after object key:value pair');
+        fail('after object key:value pair', "expected ',' or '}' in object");
       }
     }
     if (c === '[') {
@@ -157,40 +133,40 @@ function parseDocument(text: string): Value {
           i++;
           return out;
         }
-        fail('after array element');
+        fail('after array element', "expected ',' or ']' in array");
       }
     }
     if (c === '"') return string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
     for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
       if (c === word[0]) {
-        for (let k = 0; k < word.length; k++, i++) if (text[i] !== word[k]) fail(`in literal ${word} (expecting ${quoteChar(word[k]!)})`);
+        for (let k = 0; k < word.length; k++, i++) if (text[i] !== word[k]) fail(`in literal ${word} (expecting ${quoteChar(word[k]!)})`, `invalid literal (expected ${word})`);
         return v;
       }
     }
-    return fail('looking for beginning of value');
+    return fail('looking for beginning of value', 'unexpected character');
   };
   const string = (): string => {
     const start = i++;
     for (;;) {
-      if (i >= text.length) fail('');
+      if (i >= text.length) fail('', 'unterminated string');
       const c = text[i]!;
       if (c === '"') break;
-      if (c < ' ') fail('in string literal');
+      if (c < ' ') fail('in string literal', 'control character in string');
       if (c === '\\') {
         const e = text[i + 1];
         if (e === 'u') {
           if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
             i += 2;
             while (i < text.length && /[0-9a-fA-F]/.test(text[i]!)) i++;
-            fail('in \\u hexadecimal character escape');
+            fail('in \\u hexadecimal character escape', 'invalid unicode escape');
           }
           i += 6;
           continue;
         }
         if (e === undefined || !'"\\/bfnrt'.includes(e)) {
           i++;
-          fail('in string escape code');
+          fail('in string escape code', 'invalid escape in string');
         }
         i += 2;
         continue;
@@ -205,19 +181,19 @@ function parseDocument(text: string): Value {
     if (text[i] === '-') i++;
     if (text[i] === '0') i++;
     else if (text[i] !== undefined && text[i]! >= '1' && text[i]! <= '9') while (text[i]! >= '0' && text[i]! <= '9') i++;
-    else fail('in numeric literal');
+    else fail('in numeric literal', 'invalid number');
     let integer = true;
     if (text[i] === '.') {
       integer = false;
       i++;
-      if (!(text[i]! >= '0' && text[i]! <= '9')) fail('after decimal point in numeric literal');
+      if (!(text[i]! >= '0' && text[i]! <= '9')) fail('after decimal point in numeric literal', 'invalid number');
       while (text[i]! >= '0' && text[i]! <= '9') i++;
     }
     if (text[i] === 'e' || text[i] === 'E') {
       integer = false;
       i++;
       if (text[i] === '+' || text[i] === '-') i++;
-      if (!(text[i]! >= '0' && text[i]! <= '9')) fail('in exponent of numeric literal');
+      if (!(text[i]! >= '0' && text[i]! <= '9')) fail('in exponent of numeric literal', 'invalid number');
       while (text[i]! >= '0' && text[i]! <= '9') i++;
     }
     const src = text.slice(start, i);
@@ -226,12 +202,12 @@ function parseDocument(text: string): Value {
       return Number.isSafeInteger(n) ? n : normalizeBigInt(BigInt(src));
     }
     const n = Number(src);
-    if (!Number.isFinite(n)) throw new JSONSyntaxError(`number ${src} is out of range`);
+    if (!Number.isFinite(n)) throw new JSONSyntaxError(`number ${src} is out of range`, start);
     return n;
   };
   const v = value();
   ws();
-  if (i < text.length) fail('after top-level value');
+  if (i < text.length) fail('after top-level value', 'unexpected text after the JSON value');
   return v;
 }
 

@@ -8,67 +8,18 @@ import type { BuiltinTable } from './builtin.js';
 import { arr, str } from './operands.js';
 import { formatFloat } from './gofloat.js';
 import { runeCount, runes } from './runes.js';
-import { formatNumber, isNumber, RegoSet, sortedEntries, type Value } from '../value.js';
+import { GO_PRINTABLE, goQuote, goQuoteRune, hex } from './go-quote.js';
+import { isNumber, writeValue, type TextStyle, type Value } from '../value.js';
 
 // ---------------------------------------------------------------------------
 // Rego text of values (OPA's ast.Value String())
 
-const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
-
-/** One rune escaped as Go's strconv.Quote does (inside `quote` characters). */
-function quoteRune(r: string, quote: string): string {
-  if (r === quote || r === '\\') return '\\' + r;
-  if (PRINTABLE.test(r)) return r;
-  switch (r) {
-    case '\x07':
-      return '\\a';
-    case '\b':
-      return '\\b';
-    case '\f':
-      return '\\f';
-    case '\n':
-      return '\\n';
-    case '\r':
-      return '\\r';
-    case '\t':
-      return '\\t';
-    case '\v':
-      return '\\v';
-  }
-  const cp = r.codePointAt(0)!;
-  if (cp >= 0xd800 && cp <= 0xdfff) return '\\ufffd'; // a lone surrogate is not valid UTF-8
-  if (cp < 0x80) return '\\x' + hex(cp, 2);
-  if (cp < 0x10000) return '\\u' + hex(cp, 4);
-  return '\\U' + hex(cp, 8);
-}
-
-/** Go's strconv.Quote. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const r of s) out += quoteRune(r, '"');
-  return out + '"';
-}
+/** Rego syntax: strings as Go's strconv.Quote, sets in braces (`set()` when empty), keys as they are. */
+const REGO_TEXT: TextStyle = { quote: goQuote, json: false, separator: ', ', colon: ': ' };
 
 /** A value as OPA prints it in Rego syntax (`ast.Value.String()`): `[1, "a"]`, `{"k": 1}`, `{1, 2}`, `set()`. */
 export function formatValue(v: Value): string {
-  switch (typeof v) {
-    case 'string':
-      return goQuote(v);
-    case 'number':
-    case 'bigint':
-      return formatNumber(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    default:
-      if (v === null) return 'null';
-      if (Array.isArray(v)) return '[' + v.map(formatValue).join(', ') + ']';
-      if (v instanceof RegoSet) return v.size === 0 ? 'set()' : '{' + v.sorted().map(formatValue).join(', ') + '}';
-      return '{' + sortedEntries(v).map(([k, x]) => `${formatValue(k)}: ${formatValue(x)}`).join(', ') + '}';
-  }
+  return writeValue(v, REGO_TEXT);
 }
 
 // ---------------------------------------------------------------------------
@@ -203,14 +154,14 @@ function fmtSx(f: Flags, s: string, upper: boolean): string {
   return pad(f, out);
 }
 
-function quoteChar(cp: bigint): string {
-  const n = cp >= 0n && cp <= 0x10ffffn && !(cp >= 0xd800n && cp <= 0xdfffn) ? Number(cp) : 0xfffd;
-  return "'" + quoteRune(String.fromCodePoint(n), "'") + "'";
-}
-
+/** The rune of a code point as Go converts an int to a rune: invalid ones become U+FFFD. */
 function runeOf(cp: bigint): string {
   const n = cp >= 0n && cp <= 0x10ffffn && !(cp >= 0xd800n && cp <= 0xdfffn) ? Number(cp) : 0xfffd;
   return String.fromCodePoint(n);
+}
+
+function quoteChar(cp: bigint): string {
+  return "'" + goQuoteRune(runeOf(cp), "'") + "'";
 }
 
 function badVerb(f: Flags, verb: string, arg: GoArg): string {
@@ -245,7 +196,7 @@ function printInt(f: Flags, arg: GoArg & { v: bigint }, verb: string): string {
       if (big) return badVerb(f, verb, arg);
       const u = arg.v < 0n ? arg.v + 2n ** 64n : arg.v;
       let s = 'U+' + u.toString(16).toUpperCase().padStart(f.precPresent ? Math.max(f.prec, 4) : 4, '0');
-      if (f.sharp && u <= 0x10ffffn && PRINTABLE.test(runeOf(u))) s += " '" + runeOf(u) + "'";
+      if (f.sharp && u <= 0x10ffffn && GO_PRINTABLE.test(runeOf(u))) s += " '" + runeOf(u) + "'";
       return pad({ ...f, zero: false }, s);
     }
     default:

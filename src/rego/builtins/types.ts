@@ -2,15 +2,11 @@
 import type { BuiltinImpl, BuiltinTable } from './builtin.js';
 import { builtinError, typeError } from './operands.js';
 import * as dec from './decimal.js';
+import { goQuote } from './go-quote.js';
 import { isNumber, isObject, RegoSet, typeName, type TypeName, type Value } from '../value.js';
 
 function isType(t: TypeName): BuiltinImpl {
   return (args) => typeName(args[0]!) === t;
-}
-
-/** Go's strconv.Quote for the common cases (JSON escaping agrees on printable text). */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /**

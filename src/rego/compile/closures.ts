@@ -28,7 +28,7 @@ import { callBuiltin, callFunction } from '../eval/calls.js';
 import { baseAt, dataAt, nodeValue } from '../eval/documents.js';
 import type { EvalState, FunctionOverride } from '../eval/state.js';
 import type { CompiledNode, CompiledTerm, Cont, ExprFn, Frame, GenFn, UnifyFn, ValFn } from '../eval/types.js';
-import { builtinDecl } from './capabilities.js';
+import { builtinCapability as builtinDecl } from '../capabilities.js';
 import { collectVars, declaredVars, walkExpr, walkTerm } from './resolve.js';
 import type { RuleNode } from './ruletree.js';
 
@@ -119,6 +119,17 @@ const ROOTS = new Set(['input', 'data']);
 // ---------------------------------------------------------------------------
 // Small closure combinators
 
+/**
+ * Marks an expression covered when it is evaluated (`opa test --coverage`).
+ * Without a coverage sink this costs one field test per expression.
+ */
+function covered(fn: ExprFn, loc: Location): ExprFn {
+  return (st, f, k) => {
+    if (st.coverage !== undefined) st.coverage(loc);
+    return fn(st, f, k);
+  };
+}
+
 function seq(fns: ExprFn[]): ExprFn {
   if (fns.length === 0) return (_st, _f, k) => k();
   let next = fns[fns.length - 1]!;
@@ -196,6 +207,16 @@ function combine(items: CompiledTerm[], build: (vals: Value[]) => Value | undefi
       })(st, f),
   };
 }
+
+type Index = (v: Value, key: Value) => Value | undefined;
+const indexPlain: Index = indexValue;
+
+/** Indexing below `data`: OPA finds object key "2" for `data.x[2]` (data refs are paths of strings). */
+const indexData: Index = (v, key) => {
+  const x = indexValue(v, key);
+  if (x !== undefined || typeof key !== 'number' || !Number.isInteger(key) || !isObject(v)) return x;
+  return indexValue(v, String(key));
+};
 
 // ---------------------------------------------------------------------------
 // Callees
@@ -275,6 +296,8 @@ export class ClosureCompiler {
    * has its own variable of that name.
    */
   private hidden: ReadonlySet<string> = new Set();
+  /** Whether evaluated expressions report coverage: true for modules, false for queries (not part of any module). */
+  reportCoverage = true;
 
   constructor(readonly cx: CompileContext) {}
 
@@ -317,7 +340,7 @@ export class ClosureCompiler {
         }
         if (fn) {
           for (const s of trial) bound.add(s);
-          fns.push(fn);
+          fns.push(this.reportCoverage ? covered(fn, remaining[i]!.loc) : fn);
           remaining.splice(i, 1);
           progressed = true;
           break;
@@ -388,9 +411,7 @@ export class ClosureCompiler {
     }
     const inner = this.positive(e, sc, new Set(bound));
     if (!inner) return null;
-    const loc = e.loc;
     return (st, f, k) => {
-      if (st.coverage) st.coverage(loc);
       let found = false;
       inner(st, f, () => {
         found = true;
@@ -473,8 +494,7 @@ export class ClosureCompiler {
           return false;
         })(st, f);
     }
-    const call = this.callTerm(inputs, callee);
-    return (st, f, k) => call.gen(st, f, (v) => out(st, f, v, k));
+    return unifyWith(this.callTerm(inputs, callee), out);
   }
 
   private someIn(key: Term | undefined, value: Term, collection: Term, sc: Scope, bound: Set<number>): ExprFn | null {
@@ -651,7 +671,7 @@ export class ClosureCompiler {
       const pb = this.pattern(b, sc, trialA);
       if (pb) {
         for (const s of trialA) bound.add(s);
-        return (st, f, k) => ca.gen(st, f, (v) => pb(st, f, v, k));
+        return unifyWith(ca, pb);
       }
     }
     const trialB = new Set(bound);
@@ -660,7 +680,7 @@ export class ClosureCompiler {
       const pa = this.pattern(a, sc, trialB);
       if (pa) {
         for (const s of trialB) bound.add(s);
-        return (st, f, k) => cb.gen(st, f, (v) => pa(st, f, v, k));
+        return unifyWith(cb, pa);
       }
     }
     // Both sides have unbound variables: arrays (or objects) unify element-wise.
@@ -908,7 +928,7 @@ export class ClosureCompiler {
   }
 
   /** Applies path segments to a head term: ground segments index, others iterate and bind. */
-  private path(head: CompiledTerm, segs: Term[], sc: Scope, bound: Set<number>): CompiledTerm | null {
+  private path(head: CompiledTerm, segs: Term[], sc: Scope, bound: Set<number>, indexValue: Index = indexPlain): CompiledTerm | null {
     if (segs.length === 0) return head;
     type Step = { key?: CompiledTerm; pat?: UnifyFn; slot?: number };
     const steps: Step[] = [];
@@ -1028,7 +1048,7 @@ export class ClosureCompiler {
           return v;
         });
     }
-    return this.path(head, rest, sc, bound);
+    return this.path(head, rest, sc, bound, indexData);
   }
 
   /**
@@ -1259,6 +1279,19 @@ function setFnOverride(st: EvalState, name: string, o: FunctionOverride): void {
   const m = new Map(st.fnOverrides ?? []);
   m.set(name, o);
   st.fnOverrides = m;
+}
+
+/** Matches a pattern against a term's values; without a closure per evaluation when the term never iterates. */
+function unifyWith(c: CompiledTerm, pat: UnifyFn): ExprFn {
+  if (c.val) {
+    const val = c.val;
+    return (st, f, k) => {
+      const v = val(st, f);
+      return v === undefined ? false : pat(st, f, v, k);
+    };
+  }
+  const gen = c.gen;
+  return (st, f, k) => gen(st, f, (v) => pat(st, f, v, k));
 }
 
 function firstValue(st: EvalState, f: Frame, c: CompiledTerm): Value | undefined {

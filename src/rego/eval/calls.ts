@@ -16,12 +16,12 @@ function runFunctionRule(st: EvalState, rule: CompiledRule, args: Value[], onVal
     const f: Frame = new Array(cur.frameSize);
     let found = false;
     st.tick();
-    if (st.coverage) st.coverage(cur.loc);
     const patterns = cur.args!;
     const bindArg = (i: number): boolean => {
       if (i === patterns.length) {
         return cur.body(st, f, () =>
           cur.value.gen(st, f, (v) => {
+            if (st.coverage !== undefined) st.coverage(cur.loc);
             found = true;
             onValue(v, cur);
             return cur.constantValue;
@@ -44,7 +44,14 @@ function isScalar(v: Value): boolean {
 /** Calls a user function; undefined when no definition applies. Results are memoised per evaluation. */
 export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Value | undefined {
   let memoKey: string | undefined;
-  if (args.length > 0 && args.every(isScalar)) {
+  let single: Map<Value, Value> | undefined;
+  if (args.length === 1 && isScalar(args[0]!)) {
+    // One scalar operand (the common helper shape): a table per function, keyed by the operand itself.
+    single = st.memo.get(c) as Map<Value, Value> | undefined;
+    if (single === undefined) st.memo.set(c, (single = new Map()) as unknown as Value);
+    const m = single.get(args[0]!);
+    if (m !== undefined) return m;
+  } else if (args.length > 0 && args.every(isScalar)) {
     memoKey = c.name + '(' + args.map(keyOf).join(',');
     const m = st.memo.get(memoKey);
     if (m !== undefined) return m as Value;
@@ -60,7 +67,10 @@ export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Val
     });
   }
   if (result === undefined && c.defaultRule) runFunctionRule(st, c.defaultRule, args, (v) => (result = v));
-  if (memoKey !== undefined && result !== undefined) st.memo.set(memoKey, result);
+  if (result !== undefined) {
+    if (single !== undefined) single.set(args[0]!, result);
+    else if (memoKey !== undefined) st.memo.set(memoKey, result);
+  }
   return result;
 }
 

@@ -7,7 +7,7 @@ import { RegoError } from '../errors.js';
 import { equals, isObject, keyOf, ObjectBuilder, objectEntries, RegoSet, type Value } from '../value.js';
 import type { RuleNode } from '../compile/ruletree.js';
 import { indexValue, setAtPath } from './access.js';
-import { PENDING, type EvalState } from './state.js';
+import { PENDING, UNDEFINED, type EvalState } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
 function compiledOf(node: RuleNode): CompiledNode {
@@ -37,9 +37,10 @@ function runRule(st: EvalState, rule: CompiledRule, frame: Frame | undefined, on
     const f = frame ?? new Array(cur.frameSize);
     let found = false;
     st.tick();
-    if (st.coverage) st.coverage(cur.loc);
     cur.body(st, f, () =>
       cur.value.gen(st, f, (v) => {
+        // OPA marks a rule head covered when the rule produces a value.
+        if (st.coverage !== undefined) st.coverage(cur.loc);
         found = true;
         onValue(v, cur);
         return cur.constantValue;
@@ -53,10 +54,18 @@ function runRule(st: EvalState, rule: CompiledRule, frame: Frame | undefined, on
 
 function completeValue(st: EvalState, node: RuleNode, c: CompiledNode): Value | undefined {
   let result: Value | undefined;
+  let fromElse = false;
   for (const rule of c.rules) {
     runRule(st, rule, undefined, (v, r) => {
-      if (result === undefined) result = v;
-      else if (!equals(result, v)) throw conflict('complete rules must not produce multiple outputs', r);
+      const isElse = r !== rule;
+      if (result === undefined) {
+        result = v;
+        fromElse = isElse;
+      } else if (!equals(result, v)) {
+        // OPA words a conflict between `else` values of a rule the query asks for directly differently.
+        const direct = st.ruleDepth === 1 && (fromElse || isElse);
+        throw conflict(direct ? `rule ${c.name} produced conflicting values` : 'complete rules must not produce multiple outputs', r);
+      }
     });
   }
   if (result === undefined && c.defaultRule) runRule(st, c.defaultRule, undefined, (v) => (result = v));
@@ -79,7 +88,6 @@ function addDynamic(st: EvalState, root: Builder, rule: CompiledRule): void {
   let r: CompiledRule | undefined = rule;
   const f: Frame = new Array(rule.frameSize);
   st.tick();
-  if (st.coverage) st.coverage(rule.loc);
   const rest = rule.rest!;
   rule.body(st, f, () => {
     const keys: Value[] = [];
@@ -89,6 +97,7 @@ function addDynamic(st: EvalState, root: Builder, rule: CompiledRule): void {
       keys.push(k);
     }
     return rule.value.gen(st, f, (v) => {
+      if (st.coverage !== undefined) st.coverage(rule.loc);
       insert(root, keys, v, rule);
       return false;
     });
@@ -149,19 +158,21 @@ export function nodeValue(st: EvalState, node: RuleNode): Value | undefined {
   const memo = st.memo.get(node);
   if (memo !== undefined) {
     if (memo === PENDING) throw new RegoError('rego_recursion_error', `rule ${compiledOf(node).name} is recursive`);
-    return memo;
+    return memo === UNDEFINED ? undefined : memo;
   }
-  if (st.memo.has(node)) return undefined;
   st.memo.set(node, PENDING);
   let v: Value | undefined;
+  st.ruleDepth++;
   try {
     v = computeNode(st, node);
   } catch (e) {
     st.memo.delete(node);
     throw e;
+  } finally {
+    st.ruleDepth--;
   }
   if (st.dataOverrides !== null && v !== undefined) v = applyOverridesBelow(st, node.path, v);
-  st.memo.set(node, v);
+  st.memo.set(node, v === undefined ? UNDEFINED : v);
   return v;
 }
 

@@ -18,25 +18,46 @@ export interface DataOverride {
 export type FunctionOverride = { kind: 'value'; value: Value } | { kind: 'callee'; call: (st: EvalState, args: Value[], loc: Location) => Value | undefined };
 
 export const PENDING: unique symbol = Symbol('pending');
+/** Memo entry of a node known to be undefined (one lookup instead of get + has). */
+export const UNDEFINED: unique symbol = Symbol('undefined');
 
 export class EvalState implements BuiltinContext {
   /** Memoised values of rule-tree nodes (and function calls) for the current `with` context. */
-  memo = new Map<unknown, Value | undefined | typeof PENDING>();
+  memo = new Map<unknown, Value | undefined | typeof PENDING | typeof UNDEFINED>();
   dataOverrides: DataOverride[] | null = null;
   fnOverrides: Map<string, FunctionOverride> | null = null;
-  readonly cache = new Map<string, unknown>();
+  private builtinCache: Map<string, unknown> | undefined;
+  private now: bigint | undefined;
   location?: Location;
   private ticks = 0;
+  /** Rule-tree nodes being computed (1: the one the query asked for). */
+  ruleDepth = 0;
 
   constructor(
     public input: Value | undefined,
     readonly data: Value,
     readonly strict: boolean,
-    readonly nowNs: bigint,
+    nowNs: bigint | undefined,
     private readonly printSink: ((message: string) => void) | undefined,
     private readonly deadline: number | undefined,
     readonly coverage: ((loc: Location) => void) | undefined,
-  ) {}
+  ) {
+    this.now = nowNs;
+    // The clock is read once per evaluation, as a number; the bigint is only made if a built-in asks.
+    if (nowNs === undefined) this.startMs = Date.now();
+  }
+
+  private startMs = 0;
+
+  /** `time.now_ns()`: fixed for the whole evaluation. */
+  get nowNs(): bigint {
+    return (this.now ??= BigInt(this.startMs) * 1000000n);
+  }
+
+  /** Created on first use: most evaluations call no built-in that caches. */
+  get cache(): Map<string, unknown> {
+    return (this.builtinCache ??= new Map());
+  }
 
   print(message: string): void {
     this.printSink?.(message);

@@ -919,6 +919,20 @@ class Parser {
     }
   }
 
+  /**
+   * `{t with ...}` inside a template string: a term cannot carry `with`, so it
+   * is written in existing terms as `[$v | $v = t with ...][0]` (undefined when
+   * `t` is, one value otherwise).
+   */
+  private termWith(term: Term, withs: With[]): Term {
+    const loc = term.loc;
+    const v = (): VarTerm => ({ type: 'var', name: `$t${this.shared.wildcards++}`, loc });
+    const out = v();
+    const eq: Term = { type: 'call', fn: { type: 'ref', head: { type: 'var', name: 'eq', loc }, path: [], loc }, args: [{ ...out }, term], loc };
+    const body: Expr[] = [{ type: 'expr', term: eq, negated: false, with: withs, loc }];
+    return { type: 'ref', head: { type: 'arraycomp', term: { ...out }, body, loc }, path: [{ type: 'number', raw: '0', value: 0, loc }], loc };
+  }
+
   private parseTemplate(t: Token, loc: Location): Term {
     this.next();
     const parts: (string | Term)[] = [];
@@ -936,8 +950,9 @@ class Parser {
       sub.keywords.clear();
       for (const k of this.keywords) sub.keywords.add(k);
       const term = sub.parseTermInfixCall(false);
+      const withs = sub.isKw('with') ? sub.parseWith() : [];
       if (sub.tok.kind !== 'eof') sub.illegal();
-      parts.push(term);
+      parts.push(withs.length === 0 ? term : this.termWith(term, withs));
     }
     return { type: 'template', parts, loc };
   }

@@ -12,6 +12,7 @@ import {
   PolicyUnavailableError,
   type Decision,
   type PolicyEngineApi,
+  type ReloadOptions,
   type ReloadOutcome,
   type SnapshotInfo,
 } from '../../../src/policy/types.js';
@@ -42,7 +43,7 @@ export class FakeEngine implements PolicyEngineApi {
     return this.error;
   }
 
-  async reload(opts: { dryRun?: boolean } = {}): Promise<ReloadOutcome> {
+  async reload(opts: ReloadOptions = {}): Promise<ReloadOutcome> {
     this.reloadCalls++;
     const started = performance.now();
     let text: string;
@@ -71,6 +72,11 @@ export class FakeEngine implements PolicyEngineApi {
     const previous = this.snap?.info.revision ?? null;
     const changed = previous !== info.revision;
     if (!opts.dryRun) {
+      try {
+        opts.beforeSwap?.(changed || !this.snap ? info : this.snap.info);
+      } catch (err) {
+        return this.fail({ ok: false, kind: 'load', message: `policy not applied: ${(err as Error).message}`, errors: [], durationMs: 0 });
+      }
       if (changed) this.snap = { info, verdict: doc.verdict ?? 'allowed' };
       this.error = null;
     }

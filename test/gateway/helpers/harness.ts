@@ -76,12 +76,18 @@ export async function call(baseUrl: string, method: string, path: string, opts: 
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** A sidecar in this process with the fake engine over `<home>/policies/policy.json`. */
-export async function inProcessSidecar(opts: { policy?: Record<string, unknown> | null; config?: string; env?: NodeJS.ProcessEnv } = {}): Promise<InProcess> {
+/** Tests that reload explicitly turn the watcher off so that it cannot add reloads of its own. */
+export const NO_WATCH_CONFIG = 'watch:\n  policy: false\n';
+
+/**
+ * A sidecar in this process with the fake engine over `<home>/policies/policy.json`.
+ * The policy watcher is off unless `watch` is set (then `config` must not set `watch`).
+ */
+export async function inProcessSidecar(opts: { policy?: Record<string, unknown> | null; config?: string; env?: NodeJS.ProcessEnv; watch?: boolean } = {}): Promise<InProcess> {
   const t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN, ...opts.env });
   if (opts.policy !== null) writeFakePolicy(t.policyDir, opts.policy ?? { verdict: 'allowed' });
   else mkdirSync(t.policyDir, { recursive: true });
-  if (opts.config !== undefined) writeFileSync(join(t.home, 'config.yaml'), opts.config);
+  writeFileSync(join(t.home, 'config.yaml'), (opts.watch ? '' : NO_WATCH_CONFIG) + (opts.config ?? ''));
   let engine: FakeEngine | null = null;
   const sidecar = await startSidecar({
     env: t.env,

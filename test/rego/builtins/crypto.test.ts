@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/crypto.js';
-import { assertBuiltinError, caller } from './b3-fixtures.js';
+import { assertBuiltinError, caller } from './helpers.js';
 
-const call = caller(builtins);
+const { call } = caller(builtins);
 
 test('digests are lowercase hex of the UTF-8 bytes', () => {
   assert.equal(call('crypto.md5', 'lorem ipsum'), '80a751fde577028640c419000e33eba6');

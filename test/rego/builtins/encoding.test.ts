@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/encoding.js';
 import { RegoSet } from '../../../src/rego/value.js';
-import { caller, throwsBuiltin } from './fake-context-b2.js';
+import { invoker, throwsBuiltin } from './helpers.js';
 
-const call = caller(builtins);
+const call = invoker(builtins);
 
 describe('base64 / base64url', () => {
   it('encodes UTF-8 bytes (conformance base64builtins, base64urlbuiltins)', () => {

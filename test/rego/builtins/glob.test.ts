@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/glob.js';
-import { caller, throwsBuiltin } from './fake-context-b2.js';
+import { invoker, throwsBuiltin } from './helpers.js';
 
-const call = caller(builtins);
+const call = invoker(builtins);
 const m = (p: string, d: unknown, s: string) => call('glob.match', [p, d as never, s]);
 
 describe('glob.match', () => {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/graph.js';
 import { RegoSet, type Value } from '../../../src/rego/value.js';
-import { assertBuiltinError, caller } from './b3-fixtures.js';
+import { assertBuiltinError, caller } from './helpers.js';
 
-const call = caller(builtins);
+const { call } = caller(builtins);
 const sorted = (v: Value | undefined) => (v as RegoSet).sorted();
 const set = (...xs: Value[]) => new RegoSet(xs);
 

@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/json.js';
 import { RegoObject, RegoSet, equals, type Value } from '../../../src/rego/value.js';
-import { caller, throwsBuiltin } from './fake-context-b2.js';
+import { invoker, throwsBuiltin } from './helpers.js';
 
-const call = caller(builtins);
+const call = invoker(builtins);
 const same = (a: Value | undefined, b: Value) => assert.ok(a !== undefined && equals(a, b), `${JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof RegoSet ? v.sorted() : v))} should equal expected`);
 
 describe('json.marshal / marshal_with_options', () => {

@@ -4,9 +4,9 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import * as jose from 'jose';
 import { builtins } from '../../../src/rego/builtins/jwt.js';
 import type { Value } from '../../../src/rego/value.js';
-import { assertBuiltinError, caller, NOW_NS } from './b3-fixtures.js';
+import { assertBuiltinError, caller, NOW_NS } from './helpers.js';
 
-const call = caller(builtins);
+const { call } = caller(builtins);
 const b64url = (s: string) => Buffer.from(s).toString('base64url');
 
 // jwtbuiltins/simple-non-registered

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/net.js';
 import { ipString, parseCIDR, parseIP } from '../../../src/rego/builtins/net-ip.js';
 import { RegoSet, type Value } from '../../../src/rego/value.js';
-import { assertBuiltinError, caller } from './b3-fixtures.js';
+import { assertBuiltinError, caller } from './helpers.js';
 
-const call = caller(builtins);
+const { call } = caller(builtins);
 const sorted = (v: Value | undefined) => (v as RegoSet).sorted();
 
 test('address parsing follows Go netip', () => {

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/regex.js';
-import { caller, throwsBuiltin } from './fake-context-b2.js';
+import { invoker, throwsBuiltin } from './helpers.js';
 
-const call = caller(builtins);
+const call = invoker(builtins);
 
 describe('regex.match / re_match', () => {
   it('matches as Go does (conformance regexmatch)', () => {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/semver.js';
-import { assertBuiltinError, caller } from './b3-fixtures.js';
+import { assertBuiltinError, caller } from './helpers.js';
 
-const call = caller(builtins);
+const { call } = caller(builtins);
 
 test('semver.is_valid: strict SemVer 2.0 (conformance semverisvalid)', () => {
   for (const v of ['0.0.0', '1.2.3-0', '1.2.3-0a', '1.2.3+01', '1.0.0-alpha.1+build.5', '10.20.30']) {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/template.js';
 import { RegoSet, type Value } from '../../../src/rego/value.js';
-import { assertBuiltinError, caller } from './b3-fixtures.js';
+import { assertBuiltinError, caller } from './helpers.js';
 
-const call = caller(builtins);
+const { call } = caller(builtins);
 const render = (t: string, vars: Record<string, Value>) => call('strings.render_template', t, vars);
 
 test('fields, nested fields and printing (OPA docs example)', () => {

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/time.js';
-import { caller, fakeContext, throwsBuiltin } from './fake-context-b2.js';
+import { invoker, fakeContext, throwsBuiltin } from './helpers.js';
 
-const call = caller(builtins);
+const call = invoker(builtins);
 
 describe('time.now_ns', () => {
   it('returns the evaluation time', () => {

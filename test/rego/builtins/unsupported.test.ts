@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/unsupported.js';
 import capabilities from '../../../src/rego/capabilities.json' with { type: 'json' };
-import { assertBuiltinError, caller } from './b3-fixtures.js';
+import { assertBuiltinError, caller } from './helpers.js';
 
-const call = caller(builtins);
+const { call } = caller(builtins);
 
 test('network built-ins are refused', () => {
   assertBuiltinError(() => call('http.send', { method: 'get', url: 'http://example.com' }), 'eval_builtin_error', 'http.send: network access is not permitted');

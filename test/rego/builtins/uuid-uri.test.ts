@@ -2,10 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins as uuid } from '../../../src/rego/builtins/uuid.js';
 import { builtins as uri } from '../../../src/rego/builtins/uri.js';
-import { caller, fakeContext } from './fake-context-b2.js';
+import { invoker, fakeContext } from './helpers.js';
 
-const callUUID = caller(uuid);
-const callURI = caller(uri);
+const callUUID = invoker(uuid);
+const callURI = invoker(uri);
 
 describe('uuid', () => {
   it('is stable per operand within an evaluation (conformance regocpp/uuid)', () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { builtins } from '../../../src/rego/builtins/crypto.js';
 import type { JsonObject, Value } from '../../../src/rego/value.js';
-import { assertBuiltinError, fakeContext } from './b3-fixtures.js';
+import { assertBuiltinError, fakeContext } from './helpers.js';
 
 // Fixtures made with openssl 3 (root RSA CA -> EC P-256 intermediate -> RSA leaf); expected
 // values below come from `openssl x509 -noout -serial -dates -subject`.

@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtins } from '../../../src/rego/builtins/yaml.js';
 import { RegoSet } from '../../../src/rego/value.js';
-import { caller, throwsBuiltin } from './fake-context-b2.js';
+import { invoker, throwsBuiltin } from './helpers.js';
 
-const call = caller(builtins);
+const call = invoker(builtins);
 
 describe('yaml', () => {
   it('validates streams (conformance jsonbuiltins)', () => {

@@ -2,14 +2,22 @@
  * `POST /v1/guardrail/evaluate`: the guardrail verdict for scanner results the
  * caller already has (spec 3.4). Policy failures give the engine's fail-closed
  * outage verdict, never a 5xx; an output outside the vocabulary is a 503.
+ *
+ * `POST /v1/guardrail/inspect`: the LLM judge (through its verdict cache) looks
+ * at the content, and the guardrail policy decides on its verdict as the local
+ * scanner result. A judge that fails fails closed like a policy outage.
  */
-import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { GuardrailOutput } from '../../../policy/types.js';
+import type { InspectDirection, JudgeOutcome } from '../../../judge/inspect.js';
 import { HttpError } from '../errors.js';
 import { isBoolean, isInteger, isRecord, isString, isStringArray, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
 import { requireEngine, withRevision, type GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
 
 const DIRECTIONS = new Set(['prompt', 'completion']);
+const INSPECT_DIRECTIONS = new Set(['prompt', 'completion', 'tool_call']);
 const MODES = new Set(['observe', 'action']);
 const SCANNER_MODES = new Set(['', 'local', 'remote', 'both']);
 const ACTIONS = new Set(['allow', 'alert', 'block', 'confirm', 'deny', 'redact']);
@@ -23,13 +31,99 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
     const engine = requireEngine(ctx);
     const started = performance.now();
     const decision = engine.guardrail(input);
-    const out = decision.output;
-    if (!ACTIONS.has(out.action) || !SEVERITIES.has(out.severity)) throw new HttpError(503, 'guardrail output is invalid');
-    ctx.metrics.recordEvaluation('guardrail', out.action, performance.now() - started);
-    withRevision(reply, decision.revision);
-    return out;
+    return sendVerdict(reply, ctx, decision.output, decision.revision, started);
   });
   rejectOtherMethods(app, '/v1/guardrail/evaluate', ['POST']);
+
+  app.post('/v1/guardrail/inspect', async (req, reply) => {
+    const request = inspectRequest(objectBody(req.body), ctx);
+    const engine = requireEngine(ctx);
+    const started = performance.now();
+    const judged = await judge(ctx, request);
+    const judgeReport: JsonRecord = { consulted: judged.consulted, cached: judged.consulted && !judged.failed && judged.cacheHits === judged.kinds };
+    let verdict: GuardrailOutput;
+    let revision: string;
+    if (judged.consulted && judged.failed) {
+      judgeReport['error'] = judged.error;
+      verdict = judgeOutageVerdict(request.mode, judged.error);
+      revision = engine.current()?.revision ?? '';
+    } else {
+      const decision = engine.guardrail({
+        // The guardrail policy knows prompts and completions; a tool call is model output.
+        direction: request.direction === 'tool_call' ? 'completion' : request.direction,
+        model: request.model,
+        mode: request.mode,
+        scanner_mode: 'local',
+        local_result: judged.consulted ? judged.verdict : null,
+        cisco_result: null,
+        content_length: Buffer.byteLength(request.content, 'utf8'),
+        hilt: ctx.hilt,
+      });
+      verdict = decision.output;
+      revision = decision.revision;
+    }
+    const out = sendVerdict(reply, ctx, verdict, revision, started);
+    return { ...out, evaluation_id: randomUUID(), judge: judgeReport };
+  });
+  rejectOtherMethods(app, '/v1/guardrail/inspect', ['POST']);
+}
+
+/** Checks the output's vocabulary, records the evaluation and sets the revision header. */
+function sendVerdict(reply: FastifyReply, ctx: GatewayContext, out: GuardrailOutput, revision: string, started: number): GuardrailOutput {
+  if (!ACTIONS.has(out.action) || !SEVERITIES.has(out.severity)) throw new HttpError(503, 'guardrail output is invalid');
+  ctx.metrics.recordEvaluation('guardrail', out.action, performance.now() - started);
+  withRevision(reply, revision);
+  return out;
+}
+
+/**
+ * The guardrail domain's fail-closed verdict, attributed to the judge: block in
+ * action mode, alert in observe mode (observe never blocks), always HIGH.
+ */
+export function judgeOutageVerdict(mode: 'observe' | 'action', why: string): GuardrailOutput {
+  return {
+    action: mode === 'observe' ? 'alert' : 'block',
+    severity: 'HIGH',
+    reason: `guardrail failing closed: llm judge failed: ${why}`,
+    scanner_sources: ['llm-judge-outage'],
+  };
+}
+
+/** Any failure to get a verdict (not only the client's `JudgeError`) is a judge failure: fail closed, never a 5xx. */
+async function judge(ctx: GatewayContext, request: InspectInput): Promise<JudgeOutcome> {
+  try {
+    const { direction, content, model, tool_name } = request;
+    return await ctx.inspector.run({ direction, content, ...(model !== '' ? { model } : {}), ...(tool_name !== undefined ? { tool_name } : {}) });
+  } catch (err) {
+    ctx.logger.error({ err }, 'llm judge failed unexpectedly');
+    return { consulted: true, failed: true, error: `unexpected error: ${(err as Error).message}` };
+  }
+}
+
+interface InspectInput {
+  direction: InspectDirection;
+  content: string;
+  model: string;
+  mode: 'observe' | 'action';
+  tool_name?: string;
+}
+
+function inspectRequest(body: JsonRecord, ctx: GatewayContext): InspectInput {
+  if (!nonEmptyString(body['direction']) || typeof body['content'] !== 'string') {
+    throw new HttpError(400, 'direction and content are required');
+  }
+  const direction = body['direction'].trim().toLowerCase();
+  if (!INSPECT_DIRECTIONS.has(direction)) throw new HttpError(400, 'direction must be prompt, completion or tool_call');
+  const mode = (optional(body['mode'], isString) ?? '').trim().toLowerCase() || ctx.guardrailMode;
+  if (!MODES.has(mode)) throw new HttpError(400, 'mode must be observe or action');
+  const model = (optional(body['model'], isString) ?? '').trim();
+  if (model !== '' && !STABLE_ID.test(model)) throw new HttpError(400, 'model must be a stable identifier');
+  const toolName = (optional(body['tool_name'], isString) ?? '').trim();
+  if (toolName !== '' && !STABLE_ID.test(toolName)) throw new HttpError(400, 'tool_name must be a stable identifier');
+  if (direction === 'tool_call' && toolName === '') throw new HttpError(400, 'tool_name is required for direction tool_call');
+  const input: InspectInput = { direction: direction as InspectDirection, content: body['content'], model, mode: mode as 'observe' | 'action' };
+  if (toolName !== '') input.tool_name = toolName;
+  return input;
 }
 
 function guardrailInput(body: JsonRecord, ctx: GatewayContext): JsonRecord {

@@ -1,6 +1,7 @@
 /**
  * The policy routes of spec 3.3/3.4: admission (`POST /policy/evaluate`), the
- * firewall, audit, skill-actions and sandbox domains, and `POST /policy/reload`.
+ * firewall, audit, skill-actions and sandbox domains, `POST /policy/reload`
+ * (and its `?dry_run=true`), `GET /policy/history` and `POST /policy/rollback`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Decision } from '../../../policy/types.js';
@@ -8,6 +9,7 @@ import { HttpError } from '../errors.js';
 import { isInteger, isRecord, isString, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
 import { requireEngine, withRevision, type GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
+import { rollbackPolicy } from '../../rollback.js';
 
 export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   /** Runs one evaluation, records its metrics and sends the decision with its revision. */
@@ -76,15 +78,57 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     return decide(reply, 'sandbox', () => engine.sandbox(body), (o) => (o.denied_from_request.length > 0 ? 'deny' : 'allow'));
   });
 
-  app.post('/policy/reload', async (_req, reply) => {
+  app.post('/policy/reload', async (req, reply) => {
+    if (dryRunRequested(req.query)) {
+      const dry = await ctx.reloader.dryRun();
+      return reply.code(dry.httpStatus).send(dry.body);
+    }
     const result = await ctx.reloader.reload('api');
     if (result.ok) withRevision(reply, result.body.revision);
     return reply.code(result.httpStatus).send(result.body);
   });
 
-  for (const url of ['/policy/evaluate', '/policy/evaluate/firewall', '/policy/evaluate/audit', '/policy/evaluate/skill-actions', '/policy/evaluate/sandbox', '/policy/reload']) {
+  app.get('/policy/history', async () => {
+    requireEngine(ctx);
+    const current = ctx.engine?.current()?.fullRevision ?? null;
+    // Newest first; the current one is the latest application of the serving revision.
+    const entries = ctx.history.entries().reverse();
+    const currentIndex = entries.findIndex((e) => e.full_revision === current);
+    return {
+      current_revision: current === null ? null : current.slice(0, 12),
+      limit: ctx.history.limit,
+      entries: entries.map((e, i) => ({ ...e, current: i === currentIndex })),
+    };
+  });
+  rejectOtherMethods(app, '/policy/history', ['GET']);
+
+  app.post('/policy/rollback', async (req, reply) => {
+    const body = objectBody(req.body);
+    const revision = body['revision'];
+    if (!nonEmptyString(revision) || !/^[0-9a-f]{4,64}$/.test(revision.trim())) {
+      throw new HttpError(400, 'revision is required (hex digits, as listed by GET /policy/history)');
+    }
+    requireEngine(ctx);
+    const result = await rollbackPolicy(
+      { engine: ctx.engine, history: ctx.history, reloader: ctx.reloader, audit: ctx.store, metrics: ctx.metrics, logger: ctx.logger },
+      revision.trim(),
+    );
+    if (result.ok) withRevision(reply, result.body.revision);
+    return reply.code(result.httpStatus).send(result.body);
+  });
+
+  for (const url of ['/policy/evaluate', '/policy/evaluate/firewall', '/policy/evaluate/audit', '/policy/evaluate/skill-actions', '/policy/evaluate/sandbox', '/policy/reload', '/policy/rollback']) {
     rejectOtherMethods(app, url, ['POST']);
   }
+}
+
+/** `?dry_run=true` (or `1`); any other value is a 400 rather than a silent real reload. */
+function dryRunRequested(query: unknown): boolean {
+  const v = isRecord(query) ? query['dry_run'] : undefined;
+  if (v === undefined) return false;
+  if (v === 'true' || v === '1' || v === '') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new HttpError(400, 'dry_run must be true or false');
 }
 
 interface AdmissionRequestInput {

@@ -1,0 +1,170 @@
+/**
+ * Benchmark 3 — reload under load: 1,000 `POST /policy/reload` cycling through
+ * two valid revisions (A: the bundled policies, B: the same with HIGH findings
+ * allowed, so admission's verdict for the load's input differs) and a broken one
+ * (a module that does not parse, which must be rejected while B keeps serving),
+ * while autocannon in another process loads `POST /policy/evaluate` and checks
+ * every response's verdict against the revision in its
+ * `X-DefenseClaw-Policy-Revision` header.
+ *
+ * Targets: zero failed requests, zero mismatches, reload median ≤ 25 ms,
+ * request p99 ≤ 2× that of the same load without reloads.
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { printTable, type Figures } from './lib.js';
+import { probe, routeLoad, startLoad, type LoadResult } from './load.js';
+import { apiHeaders, startBenchSidecar, type BenchSidecar } from './sidecar.js';
+import { failures } from './http.js';
+
+const RELOADS = 1000;
+const BROKEN_MODULE = 'zz_bench_broken.rego';
+
+interface ReloadAnswer {
+  status: number;
+  clientMs: number;
+  revision?: string;
+  durationMs?: number;
+}
+
+async function reload(sidecar: BenchSidecar): Promise<ReloadAnswer> {
+  const t0 = performance.now();
+  const res = await fetch(sidecar.url + '/policy/reload', { method: 'POST', headers: apiHeaders(sidecar.token), body: '{}' });
+  const body = (await res.json()) as { revision?: string; duration_ms?: number };
+  return { status: res.status, clientMs: performance.now() - t0, revision: body.revision, durationMs: body.duration_ms };
+}
+
+/** The three states of the policy directory the benchmark cycles through. */
+function policyStates(sidecar: BenchSidecar): { A: () => void; B: () => void; broken: () => void } {
+  const regoDir = join(sidecar.policyDir, 'rego');
+  const dataFile = join(regoDir, 'data.json');
+  const dataA = readFileSync(dataFile, 'utf8');
+  const data = JSON.parse(dataA) as { actions: Record<string, unknown> };
+  data.actions['HIGH'] = { runtime: 'allow', file: 'none', install: 'none' };
+  const dataB = JSON.stringify(data, null, 2) + '\n';
+  // Written next to the directory and renamed in, so a reload never sees half a file.
+  const put = (file: string, text: string): void => {
+    const tmp = join(sidecar.home, '.bench-tmp');
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  };
+  return {
+    A: () => {
+      rmSync(join(regoDir, BROKEN_MODULE), { force: true });
+      put(dataFile, dataA);
+    },
+    B: () => put(dataFile, dataB),
+    broken: () => put(join(regoDir, BROKEN_MODULE), 'package bench.broken\n\nx := {\n'),
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+function summary(values: number[]): { median_ms: number; p99_ms: number; max_ms: number; n: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const r = (x: number): number => Math.round(x * 100) / 100;
+  return { median_ms: r(percentile(s, 0.5)), p99_ms: r(percentile(s, 0.99)), max_ms: r(s[s.length - 1] ?? NaN), n: s.length };
+}
+
+export async function run(): Promise<Figures> {
+  const sidecar = await startBenchSidecar();
+  try {
+    const states = policyStates(sidecar);
+    // Learn each valid revision and the verdict it gives the load's input (nothing hard-coded).
+    const expect: Record<string, string> = {};
+    const revisionOf: Record<string, string> = {};
+    for (const state of ['B', 'A'] as const) {
+      states[state]();
+      const r = await reload(sidecar);
+      if (r.status !== 200 || !r.revision) throw new Error(`revision ${state} did not load (HTTP ${r.status})`);
+      const answer = (await probe(sidecar, 'admission')) as { data: { verdict: string } };
+      expect[r.revision] = answer.data.verdict;
+      revisionOf[state] = r.revision;
+    }
+    const verdicts = new Set(Object.values(expect));
+    if (Object.keys(expect).length !== 2 || verdicts.size !== 2) {
+      throw new Error(`the two revisions must differ in revision and verdict: ${JSON.stringify(expect)}`);
+    }
+
+    // Baseline: the same checked load, no reloads.
+    const baseline = await startLoad(routeLoad(sidecar, 'admission', { expectVerdictByRevision: expect })).result;
+
+    // Under reloads: an open-ended load, stopped after the last reload.
+    const load = startLoad(routeLoad(sidecar, 'admission', { durationS: 0, warmupS: 1, expectVerdictByRevision: expect }));
+    await load.started;
+    const cycle = ['B', 'broken', 'A'] as const;
+    const valid: ReloadAnswer[] = [];
+    const broken: ReloadAnswer[] = [];
+    let unexpected = 0;
+    const unexpectedSamples: string[] = [];
+    const started = performance.now();
+    for (let i = 0; i < RELOADS; i++) {
+      const state = cycle[i % cycle.length]!;
+      states[state]();
+      const r = await reload(sidecar);
+      // A broken directory is rejected (400) and the previous revision keeps serving; a valid one is applied.
+      const ok = state === 'broken' ? r.status === 400 : r.status === 200 && r.revision === revisionOf[state];
+      if (!ok) {
+        unexpected++;
+        if (unexpectedSamples.length < 5) unexpectedSamples.push(`reload ${i} (${state}): HTTP ${r.status}, revision ${r.revision}`);
+      }
+      (state === 'broken' ? broken : valid).push(r);
+    }
+    const reloadWallS = (performance.now() - started) / 1000;
+    load.stop();
+    const underReload = await load.result;
+
+    const client = summary(valid.map((r) => r.clientMs));
+    const server = summary(valid.flatMap((r) => (r.durationMs === undefined ? [] : [r.durationMs])));
+    const rejected = summary(broken.map((r) => r.clientMs));
+    const p99Ratio = underReload.latency_p99_ms / Math.max(1, baseline.latency_p99_ms);
+    const row = (name: string, r: LoadResult): (string | number)[] => [
+      name,
+      r.requests.toLocaleString('en-US'),
+      r.requests_per_s.toLocaleString('en-US'),
+      `${r.latency_p50_ms} ms`,
+      `${r.latency_p99_ms} ms`,
+      failures(r),
+      r.checked.toLocaleString('en-US'),
+      r.mismatches,
+    ];
+    printTable(
+      `Reload under load: ${RELOADS} reloads (A → B → broken, ${reloadWallS.toFixed(1)} s) while POST /policy/evaluate runs, every response checked against its revision`,
+      ['load', 'requests', 'req/s', 'p50', 'p99', 'failed', 'checked', 'mismatches'],
+      [row('without reloads', baseline), row('with reloads', underReload)],
+    );
+    printTable(
+      'Reload times (targets: 0 failed, 0 mismatches, valid reload median ≤ 25 ms, request p99 ≤ 2× without reloads)',
+      ['measure', 'n', 'median', 'p99', 'max', 'target'],
+      [
+        ['valid reload, client-measured', client.n, `${client.median_ms} ms`, `${client.p99_ms} ms`, `${client.max_ms} ms`, client.median_ms <= 25 ? 'ok' : 'MISS'],
+        ['valid reload, duration_ms', server.n, `${server.median_ms} ms`, `${server.p99_ms} ms`, `${server.max_ms} ms`, server.median_ms <= 25 ? 'ok' : 'MISS'],
+        ['broken reload (400), client', rejected.n, `${rejected.median_ms} ms`, `${rejected.p99_ms} ms`, `${rejected.max_ms} ms`, ''],
+        ['request p99 with / without', '', '', `${p99Ratio.toFixed(2)}×`, '', p99Ratio <= 2 ? 'ok' : 'MISS'],
+        ['unexpected reload answers', unexpected, '', '', '', unexpected === 0 ? 'ok' : 'MISS'],
+        ['failed requests + mismatches', failures(underReload) + underReload.mismatches, '', '', '', failures(underReload) + underReload.mismatches === 0 ? 'ok' : 'MISS'],
+      ],
+    );
+    for (const s of [...unexpectedSamples, ...underReload.mismatch_samples]) console.log(`  ${s}`);
+    return {
+      reloads: RELOADS,
+      reload_wall_s: Number(reloadWallS.toFixed(2)),
+      expected_verdict_by_revision: expect,
+      valid_reload_client: client,
+      valid_reload_duration: server,
+      broken_reload_client: rejected,
+      unexpected_reload_answers: unexpected,
+      load_without_reloads: baseline,
+      load_with_reloads: underReload,
+      p99_ratio: Number(p99Ratio.toFixed(2)),
+    };
+  } finally {
+    await sidecar.stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

@@ -40,7 +40,10 @@ function checkCall(call: CallTerm, module: Module, local: ReadonlySet<string>, i
     return arityError(path, fn.rule.head.args!.length, call, true);
   }
   const name = names.join('.');
-  const cap = refused.has(name) ? undefined : builtinCapability(name);
+  // A refused built-in is still a known one: the compiler reports it once, as
+  // OPA does, with `unsafe built-in function calls in expression: <name>`.
+  if (refused.has(name)) return undefined;
+  const cap = builtinCapability(name);
   if (!cap) return new RegoError('rego_type_error', `undefined function ${name}`, call.loc);
   if (v1 && cap.deprecated) return new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${name}`, call.loc);
   if (cap.arity < 0) return undefined;

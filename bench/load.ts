@@ -4,6 +4,7 @@
  * reload and memory benchmarks.
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DOMAIN_INPUTS } from './inputs.js';
 import { ROOT, apiHeaders, type BenchSidecar } from './sidecar.js';
@@ -110,4 +111,12 @@ export async function probe(sidecar: BenchSidecar, route: BenchRoute): Promise<u
   const text = await res.text();
   if (!res.ok) throw new Error(`${ROUTES[route].path} answered ${res.status}: ${text}`);
   return JSON.parse(text) as unknown;
+}
+
+/**
+ * The 1-minute load average: the benchmarks share the machine's cores with
+ * whatever else runs, and a busy machine explains low figures.
+ */
+export function loadAverage(): number {
+  return Math.round(loadavg()[0]! * 100) / 100;
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { printTable, type Figures } from './lib.js';
-import { probe, routeLoad, ROUTES, startLoad, type BenchRoute } from './load.js';
+import { loadAverage, probe, routeLoad, ROUTES, startLoad, type BenchRoute } from './load.js';
 import { startBenchSidecar } from './sidecar.js';
 
 const TARGET_MB = 150;
@@ -30,6 +30,7 @@ export async function run(): Promise<Figures> {
     console.log('\nMemory: skipped (needs /proc, Linux only)');
     return { skipped: 'not linux' };
   }
+  const loadBefore = loadAverage();
   const sidecar = await startBenchSidecar();
   try {
     // Let start-up settle (lazy module loading, the first GC) before reading "idle".
@@ -59,7 +60,7 @@ export async function run(): Promise<Figures> {
         ['after load, VmRSS', after.rss_mb, ''],
       ],
     );
-    return { idle_rss_mb: idle.rss_mb, startup_hwm_mb: idle.hwm_mb, load_peak_mb: peak, after_load_rss_mb: after.rss_mb, target_mb: TARGET_MB };
+    return { load_average_1m_before: loadBefore, idle_rss_mb: idle.rss_mb, startup_hwm_mb: idle.hwm_mb, load_peak_mb: peak, after_load_rss_mb: after.rss_mb, target_mb: TARGET_MB };
   } finally {
     await sidecar.stop();
   }

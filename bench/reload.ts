@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { printTable, type Figures } from './lib.js';
-import { probe, routeLoad, startLoad, type LoadResult } from './load.js';
+import { loadAverage, probe, routeLoad, startLoad, type LoadResult } from './load.js';
 import { apiHeaders, startBenchSidecar, type BenchSidecar } from './sidecar.js';
 import { failures } from './http.js';
 
@@ -71,6 +71,7 @@ function summary(values: number[]): { median_ms: number; p99_ms: number; max_ms:
 }
 
 export async function run(): Promise<Figures> {
+  const loadBefore = loadAverage();
   const sidecar = await startBenchSidecar();
   try {
     const states = policyStates(sidecar);
@@ -133,7 +134,7 @@ export async function run(): Promise<Figures> {
       r.mismatches,
     ];
     printTable(
-      `Reload under load: ${RELOADS} reloads (A → B → broken, ${reloadWallS.toFixed(1)} s) while POST /policy/evaluate runs, every response checked against its revision`,
+      `Reload under load: ${RELOADS} reloads (A → B → broken, ${reloadWallS.toFixed(1)} s) while POST /policy/evaluate runs, every response checked against its revision; load average ${loadBefore}`,
       ['load', 'requests', 'req/s', 'p50', 'p99', 'failed', 'checked', 'mismatches'],
       [row('without reloads', baseline), row('with reloads', underReload)],
     );
@@ -151,6 +152,7 @@ export async function run(): Promise<Figures> {
     );
     for (const s of [...unexpectedSamples, ...underReload.mismatch_samples]) console.log(`  ${s}`);
     return {
+      load_average_1m_before: loadBefore,
       reloads: RELOADS,
       reload_wall_s: Number(reloadWallS.toFixed(2)),
       expected_verdict_by_revision: expect,

@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerPolicyLocal } from './commands/policy-local.js';
 import { runSidecar } from '../gateway/sidecar.js';
-import { ClientError, getHealth, postReload, resolveTarget } from '../gateway/client.js';
+import { ClientError, getHealth, getPolicyHistory, postReload, postRollback, resolveTarget } from '../gateway/client.js';
 import { ConfigError } from '../gateway/config.js';
 
 function parsePort(v: string): number {
@@ -54,24 +54,68 @@ program
 const policy = program.command('policy').description('policy operations');
 registerPolicyLocal(policy);
 
-policy
-  .command('reload')
-  .description("ask the running sidecar to reload its policy directory")
-  .option('--timeout <seconds>', 'request timeout in seconds', parseSeconds, 10)
-  .option('--bind <address>', 'sidecar address (default: from the config)')
-  .option('--port <port>', 'sidecar port (default: from the config)', parsePort)
+/** The options every command that talks to the sidecar takes. */
+function sidecarOptions(cmd: Command, timeoutSeconds: number): Command {
+  return cmd
+    .option('--timeout <seconds>', 'request timeout in seconds', parseSeconds, timeoutSeconds)
+    .option('--bind <address>', 'sidecar address (default: from the config)')
+    .option('--port <port>', 'sidecar port (default: from the config)', parsePort);
+}
+
+interface SidecarOpts {
+  timeout: number;
+  bind?: string;
+  port?: number;
+  format: string;
+}
+
+const print = (text: string): void => {
+  process.stdout.write(text + '\n');
+};
+
+sidecarOptions(policy.command('reload').description('ask the running sidecar to reload its policy directory'), 10)
+  .option('--dry-run', 'compile the directory and report what would change, without applying it')
   .addOption(formatOption())
-  .action(async (opts: { timeout: number; bind?: string; port?: number; format: string }) => {
+  .action(async (opts: SidecarOpts & { dryRun?: boolean }) => {
     await guarded(async () => {
-      const r = await postReload(resolveTarget({ bind: opts.bind, port: opts.port }), opts.timeout * 1000);
-      const b = r.body as { revision?: string; previous_revision?: string | null; modules?: number; duration_ms?: number; unchanged?: boolean };
-      if (opts.format === 'text') {
-        process.stdout.write(
-          `policy ${b.unchanged ? 'unchanged' : 'reloaded'}: revision ${b.revision} (previous ${b.previous_revision ?? 'none'}), ${b.modules} modules, ${b.duration_ms} ms\n`,
+      const target = resolveTarget({ bind: opts.bind, port: opts.port });
+      const r = await postReload(target, opts.timeout * 1000, { dryRun: opts.dryRun === true });
+      if (opts.format !== 'text') return print(JSON.stringify(r.body, null, 2));
+      if (opts.dryRun) {
+        const d = r.body as { revision: string; current_revision: string | null; would_change: boolean; modules: { added: string[]; removed: string[]; changed: string[] } };
+        const m = d.modules;
+        return print(
+          d.would_change
+            ? `dry run: revision ${d.revision} would replace ${d.current_revision ?? 'none'} (added: ${m.added.join(', ') || '-'}; removed: ${m.removed.join(', ') || '-'}; changed: ${m.changed.join(', ') || '-'})`
+            : `dry run: revision ${d.revision} is already serving, nothing would change`,
         );
-      } else {
-        process.stdout.write(JSON.stringify(r.body, null, 2) + '\n');
       }
+      const b = r.body as { revision?: string; previous_revision?: string | null; modules?: number; duration_ms?: number; unchanged?: boolean };
+      print(`policy ${b.unchanged ? 'unchanged' : 'reloaded'}: revision ${b.revision} (previous ${b.previous_revision ?? 'none'}), ${b.modules} modules, ${b.duration_ms} ms`);
+    });
+  });
+
+sidecarOptions(policy.command('history').description('list the policy revisions the running sidecar has applied'), 10)
+  .addOption(formatOption().default('text'))
+  .action(async (opts: SidecarOpts) => {
+    await guarded(async () => {
+      const r = await getPolicyHistory(resolveTarget({ bind: opts.bind, port: opts.port }), opts.timeout * 1000);
+      if (opts.format === 'json') return print(JSON.stringify(r.body, null, 2));
+      const h = r.body as { entries: { revision: string; applied_at: string; source: string; modules: number; current: boolean }[] };
+      const rows = h.entries.map((e) => `${e.current ? '*' : ' '} ${e.revision}  ${e.applied_at}  ${e.source.padEnd(8)}  ${e.modules}`);
+      print(['  REVISION      APPLIED AT                SOURCE    MODULES', ...rows].join('\n'));
+    });
+  });
+
+sidecarOptions(policy.command('rollback').argument('<revision>', 'revision to restore (as listed by policy history)'), 10)
+  .description("write an applied revision's files back into the policy directory and reload them")
+  .addOption(formatOption())
+  .action(async (revision: string, opts: SidecarOpts) => {
+    await guarded(async () => {
+      const r = await postRollback(resolveTarget({ bind: opts.bind, port: opts.port }), revision, opts.timeout * 1000);
+      if (opts.format !== 'text') return print(JSON.stringify(r.body, null, 2));
+      const b = r.body as { revision: string; replaced_revision: string };
+      print(`policy rolled back to revision ${b.revision} (replaced files kept as revision ${b.replaced_revision})`);
     });
   });
 

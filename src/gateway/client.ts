@@ -54,26 +54,45 @@ export function errorText(r: JsonResponse): string {
   return typeof b?.error === 'string' ? b.error : r.text.trim();
 }
 
-export async function postReload(target: SidecarTarget, timeoutMs: number): Promise<JsonResponse> {
+/** The token or a `ClientError` telling the operator where to get one. */
+function requireToken(target: SidecarTarget, what: string): string {
   if (target.token === null) {
-    throw new ClientError(
-      'policy reload: no gateway token configured (set DEFENSECLAW_GATEWAY_TOKEN or run the sidecar once to generate one)',
-    );
+    throw new ClientError(`${what}: no gateway token configured (set DEFENSECLAW_GATEWAY_TOKEN or run the sidecar once to generate one)`);
   }
+  return target.token;
+}
+
+function authHeaders(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}`, 'x-defenseclaw-token': token, 'x-defenseclaw-client': 'cli', 'content-type': 'application/json' };
+}
+
+/** `POST /policy/reload` (or its dry run); anything but 200 is a `ClientError` with the sidecar's message. */
+export async function postReload(target: SidecarTarget, timeoutMs: number, opts: { dryRun?: boolean } = {}): Promise<JsonResponse> {
+  const token = requireToken(target, 'policy reload');
+  const r = await request(`${target.baseUrl}/policy/reload${opts.dryRun ? '?dry_run=true' : ''}`, { method: 'POST', headers: authHeaders(token) }, timeoutMs);
+  if (r.status !== 200) throw new ClientError(`${opts.dryRun ? 'dry run' : 'reload'} failed (HTTP ${r.status}): ${errorText(r)}`);
+  return r;
+}
+
+export async function getPolicyHistory(target: SidecarTarget, timeoutMs: number): Promise<JsonResponse> {
+  const token = requireToken(target, 'policy history');
+  const r = await request(`${target.baseUrl}/policy/history`, { method: 'GET', headers: { authorization: `Bearer ${token}` } }, timeoutMs);
+  if (r.status !== 200) throw new ClientError(`policy history failed (HTTP ${r.status}): ${errorText(r)}`);
+  return r;
+}
+
+export async function postRollback(target: SidecarTarget, revision: string, timeoutMs: number): Promise<JsonResponse> {
+  const token = requireToken(target, 'policy rollback');
   const r = await request(
-    `${target.baseUrl}/policy/reload`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${target.token}`,
-        'x-defenseclaw-token': target.token,
-        'x-defenseclaw-client': 'cli',
-        'content-type': 'application/json',
-      },
-    },
+    `${target.baseUrl}/policy/rollback`,
+    { method: 'POST', headers: authHeaders(token), body: JSON.stringify({ revision }) },
     timeoutMs,
   );
-  if (r.status !== 200) throw new ClientError(`reload failed (HTTP ${r.status}): ${errorText(r)}`);
+  if (r.status !== 200) {
+    const known = (r.body as { known?: unknown } | undefined)?.known;
+    const suffix = Array.isArray(known) ? ` (known revisions: ${known.length > 0 ? known.join(', ') : 'none'})` : '';
+    throw new ClientError(`rollback failed (HTTP ${r.status}): ${errorText(r)}${suffix}`);
+  }
   return r;
 }
 

@@ -97,8 +97,8 @@ describe('sidecar process', () => {
     assert.match(metrics, /defenseclaw_policy_reloads_total\{status="success"[^}]*\} 2/);
     assert.match(metrics, /defenseclaw_policy_reloads_total\{status="failed"[^}]*\} 2/);
 
-    const lines = readFileSync(join(t.home, 'gateway.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const policyEvents = lines.filter((l) => l.lifecycle.subsystem === 'policy').map((l) => l.lifecycle.transition);
+    // The journal is appended asynchronously by the sidecar: wait for its lines.
+    const policyEvents = await eventually(() => journal(t).filter((l) => l.lifecycle.subsystem === 'policy').map((l) => l.lifecycle.transition), (e) => e.length >= 4);
     assert.deepEqual(policyEvents, ['completed', 'completed', 'failed', 'failed']);
   });
 
@@ -230,6 +230,21 @@ describe('process start-up failures', () => {
     }
   });
 });
+
+function journal(t: TempHome): any[] {
+  if (!existsSync(join(t.home, 'gateway.jsonl'))) return [];
+  return readFileSync(join(t.home, 'gateway.jsonl'), 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+}
+
+async function eventually<T>(read: () => T, done: (v: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let v = read();
+  while (!done(v) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 25));
+    v = read();
+  }
+  return v;
+}
 
 function readToken(t: TempHome): string {
   const m = readFileSync(join(t.home, '.env'), 'utf8').match(/DEFENSECLAW_GATEWAY_TOKEN=([0-9a-f]+)/);

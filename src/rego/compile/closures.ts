@@ -404,11 +404,13 @@ export class ClosureCompiler {
   }
 
   private notExpr(e: Expr, sc: Scope, bound: Set<number>, shared: Set<string>): ExprFn | null {
+    // OPA: every variable of a negated expression must be bound elsewhere (`not q[x]` alone is unsafe).
     const vs = shallowExprVars(e, new Set());
     for (const name of vs) {
       if (ROOTS.has(name)) continue;
-      if (shared.has(name) && !bound.has(sc.slot(name))) return null;
+      if (!bound.has(sc.slot(name))) return null;
     }
+    void shared;
     const inner = this.positive(e, sc, new Set(bound));
     if (!inner) return null;
     return (st, f, k) => {
@@ -581,7 +583,7 @@ export class ClosureCompiler {
     const inner = this.expr(plain, sc, bound, shared);
     if (!inner) return null;
     return (st, f, k) => {
-      const saved = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo };
+      const saved = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo, nodeMemo: st.nodeMemo };
       for (const m of mods) {
         if (!m.apply(st, f)) {
           restore(st, saved);
@@ -589,7 +591,8 @@ export class ClosureCompiler {
         }
       }
       st.memo = new Map();
-      const inside = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo };
+      st.nodeMemo = [];
+      const inside = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo, nodeMemo: st.nodeMemo };
       try {
         return inner(st, f, () => {
           restore(st, saved);
@@ -1268,7 +1271,11 @@ export class ClosureCompiler {
   }
 }
 
-function restore(st: EvalState, s: { input: Value | undefined; data: EvalState['dataOverrides']; fns: EvalState['fnOverrides']; memo: EvalState['memo'] }): void {
+function restore(
+  st: EvalState,
+  s: { input: Value | undefined; data: EvalState['dataOverrides']; fns: EvalState['fnOverrides']; memo: EvalState['memo']; nodeMemo: EvalState['nodeMemo'] },
+): void {
+  st.nodeMemo = s.nodeMemo;
   st.input = s.input;
   st.dataOverrides = s.data;
   st.fnOverrides = s.fns;

@@ -19,7 +19,11 @@ export class RuleNode {
   /** Filled by the compiler: the evaluable form of this node's rules. */
   compiled: unknown;
 
-  constructor(readonly path: string[]) {}
+  constructor(
+    readonly path: string[],
+    /** Index of this node in its tree (0 for the root): the slot of its memoised value in an evaluation. */
+    readonly id = 0,
+  ) {}
 
   child(name: string): RuleNode | undefined {
     return this.children.get(name);
@@ -33,6 +37,7 @@ export class RuleNode {
 
 export function buildRuleTree(rules: ResolvedRule[]): RuleNode {
   const root = new RuleNode([]);
+  let ids = 1;
   for (const r of rules) {
     let node = root;
     let i = 0;
@@ -41,7 +46,7 @@ export function buildRuleTree(rules: ResolvedRule[]): RuleNode {
       const seg = path[i]!;
       if (seg.type !== 'string') break;
       let next = node.children.get(seg.value);
-      if (!next) node.children.set(seg.value, (next = new RuleNode([...node.path, seg.value])));
+      if (!next) node.children.set(seg.value, (next = new RuleNode([...node.path, seg.value], ids++)));
       node = next;
     }
     if (i < path.length) {

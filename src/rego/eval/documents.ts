@@ -155,24 +155,26 @@ function buildValue(b: Builder, base: Value | undefined): Value {
 
 /** The value of a rule-tree node: its rules' value, or the object of everything below it merged with base data. */
 export function nodeValue(st: EvalState, node: RuleNode): Value | undefined {
-  const memo = st.memo.get(node);
+  const nodes = st.nodeMemo;
+  const id = node.id;
+  const memo = nodes[id];
   if (memo !== undefined) {
     if (memo === PENDING) throw new RegoError('rego_recursion_error', `rule ${compiledOf(node).name} is recursive`);
     return memo === UNDEFINED ? undefined : memo;
   }
-  st.memo.set(node, PENDING);
+  nodes[id] = PENDING;
   let v: Value | undefined;
   st.ruleDepth++;
   try {
     v = computeNode(st, node);
   } catch (e) {
-    st.memo.delete(node);
+    nodes[id] = undefined;
     throw e;
   } finally {
     st.ruleDepth--;
   }
   if (st.dataOverrides !== null && v !== undefined) v = applyOverridesBelow(st, node.path, v);
-  st.memo.set(node, v === undefined ? UNDEFINED : v);
+  nodes[id] = v === undefined ? UNDEFINED : v;
   return v;
 }
 

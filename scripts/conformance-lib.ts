@@ -16,7 +16,7 @@ import { RegoError, RegoErrors } from '../src/rego/errors.js';
 import { parseModule, parseQuery, parseTerm } from '../src/rego/syntax/parser.js';
 import { checkModules } from '../src/rego/compile/checks/index.js';
 import type { Term } from '../src/rego/syntax/ast.js';
-import { compare, equals, fromJS, makeObject, RegoSet, toJS, toJSONText, type Value } from '../src/rego/value.js';
+import { compare, equals, fromJS, isObject, makeObject, RegoSet, sortedEntries, toJSONText, type JsonObject, type Value } from '../src/rego/value.js';
 
 export type CompileFn = (sources: ModuleSource[], options?: CompileOptions) => Policy;
 
@@ -172,7 +172,7 @@ function checkError(c: ConformanceCase, errors: RegoError[]): { status: CaseResu
 function compareResults(c: ConformanceCase, results: Result[]): { status: CaseResult['status']; reason?: string } {
   const want = c.want_result!.map((b) => bindingValue(b));
   // OPA's runner compares the JSON form of results (sets become sorted arrays, non-string keys strings).
-  const got = results.map((r) => bindingValue(toJS(visibleBindings(r.bindings)) as Record<string, unknown>));
+  const got = results.map((r) => jsonForm(visibleBindings(r.bindings)));
   if (c.sort_bindings) {
     want.sort(compare);
     got.sort(compare);
@@ -181,6 +181,19 @@ function compareResults(c: ConformanceCase, results: Result[]): { status: CaseRe
   const show = (xs: Value[]): string => `[${xs.map((x) => toJSONText(x)).join(', ')}]`;
   const sameSet = want.length === got.length && [...want].sort(compare).every((w, i) => equals(w, [...got].sort(compare)[i]!));
   return fail(`${sameSet ? 'same results in another order: ' : ''}want ${show(want)}, got ${show(got)}`);
+}
+
+/**
+ * The JSON form of a value as OPA's runner sees it — sets as sorted arrays,
+ * non-string keys as their JSON text — keeping big integers exact.
+ */
+function jsonForm(v: Value | Record<string, Value>): Value {
+  if (v instanceof RegoSet) return v.sorted().map(jsonForm);
+  if (Array.isArray(v)) return v.map(jsonForm);
+  if (isObject(v as Value)) {
+    return makeObject(sortedEntries(v as JsonObject).map(([k, x]) => [typeof k === 'string' ? k : toJSONText(k), jsonForm(x)]));
+  }
+  return v as Value;
 }
 
 /** The user's variables of a result (generated `$`-names and wildcards dropped). */

@@ -1,33 +1,20 @@
 /**
  * Built-ins tied to the language itself: `print`'s formatting, `trace`, the
  * `in` operator (`internal.member_2`/`_3`), `walk`, and introspection
- * (`rego.metadata.*`, `opa.runtime`). `print` is evaluated by the compiler
+ * (`rego.metadata.*`, `rego.parse_module`, `opa.runtime`). `print` is evaluated by the compiler
  * (undefined operands must reach it); the table entry only covers direct use.
  */
 import type { BuiltinTable, RelationTable } from './builtin.js';
 import { builtinError, str } from './operands.js';
-import { equals, formatNumber, hasOwn, isObject, RegoObject, RegoSet, sortedEntries, type JsonObject, type Value } from '../value.js';
+import { formatValue } from './sprintf.js';
+import { RegoErrors } from '../errors.js';
+import { parseModule } from '../syntax/parser.js';
+import { moduleJSON } from '../syntax/ast-json.js';
+import { equals, hasOwn, isObject, RegoObject, RegoSet, sortedEntries, type JsonObject, type Value } from '../value.js';
 
-/** OPA's `%v` text of a term: strings bare at top level, JSON-like otherwise (`{"a": 1}`, sets `{1, 2}`). */
+/** `print`'s text of an operand (Go's `%v` of a term): strings bare, everything else in Rego syntax. */
 export function formatPrintValue(v: Value): string {
-  return typeof v === 'string' ? v : termText(v);
-}
-
-export function termText(v: Value): string {
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v);
-    case 'number':
-    case 'bigint':
-      return formatNumber(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    default:
-      if (v === null) return 'null';
-      if (Array.isArray(v)) return '[' + v.map(termText).join(', ') + ']';
-      if (v instanceof RegoSet) return v.size === 0 ? 'set()' : '{' + v.sorted().map(termText).join(', ') + '}';
-      return '{' + sortedEntries(v).map(([k, x]) => termText(k) + ': ' + termText(x)).join(', ') + '}';
-  }
+  return typeof v === 'string' ? v : formatValue(v);
 }
 
 function member(x: Value, coll: Value): boolean {
@@ -99,8 +86,15 @@ export const builtins: BuiltinTable = {
   // Annotations are not carried into evaluation yet: no metadata.
   'rego.metadata.rule': () => ({}),
   'rego.metadata.chain': () => [],
-  'rego.parse_module': () => {
-    throw builtinError('rego.parse_module', 'not supported by this engine');
+  'rego.parse_module': (args) => {
+    const file = str('rego.parse_module', args, 1);
+    const source = str('rego.parse_module', args, 2);
+    try {
+      return moduleJSON(parseModule(file, source));
+    } catch (e) {
+      if (e instanceof RegoErrors) throw builtinError('rego.parse_module', e.message);
+      throw e;
+    }
   },
 };
 

@@ -7,7 +7,7 @@
 import { RegoSet, objectKeys } from '../value.js';
 import { BuiltinError, type BuiltinImpl, type BuiltinTable } from './builtin.js';
 import { builtinError, obj } from './operands.js';
-import { termText } from './rego.js';
+import { formatValue } from './sprintf.js';
 
 function refuse(name: string, reason: string): BuiltinImpl {
   return () => {
@@ -48,9 +48,9 @@ const httpSend: BuiltinImpl = (args) => {
   const name = 'http.send';
   const keys = objectKeys(obj(name, args, 1));
   const invalid = keys.filter((k) => typeof k !== 'string' || !HTTP_SEND_KEYS.has(k));
-  if (invalid.length > 0) throw new BuiltinError('eval_type_error', `${name}: operand 1 invalid request parameters(s): ${termText(new RegoSet(invalid))}`);
+  if (invalid.length > 0) throw new BuiltinError('eval_type_error', `${name}: operand 1 invalid request parameters(s): ${formatValue(new RegoSet(invalid))}`);
   const missing = HTTP_SEND_REQUIRED.filter((k) => !keys.includes(k));
-  if (missing.length > 0) throw new BuiltinError('eval_type_error', `${name}: operand 1 missing required request parameters(s): ${termText(new RegoSet(missing))}`);
+  if (missing.length > 0) throw new BuiltinError('eval_type_error', `${name}: operand 1 missing required request parameters(s): ${formatValue(new RegoSet(missing))}`);
   throw builtinError(name, NETWORK);
 };
 

@@ -61,7 +61,13 @@ export function startLoad(spec: LoadSpec): RunningLoad {
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const started = new Promise<void>((resolve) => proc.on('message', (m) => m === 'started' && resolve()));
+  const started = new Promise<void>((resolve, reject) => {
+    proc.on('message', (m) => m === 'started' && resolve());
+    // A worker that dies during its warm-up must not leave the caller waiting for ever.
+    proc.on('close', (code) => reject(new Error(`load generator exited with ${code} before its measured run\nstderr: ${err}`)));
+  });
+  // Once started, a later close is the normal end: only `result` reports it.
+  started.catch(() => undefined);
   const result = new Promise<LoadResult>((resolve, reject) => {
     proc.on('close', (code) => {
       const line = out.trim().split('\n').pop() ?? '';

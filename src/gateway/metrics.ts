@@ -1,12 +1,36 @@
 /**
  * The sidecar's metrics, through the OpenTelemetry SDK, exposed in Prometheus
  * text on `GET /metrics` (the Prometheus exporter is used as a pull reader and
- * serialised on request; it opens no port of its own). Attribute objects are
- * interned per label combination so the hot path allocates nothing per request.
+ * serialised on request; it opens no port of its own). Counters are counted in
+ * plain numbers and observed at collection; the latency histogram's attribute
+ * objects are interned per domain, so the hot path allocates nothing per request.
  */
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+
+/**
+ * A counter kept in plain numbers per label set and handed to the SDK only
+ * when metrics are collected (an observable counter). The SDK's synchronous
+ * `Counter.add` sorts and serialises the attributes on every call; on the
+ * decision path that was ~5% of the sidecar's CPU.
+ */
+class LabeledCounter {
+  private readonly series = new Map<string, { attrs: Attributes; value: number }>();
+
+  constructor(meter: Meter, name: string, options: { description: string; unit: string }) {
+    meter.createObservableCounter(name, options).addCallback((result) => {
+      for (const s of this.series.values()) result.observe(s.value, s.attrs);
+    });
+  }
+
+  /** Adds one to the series `key`; bounded so that caller-chosen label values cannot grow it without limit. */
+  inc(key: string, make: () => Attributes): void {
+    const s = this.series.get(key);
+    if (s !== undefined) s.value++;
+    else if (this.series.size < 10_000) this.series.set(key, { attrs: make(), value: 1 });
+  }
+}
 
 export type ReloadStatus = 'success' | 'failed';
 export type RollbackStatus = 'success' | 'failed' | 'unknown_revision';
@@ -15,24 +39,24 @@ export class GatewayMetrics {
   private readonly provider: MeterProvider;
   private readonly reader: PrometheusExporter;
   private readonly serializer = new PrometheusSerializer();
-  private readonly reloads: Counter;
-  private readonly evaluations: Counter;
+  private readonly reloads: LabeledCounter;
+  private readonly evaluations: LabeledCounter;
   private readonly latency: Histogram;
-  private readonly admissionDecisions: Counter;
-  private readonly rollbacks: Counter;
-  private readonly cacheHits: Counter;
-  private readonly cacheMisses: Counter;
+  private readonly admissionDecisions: LabeledCounter;
+  private readonly rollbacks: LabeledCounter;
+  private readonly cacheHits: LabeledCounter;
+  private readonly cacheMisses: LabeledCounter;
   private readonly attributeCache = new Map<string, Attributes>();
 
   constructor() {
     this.reader = new PrometheusExporter({ preventServerStart: true });
     this.provider = new MeterProvider({ readers: [this.reader] });
     const meter = this.provider.getMeter('defenseclaw.gateway');
-    this.reloads = meter.createCounter('defenseclaw.policy.reloads', {
+    this.reloads = new LabeledCounter(meter, 'defenseclaw.policy.reloads', {
       description: 'Policy reload attempts by outcome',
       unit: '{reload}',
     });
-    this.evaluations = meter.createCounter('defenseclaw.policy.evaluations', {
+    this.evaluations = new LabeledCounter(meter, 'defenseclaw.policy.evaluations', {
       description: 'Policy evaluations by domain and verdict',
       unit: '{evaluation}',
     });
@@ -42,47 +66,44 @@ export class GatewayMetrics {
       // Evaluations take well under a millisecond: the SDK's default buckets (0, 5, 10, ... ms) would put all in one.
       advice: { explicitBucketBoundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] },
     });
-    this.admissionDecisions = meter.createCounter('defenseclaw.admission.decisions', {
+    this.admissionDecisions = new LabeledCounter(meter, 'defenseclaw.admission.decisions', {
       description: 'Admission decisions by decision, source and target type',
       unit: '{decision}',
     });
-    this.rollbacks = meter.createCounter('defenseclaw.policy.rollbacks', {
+    this.rollbacks = new LabeledCounter(meter, 'defenseclaw.policy.rollbacks', {
       description: 'Policy rollback attempts by outcome',
       unit: '{rollback}',
     });
-    this.cacheHits = meter.createCounter('defenseclaw.guardrail.cache.hits', {
+    this.cacheHits = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.hits', {
       description: 'LLM-judge verdict cache hits by judge kind',
       unit: '{lookup}',
     });
-    this.cacheMisses = meter.createCounter('defenseclaw.guardrail.cache.misses', {
+    this.cacheMisses = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.misses', {
       description: 'LLM-judge verdict cache misses by judge kind',
       unit: '{lookup}',
     });
   }
 
   recordRollback(status: RollbackStatus): void {
-    this.rollbacks.add(1, this.attrs('rb', status, () => ({ status })));
+    this.rollbacks.inc(status, () => ({ status }));
   }
 
   /** Fed by the verdict cache's `onLookup`; `kind` is one of the judge's few kinds. */
   recordCacheLookup(hit: boolean, kind: string): void {
-    (hit ? this.cacheHits : this.cacheMisses).add(1, this.attrs('c', kind, () => ({ kind })));
+    (hit ? this.cacheHits : this.cacheMisses).inc(kind, () => ({ kind }));
   }
 
   recordReload(status: ReloadStatus): void {
-    this.reloads.add(1, this.attrs('r', status, () => ({ status })));
+    this.reloads.inc(status, () => ({ status }));
   }
 
   recordEvaluation(domain: string, verdict: string, latencyMs: number): void {
-    this.evaluations.add(1, this.attrs('e', `${domain}\0${verdict}`, () => ({ domain, verdict })));
+    this.evaluations.inc(`${domain}\0${verdict}`, () => ({ domain, verdict }));
     this.latency.record(latencyMs, this.attrs('l', domain, () => ({ domain })));
   }
 
   recordAdmission(decision: string, source: 'api' | 'watcher', targetType: string): void {
-    this.admissionDecisions.add(
-      1,
-      this.attrs('a', `${decision}\0${source}\0${targetType}`, () => ({ decision, source, target_type: targetType })),
-    );
+    this.admissionDecisions.inc(`${decision}\0${source}\0${targetType}`, () => ({ decision, source, target_type: targetType }));
   }
 
   /** The current values in Prometheus text exposition format. */

@@ -46,13 +46,15 @@ export function parseDecimal(text: string): Decimal | 'exponent' | undefined {
 
 /** Removes trailing zeros from the mantissa (canonical form; zero is `0 × 10^0`). */
 export function normalize(d: Decimal): Decimal {
-  let { m, e } = d;
+  const { m, e } = d;
   if (m === 0n) return { m: 0n, e: 0 };
-  while (m % 10n === 0n) {
-    m /= 10n;
-    e++;
-  }
-  return { m, e };
+  if (m % 10n !== 0n) return d;
+  // Strip the zeros on the text: dividing by 10 once per zero is quadratic for
+  // the long mantissas user input can produce ("1000…0" with 100k digits).
+  const text = m.toString();
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  return { m: BigInt(text.slice(0, end)), e: e + (text.length - end) };
 }
 
 export function fromNumber(n: number | bigint): Decimal {

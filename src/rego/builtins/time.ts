@@ -163,6 +163,8 @@ function addDate(name: string, args: Value[]): Value {
   m = ((m % 12) + 12) % 12;
   // Go's Date normalises day overflow by counting days from the first of the month.
   const dayNumber = daysFromCivil(y, m + 1, 1) + c.day - 1 + days;
+  // Huge operands (1e308 years) leave the exact integer range: no int64 instant is that far.
+  if (!Number.isSafeInteger(y) || !Number.isSafeInteger(dayNumber)) throw builtinError(name, 'time outside of valid range');
   const [yy, mm, dd] = civilFromDays(dayNumber);
   const out = toNanos({ ...c, year: yy, month: mm, day: dd, offset: 0 });
   if (out === undefined) throw builtinError(name, 'time outside of valid range');

@@ -63,15 +63,25 @@ export function tokenize(file: string, source: string): { tokens: Token[]; comme
   let lineStart = 0;
   let spaceBefore = false;
   let newlineBefore = false;
-  // Columns count characters (code points), not UTF-16 units.
+  // Columns count characters (code points), not UTF-16 units. Tokens come in
+  // order, so the count resumes from the previous token of the same line:
+  // recounting from the line start would make one long line quadratic.
+  let colLine = -1;
+  let colOffset = 0;
+  let colValue = 1;
   const colAt = (offset: number): number => {
-    let col = 1;
-    for (let k = lineStart; k < offset; k++) {
+    if (colLine !== lineStart || offset < colOffset) {
+      colLine = lineStart;
+      colOffset = lineStart;
+      colValue = 1;
+    }
+    for (let k = colOffset; k < offset; k++) {
       const code = source.charCodeAt(k);
       if (code >= 0xdc00 && code <= 0xdfff && k > lineStart) continue;
-      col++;
+      colValue++;
     }
-    return col;
+    colOffset = offset;
+    return colValue;
   };
 
   const push = (kind: TokenKind, text: string, start: number, startRow: number, startCol: number, extra?: Partial<Token>): void => {

@@ -45,14 +45,42 @@ const OR_OPS: Record<string, string> = { '|': 'or' };
 const AND_OPS: Record<string, string> = { '&': 'and' };
 const ARITH_OPS: Record<string, string> = { '+': 'plus', '-': 'minus' };
 const FACTOR_OPS: Record<string, string> = { '*': 'mul', '/': 'div', '%': 'rem' };
+/** Binary operators from loosest to tightest: relations < | < & < + - < * / %. */
+const BINARY_LEVELS = [RELATION_OPS, OR_OPS, AND_OPS, ARITH_OPS, FACTOR_OPS];
+
+/** The precedence level of a binary operator token, or -1. */
+function binaryLevel(text: string): number {
+  return BINARY_LEVELS.findIndex((ops) => Object.prototype.hasOwnProperty.call(ops, text));
+}
 
 class ParseFailure {
   constructor(readonly error: RegoError) {}
 }
 
-/** Counter shared by a parser and its sub-parsers (template strings), so wildcard names stay unique. */
+/**
+ * How deep terms, bodies and operator chains may nest. OPA bounds its parser's
+ * recursion too (`max parsing recursion depth reached`); this bound is lower
+ * because the parser and every later pass (checks, compiler, evaluator) recurse
+ * on the tree with the JavaScript stack, which must not overflow on hostile input.
+ */
+export const MAX_PARSE_DEPTH = 256;
+
+/** State shared by a parser and its sub-parsers (template strings). */
 interface SharedState {
+  /** Counter for wildcard names, so they stay unique. */
   wildcards: number;
+  /** Current nesting (see `MAX_PARSE_DEPTH`). */
+  depth: number;
+}
+
+/** A finished `parseTerm` at one token position: where it ended, or how it failed. */
+interface TermMemo {
+  wildcardsBefore: number;
+  depthBefore: number;
+  term?: Term;
+  end: number;
+  wildcardsAfter: number;
+  failure?: ParseFailure;
 }
 
 /** String terms made from `.name` segments, as opposed to `["name"]` (the two differ for v0 partial set heads). */
@@ -70,7 +98,7 @@ class Parser {
     readonly file: string,
     private readonly tokens: Token[],
     readonly v0: boolean,
-    private readonly shared: SharedState = { wildcards: 0 },
+    private readonly shared: SharedState = { wildcards: 0, depth: 0 },
   ) {
     this.keywords = new Set(BASE_KEYWORDS);
     if (!v0) for (const k of FUTURE_KEYWORDS) this.keywords.add(k);
@@ -143,6 +171,24 @@ class Parser {
   private expectPunct(text: string, note?: string): void {
     if (!this.isPunct(text)) this.illegal(note ?? `expected ${text}`);
     this.next();
+  }
+
+  /** One level deeper; fails with OPA's message past `MAX_PARSE_DEPTH`. Pair with `leave`. */
+  private enter(): void {
+    if (this.shared.depth >= MAX_PARSE_DEPTH) this.fail('max parsing recursion depth reached');
+    this.shared.depth++;
+  }
+  private leave(levels = 1): void {
+    this.shared.depth -= levels;
+  }
+  /** Runs `fn` one level deeper (the level is released however `fn` ends). */
+  private nested<T>(fn: () => T): T {
+    this.enter();
+    try {
+      return fn();
+    } finally {
+      this.leave();
+    }
   }
 
   /** Runs `fn`; when it fails or yields undefined, restores the position (returning the failure, if any). */
@@ -440,7 +486,7 @@ class Parser {
       rule.body = this.parseBraceBody();
     }
     this.ruleSyntax.set(rule, { multiWithoutContains: false, bodyWithoutIf });
-    if (this.isKw('else')) rule.else = this.parseElse(parent);
+    if (this.isKw('else')) rule.else = this.nested(() => this.parseElse(parent));
     return rule;
   }
 
@@ -466,6 +512,10 @@ class Parser {
   }
 
   parseLiteral(): Expr {
+    return this.nested(() => this.parseLiteralUnnested());
+  }
+
+  private parseLiteralUnnested(): Expr {
     const loc = this.loc();
     let negated = false;
     if (this.isKw('not')) {
@@ -614,48 +664,81 @@ class Parser {
         const rhs = this.parseTermRelation();
         return makeCall('internal.member_3', [lhs, mhs, rhs], lhs.loc);
       });
-      if (tried.value) return this.isKw('in') ? this.parseTermIn(tried.value, keyVal) : tried.value;
+      if (tried.value) return this.isKw('in') ? this.nested(() => this.parseTermIn(tried.value, keyVal)) : tried.value;
       this.pos = saved;
     }
     if (this.isKw('in')) {
       this.next();
       const rhs = this.parseTermRelation();
       const call = makeCall('internal.member_2', [lhs, rhs], lhs.loc);
-      return this.isKw('in') ? this.parseTermIn(call, keyVal) : call;
+      return this.isKw('in') ? this.nested(() => this.parseTermIn(call, keyVal)) : call;
     }
     return lhs;
   }
 
   private parseTermRelation(): Term {
-    return this.parseBinary(RELATION_OPS, () => this.parseTermOr());
-  }
-  private parseTermOr(): Term {
-    return this.parseBinary(OR_OPS, () => this.parseTermAnd());
-  }
-  private parseTermAnd(): Term {
-    return this.parseBinary(AND_OPS, () => this.parseTermArith());
-  }
-  private parseTermArith(): Term {
-    return this.parseBinary(ARITH_OPS, () => this.parseTermFactor());
-  }
-  private parseTermFactor(): Term {
-    return this.parseBinary(FACTOR_OPS, () => this.parseTerm());
+    return this.parseBinary(0);
   }
 
-  /** Left-associative binary operators of one precedence level. */
-  private parseBinary(ops: Record<string, string>, operand: () => Term): Term {
-    let lhs = operand();
-    while (this.tok.kind === 'punct' && Object.prototype.hasOwnProperty.call(ops, this.tok.text)) {
-      const name = ops[this.tok.text]!;
-      this.next();
-      const rhs = operand();
-      lhs = makeCall(name, [lhs, rhs], lhs.loc);
+  /**
+   * Left-associative binary operators, by precedence climbing: `level` is the
+   * loosest precedence (index into `BINARY_LEVELS`) this call may consume. One
+   * function for all levels keeps the stack shallow per nesting level, which
+   * is what bounds how deep a term can nest (see `MAX_PARSE_DEPTH`).
+   */
+  private parseBinary(level: number): Term {
+    let lhs = this.parseTerm();
+    // Each operator nests the tree one level deeper (`((a + b) + c) + d`).
+    let levels = 0;
+    try {
+      for (;;) {
+        const opLevel = this.tok.kind === 'punct' ? binaryLevel(this.tok.text) : -1;
+        if (opLevel < level) return lhs;
+        const name = BINARY_LEVELS[opLevel]![this.tok.text]!;
+        this.enter();
+        levels++;
+        this.next();
+        const rhs = this.parseBinary(opLevel + 1);
+        lhs = makeCall(name, [lhs, rhs], lhs.loc);
+      }
+    } finally {
+      this.leave(levels);
     }
-    return lhs;
   }
+
+  /**
+   * Results of `parseTerm` by start position. The speculative parses of
+   * collections (`[a | ...]` tried as a comprehension, then as items) parse the
+   * same first term twice; without this, nested collections (`[[[[...]]]]`)
+   * would take time exponential in their depth. An entry is used once, and only
+   * after the attempt that produced it was backed off, so no term is shared.
+   */
+  private readonly termMemo = new Map<number, TermMemo>();
 
   /** A single term with its refs and calls (no infix operators). */
   parseTerm(): Term {
+    const start = this.pos;
+    const wildcardsBefore = this.shared.wildcards;
+    const depthBefore = this.shared.depth;
+    const memo = this.termMemo.get(start);
+    if (memo && memo.wildcardsBefore === wildcardsBefore && memo.depthBefore === depthBefore) {
+      if (memo.failure) throw memo.failure;
+      this.termMemo.delete(start);
+      this.pos = memo.end;
+      this.shared.wildcards = memo.wildcardsAfter;
+      return memo.term!;
+    }
+    try {
+      const term = this.nested(() => this.parseTermUnmemoized());
+      this.termMemo.set(start, { wildcardsBefore, depthBefore, term, end: this.pos, wildcardsAfter: this.shared.wildcards });
+      return term;
+    } catch (e) {
+      if (e instanceof ParseFailure) this.termMemo.set(start, { wildcardsBefore, depthBefore, end: this.pos, wildcardsAfter: this.shared.wildcards, failure: e });
+      throw e;
+    }
+  }
+
+  private parseTermUnmemoized(): Term {
     const t = this.tok;
     const loc = this.loc();
     let term: Term;

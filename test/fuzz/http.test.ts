@@ -102,6 +102,14 @@ test('huge numbers, deep nesting and large bodies', async () => {
   await stillUp();
 });
 
+test('a body nested deeper than the limit is a 400 before any policy sees it', async () => {
+  const deepBody = `{"domain": "admission", "input": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  const r = await send('POST', '/policy/evaluate', { rawBody: deepBody }, '100,000 levels');
+  assert.equal(r.status, 400);
+  assert.match(r.text, /nested deeper than 512 levels/);
+  await stillUp();
+});
+
 test('wrong content types and garbage headers', async () => {
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/jsonx', '\u00e9']) {
     await send('POST', '/policy/evaluate', { rawBody: '{"domain":"admission","input":{}}', headers: { 'content-type': type } }, `content-type ${type}`).catch((e: unknown) => {

@@ -8,11 +8,37 @@ import { HttpError } from './errors.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects a body may have. Policies walk input
+ * recursively (set keys, `walk`, `print`…); a 1 MiB body could otherwise nest
+ * half a million levels deep and exhaust the stack. Real requests nest a few levels.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** Nesting depth of JSON text, counted over brackets outside strings (one linear scan, no allocation). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 export function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, text, done) => {
     const s = typeof text === 'string' ? text : text.toString('utf8');
     if (s.trim() === '') return done(null, undefined);
+    if (jsonDepth(s) > MAX_JSON_DEPTH) return done(new HttpError(400, `JSON body nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     try {
       done(null, JSON.parse(s));
     } catch {

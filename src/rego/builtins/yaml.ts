@@ -19,6 +19,8 @@ const YAML_11_TAGS_NOT_IN_GO = /timestamp|binary|set|omap|pairs/;
 const parseOptions = {
   version: '1.1' as const,
   intAsBigInt: true,
+  // Policy input must never write to the process's stderr (the yaml package warns about collection keys).
+  logLevel: 'error' as const,
   customTags: (tags: YAML.Tags) => tags.filter((t) => typeof t === 'string' || !YAML_11_TAGS_NOT_IN_GO.test(t.tag)),
 };
 

@@ -24,13 +24,19 @@ export type ErrorCode =
   | 'eval_internal_error';
 
 export class RegoError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly location?: Location,
-  ) {
+  readonly code: ErrorCode;
+  readonly location?: Location;
+
+  constructor(code: ErrorCode, message: string, location?: Location) {
+    // A Rego error's JavaScript stack says nothing to a policy author, and
+    // capturing it is costly where the parser tries alternatives: skip it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'RegoError';
+    this.code = code;
+    if (location !== undefined) this.location = location;
   }
 
   /** OPA's one-line layout: `file:row:col: code: message` (location omitted when unknown). */

@@ -10,8 +10,11 @@ import { walkRule, walkTerm } from './rule-terms.js';
 
 export function checkRecursion(modules: Module[], index: RuleIndex): RegoError[] {
   const graph = dependencyGraph(modules, index);
+  const cyclic = rulesOnCycles(graph);
   const errors: RegoError[] = [];
   for (const [path, rules] of index.byPath) {
+    // Most policies have no cycle: only rules found on one pay for the search of their shortest cycle.
+    if (!cyclic.has(path)) continue;
     const cycle = shortestCycle(graph, path);
     if (cycle) errors.push(new RegoError('rego_recursion_error', `rule ${path} is recursive: ${cycle.join(' -> ')}`, rules[0]!.rule.loc));
   }
@@ -62,6 +65,62 @@ function matches(segments: string[], target: (string | null)[]): boolean {
   const n = Math.min(segments.length, target.length);
   for (let i = 0; i < n; i++) if (target[i] !== null && target[i] !== segments[i]) return false;
   return true;
+}
+
+/**
+ * The rules that lie on some cycle: members of a strongly connected component
+ * with more than one rule, or with an edge to itself (Tarjan's algorithm,
+ * iterative so that long dependency chains cannot exhaust the stack). Linear in
+ * rules and dependencies.
+ */
+function rulesOnCycles(graph: Map<string, string[]>): Set<string> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const cyclic = new Set<string>();
+  let next = 0;
+  for (const root of graph.keys()) {
+    if (index.has(root)) continue;
+    const work: [string, number][] = [[root, 0]];
+    index.set(root, next);
+    low.set(root, next++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      const [node, i] = frame;
+      const deps = graph.get(node) ?? [];
+      if (i < deps.length) {
+        frame[1]++;
+        const d = deps[i]!;
+        if (!index.has(d)) {
+          index.set(d, next);
+          low.set(d, next++);
+          stack.push(d);
+          onStack.add(d);
+          work.push([d, 0]);
+        } else if (onStack.has(d)) low.set(node, Math.min(low.get(node)!, index.get(d)!));
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1]![0];
+        low.set(parent, Math.min(low.get(parent)!, low.get(node)!));
+      }
+      if (low.get(node) === index.get(node)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== node);
+        if (component.length > 1 || deps.includes(node)) for (const m of component) cyclic.add(m);
+      }
+    }
+  }
+  return cyclic;
 }
 
 /** The shortest path from `start` back to itself, as a list of paths (start first and last). */

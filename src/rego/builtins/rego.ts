@@ -83,7 +83,8 @@ export const builtins: BuiltinTable = {
   'internal.member_2': (args) => member(args[0]!, args[1]!),
   'internal.member_3': (args) => memberAt(args[0]!, args[1]!, args[2]!),
   'opa.runtime': () => ({ env: {}, version: 'defenseclaw', commit: '', config: {} }),
-  // Annotations are not carried into evaluation yet: no metadata.
+  // The compiler replaces calls inside rules with their constant answer
+  // (`compile/metadata.ts`); what is left is a call outside any rule (a query).
   'rego.metadata.rule': () => ({}),
   'rego.metadata.chain': () => [],
   'rego.parse_module': (args) => {

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { compile } from '../../../src/rego/index.js';
 import { toJS } from '../../../src/rego/value.js';
 
-function evalOne(source: string, query: string, print?: (m: string) => void): unknown {
-  const results = compile([{ file: 'p.rego', source }]).prepare(query).eval({ strictBuiltinErrors: true, ...(print ? { print } : {}) });
+function evalOne(source: string, query: string, print?: (m: string) => void, input?: Record<string, unknown>): unknown {
+  const results = compile([{ file: 'p.rego', source }])
+    .prepare(query)
+    .eval({ strictBuiltinErrors: true, ...(print ? { print } : {}), ...(input ? { input: input as never } : {}) });
   return results.length ? toJS(results[0]!.expressions[0]!.value) : undefined;
 }
 
@@ -39,4 +41,31 @@ test('print writes strings bare and other values in Rego syntax', () => {
   const lines: string[] = [];
   evalOne('package t\np if print("x:", {"a": [1, "b"]}, {1}, set())', 'data.t.p', (m) => lines.push(m));
   assert.deepEqual(lines, ['x: {"a": [1, "b"]} {1} set()']);
+});
+
+test('rego.metadata.rule and rego.metadata.chain return the annotations of the rule they are called in', () => {
+  const source = `# METADATA
+# title: Example package
+package ex
+
+# METADATA
+# title: Deny rule
+# custom:
+#   severity: HIGH
+deny contains msg if {
+	input.bad
+	meta := rego.metadata.rule()
+	msg := sprintf("%s (%s)", [meta.title, meta.custom.severity])
+}
+
+chain := rego.metadata.chain()
+
+plain := rego.metadata.rule()
+`;
+  assert.deepEqual(evalOne(source, 'data.ex.deny', undefined, { bad: true }), ['Deny rule (HIGH)']);
+  assert.deepEqual(evalOne(source, 'data.ex.chain'), [
+    { path: ['ex', 'chain'] },
+    { path: ['ex'], annotations: { scope: 'package', title: 'Example package' } },
+  ]);
+  assert.deepEqual(evalOne(source, 'data.ex.plain'), {});
 });

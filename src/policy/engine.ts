@@ -7,13 +7,12 @@
  * nothing but `lastLoadError()`.
  */
 import { performance } from 'node:perf_hooks';
-import type { EvalOptions, PreparedQuery } from '../rego/api.js';
+import type { EvalOptions } from '../rego/api.js';
 import { RegoError, RegoErrors } from '../rego/errors.js';
 import type { Value } from '../rego/value.js';
 import { loadPolicyDirectory, PolicyLoadError, type PolicyDirectory } from './directory.js';
 import { admissionDomain, ADMISSION_DENY_DEFAULT } from './domains/admission.js';
 import { auditDomain } from './domains/audit.js';
-import { asPackageDocument } from './domains/coerce.js';
 import { asValue, type DomainSpec } from './domains/domain.js';
 import { firewallDomain } from './domains/firewall.js';
 import { guardrailDomain, guardrailOutageVerdict } from './domains/guardrail.js';
@@ -23,6 +22,7 @@ import {
   buildSnapshot,
   computeRevision,
   diffFiles,
+  firstValue,
   preparePathQuery,
   type CompileFn,
   type PolicySnapshot,
@@ -61,13 +61,6 @@ export type FailClosedDecision<T> = Decision<T> & { failure?: string };
 
 const DEFAULT_EVAL_TIMEOUT_MS = 10_000;
 
-/** The query's value; the evaluator's fast path (`evalValue`, no result objects) when it offers one. */
-function firstValue(prepared: PreparedQuery, opts: EvalOptions): Value | undefined {
-  if (prepared.evalValue) return prepared.evalValue(opts);
-  const results = prepared.eval(opts);
-  return results.length === 0 ? undefined : results[0]!.expressions[0]?.value;
-}
-
 function describe(e: unknown): string {
   if (e instanceof RegoError) return e.format();
   return e instanceof Error ? e.message : String(e);
@@ -79,6 +72,11 @@ function classifyFailure(e: unknown): { kind: 'compile' | 'load'; message: strin
   if (e instanceof RegoError) return { kind: 'compile', message: `policy: compile: ${e.format()}`, errors: [e] };
   if (e instanceof PolicyLoadError) return { kind: 'load', message: e.message, errors: [] };
   return { kind: 'load', message: `policy: load failed: ${describe(e)}`, errors: [] };
+}
+
+/** Admission's fail-closed decision. */
+function admissionDenied(revision: string, why: string): FailClosedDecision<AdmissionOutput> {
+  return { revision, output: { ...ADMISSION_DENY_DEFAULT }, failure: why };
 }
 
 export class PolicyEngine implements PolicyEngineApi {
@@ -217,10 +215,9 @@ export class PolicyEngine implements PolicyEngineApi {
 
   /** Evaluates a domain's package against one snapshot and reads its output; any failure is a PolicyEvaluationError. */
   private evaluate<In extends object, Out>(domain: DomainSpec<In, Out>, input: In, snapshot: PolicySnapshot): Out {
-    const prepared = snapshot.domainQueries.get(domain.name)!;
+    const query = snapshot.domainQueries.get(domain.name)!;
     try {
-      const value = firstValue(prepared, this.evalOptions(asValue(input), snapshot, true));
-      return domain.readOutput(asPackageDocument(value));
+      return domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true)));
     } catch (e) {
       throw new PolicyEvaluationError(`policy evaluation failed: ${describe(e)}`);
     }
@@ -236,16 +233,11 @@ export class PolicyEngine implements PolicyEngineApi {
   admission(input: unknown): FailClosedDecision<AdmissionOutput> {
     const parsed = admissionDomain.parseInput(input);
     const snapshot = this.snapshot;
-    const denied = (why: string): FailClosedDecision<AdmissionOutput> => ({
-      revision: snapshot?.info.revision ?? '',
-      output: { ...ADMISSION_DENY_DEFAULT },
-      failure: why,
-    });
-    if (!snapshot) return denied(`policy unavailable: ${this.loadError ?? 'no policy loaded'}`);
+    if (!snapshot) return admissionDenied('', `policy unavailable: ${this.loadError ?? 'no policy loaded'}`);
     try {
       return { revision: snapshot.info.revision, output: this.evaluate(admissionDomain, parsed, snapshot) };
     } catch (e) {
-      return denied(describe(e));
+      return admissionDenied(snapshot.info.revision, describe(e));
     }
   }
 

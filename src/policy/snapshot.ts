@@ -4,9 +4,11 @@
  * afterwards; the engine swaps whole snapshots.
  */
 import { createHash } from 'node:crypto';
-import type { CompileOptions, ModuleSource, Policy, PreparedQuery } from '../rego/api.js';
-import type { JsonObject } from '../rego/value.js';
+import type { CompileOptions, EvalOptions, FieldValues, ModuleSource, Policy, PreparedQuery } from '../rego/api.js';
+import type { JsonObject, Value } from '../rego/value.js';
 import type { PolicyDirectory } from './directory.js';
+import { fieldsOfDocument } from './domains/coerce.js';
+import { DOMAIN_OUTPUT_FIELDS } from './domains/index.js';
 import type { DomainName, PolicyFile, SnapshotInfo } from './types.js';
 
 export type CompileFn = (sources: ModuleSource[], options: CompileOptions) => Policy;
@@ -19,11 +21,14 @@ export const DOMAINS: readonly DomainName[] = Object.freeze(['admission', 'guard
 /** How many ad-hoc Data API queries one snapshot keeps prepared. */
 const QUERY_CACHE_LIMIT = 256;
 
+/** A domain's decision query: its output fields, evaluated in one evaluation. Throws what evaluation throws. */
+export type DomainQuery = (opts: EvalOptions) => FieldValues;
+
 export interface PolicySnapshot {
   readonly info: SnapshotInfo;
   readonly data: JsonObject;
   readonly policy: Policy;
-  readonly domainQueries: ReadonlyMap<DomainName, PreparedQuery>;
+  readonly domainQueries: ReadonlyMap<DomainName, DomainQuery>;
   /** Data API queries prepared on first use (bounded; keyed by the JSON of the path). */
   readonly pathQueries: Map<string, PreparedQuery>;
 }
@@ -51,8 +56,8 @@ export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevi
     dir.modules.map((m) => ({ file: m.file, source: m.source })),
     { refusedBuiltins: REFUSED_BUILTINS },
   );
-  const domainQueries = new Map<DomainName, PreparedQuery>();
-  for (const domain of DOMAINS) domainQueries.set(domain, policy.prepare(`data.defenseclaw.${domain}`));
+  const domainQueries = new Map<DomainName, DomainQuery>();
+  for (const domain of DOMAINS) domainQueries.set(domain, prepareDomainQuery(policy, domain));
   const files = Object.freeze(dir.files.map((f) => Object.freeze({ name: f.name, content: f.content })));
   const info: SnapshotInfo = Object.freeze({
     revision: shortRevision(fullRevision),
@@ -64,6 +69,26 @@ export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevi
     files,
   });
   return { info, data: dir.data, policy, domainQueries, pathQueries: new Map() };
+}
+
+/**
+ * Only the domain's output rules are evaluated when the policy can do that
+ * (the decision's hot path); otherwise the whole package document is
+ * evaluated and the fields read from it. Both give the same fields.
+ */
+function prepareDomainQuery(policy: Policy, domain: DomainName): DomainQuery {
+  const fields = DOMAIN_OUTPUT_FIELDS[domain];
+  const selected = policy.prepareFields?.(['defenseclaw', domain], fields);
+  if (selected) return (opts) => selected.evalFields(opts);
+  const whole = policy.prepare(`data.defenseclaw.${domain}`);
+  return (opts) => fieldsOfDocument(firstValue(whole, opts), fields);
+}
+
+/** The query's value; the evaluator's fast path (`evalValue`, no result objects) when it offers one. */
+export function firstValue(prepared: PreparedQuery, opts: EvalOptions): Value | undefined {
+  if (prepared.evalValue) return prepared.evalValue(opts);
+  const results = prepared.eval(opts);
+  return results.length === 0 ? undefined : results[0]!.expressions[0]?.value;
 }
 
 /** The Data API query for a path: `data["a"]["b"]` (brackets, so any key is allowed). */

@@ -59,8 +59,25 @@ export interface PreparedQuery {
   evalValue?(opts?: EvalOptions): Value | undefined;
 }
 
+/** Selected fields of a package document: `undefined` where the document has no such key. */
+export type FieldValues = Record<string, Value | undefined>;
+
+/** Selected rules of one package, evaluated together (one evaluation, one memo). */
+export interface PreparedFields {
+  /** The value of each selected field, as the package document would hold it. Throws `RegoError` like `eval`. */
+  evalFields(opts?: EvalOptions): FieldValues;
+}
+
 export interface Policy {
   readonly modules: readonly Module[];
   /** Parses and compiles a query against this policy. Throws `RegoErrors`. */
   prepare(query: string): PreparedQuery;
+  /**
+   * Hot decisions read a few rules of a package (`verdict`, `reason`), not its
+   * whole document: only those rules (and what they depend on) are evaluated.
+   * Undefined when the package's document is not simply the object of its rules
+   * (no rules there, a rule or ref-head rule defining the package path itself):
+   * evaluate the package query instead. Optional for other `Policy` implementations.
+   */
+  prepareFields?(packagePath: readonly string[], fields: readonly string[]): PreparedFields | undefined;
 }

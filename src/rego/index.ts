@@ -3,21 +3,23 @@
  * immutable policy, prepare queries, evaluate them many times (concurrently:
  * all per-evaluation state lives in an `EvalState`).
  */
-import type { CompileOptions, EvalOptions, ModuleSource, Policy, PreparedQuery, Result } from './api.js';
+import type { CompileOptions, EvalOptions, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 import { ERROR_LIMIT, RegoError, RegoErrors } from './errors.js';
 import type { Module } from './syntax/ast.js';
 import { parseModule, parseQuery } from './syntax/parser.js';
 import { checkModules } from './compile/checks/index.js';
+import { inlineMetadataCalls } from './compile/metadata.js';
 import { ClosureCompiler } from './compile/closures.js';
 import { compileQuery, type CompiledQuery } from './compile/query.js';
 import { Resolver } from './compile/resolve.js';
 import { compileTree } from './compile/rules.js';
 import { buildRuleTree, type RuleNode } from './compile/ruletree.js';
+import { compileFieldReader } from './eval/fields.js';
 import { EvalState } from './eval/state.js';
 import type { Frame } from './eval/types.js';
 import type { Value } from './value.js';
 
-export type { CompileOptions, EvalOptions, ModuleSource, Policy, PreparedQuery, Result } from './api.js';
+export type { CompileOptions, EvalOptions, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 export { parseModule, parseQuery } from './syntax/parser.js';
 
 function sortErrors(errors: RegoError[]): RegoError[] {
@@ -82,6 +84,12 @@ class CompiledPolicy implements Policy {
     if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
     return new Prepared(compiled);
   }
+
+  prepareFields(packagePath: readonly string[], fields: readonly string[]): PreparedFields | undefined {
+    const read = compileFieldReader(this.tree, packagePath, fields);
+    if (!read) return undefined;
+    return { evalFields: (opts: EvalOptions = {}): FieldValues => read(newState(opts)) };
+  }
 }
 
 function newState(opts: EvalOptions): EvalState {
@@ -140,7 +148,8 @@ class Prepared implements PreparedQuery {
 
 /** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */
 export function compile(sources: (ModuleSource | Module)[], opts: CompileOptions = {}): Policy {
-  const modules = parseAll(sources, opts);
+  // Annotations are static: metadata calls become constants before anything else sees the rules.
+  const modules = parseAll(sources, opts).map(inlineMetadataCalls);
   const errors: RegoError[] = [...checkModules(modules, opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {})];
   const refused = new Set(opts.refusedBuiltins ?? []);
   const resolver = new Resolver(modules);

@@ -1,7 +1,7 @@
 /** Admission: may a skill, MCP server or plugin be installed and run (spec 2.1)? */
 import { PolicyInputError, type AdmissionOutput } from '../types.js';
-import { stringField } from './coerce.js';
-import type { DomainSpec } from './domain.js';
+import { stringOutput } from './coerce.js';
+import { outputOf, type DomainSpec } from './domain.js';
 import { definedOnly, optInteger, optObject, optObjectArray, optString, requireObject, type Fields } from './fields.js';
 
 export interface AdmissionListEntry {
@@ -82,11 +82,11 @@ export function parseAdmissionInput(raw: unknown): AdmissionInput {
 export const admissionDomain: DomainSpec<AdmissionInput, AdmissionOutput> = {
   name: 'admission',
   parseInput: parseAdmissionInput,
-  readOutput: (doc) => ({
-    verdict: stringField(doc, 'verdict'),
-    reason: stringField(doc, 'reason'),
-    file_action: stringField(doc, 'file_action'),
-    install_action: stringField(doc, 'install_action'),
-    runtime_action: stringField(doc, 'runtime_action'),
+  ...outputOf<AdmissionOutput>({
+    verdict: stringOutput,
+    reason: stringOutput,
+    file_action: stringOutput,
+    install_action: stringOutput,
+    runtime_action: stringOutput,
   }),
 };

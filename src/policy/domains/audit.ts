@@ -1,7 +1,7 @@
 /** Audit: retention and export of one audit event (spec 2.5). */
 import type { AuditOutput } from '../types.js';
-import { booleanField, stringField, stringListField } from './coerce.js';
-import type { DomainSpec } from './domain.js';
+import { booleanOutput, stringListOutput, stringOutput } from './coerce.js';
+import { outputOf, type DomainSpec } from './domain.js';
 import { optInteger, optString, optStringArray, requireObject } from './fields.js';
 
 export interface AuditInput {
@@ -24,9 +24,9 @@ export function parseAuditInput(raw: unknown): AuditInput {
 export const auditDomain: DomainSpec<AuditInput, AuditOutput> = {
   name: 'audit',
   parseInput: parseAuditInput,
-  readOutput: (doc) => ({
-    retain: booleanField(doc, 'retain'),
-    retain_reason: stringField(doc, 'retain_reason'),
-    export_to: stringListField(doc, 'export_to'),
+  ...outputOf<AuditOutput>({
+    retain: booleanOutput,
+    retain_reason: stringOutput,
+    export_to: stringListOutput,
   }),
 };

@@ -1,17 +1,35 @@
 /** What the engine needs to know about one policy domain. */
 import type { Value } from '../../rego/value.js';
 import type { DomainName } from '../types.js';
-import type { PackageDocument } from './coerce.js';
+import type { FieldValues } from './coerce.js';
 
 export interface DomainSpec<In, Out> {
   name: DomainName;
   /** Validates caller input (throws `PolicyInputError`) into the exact document the policy sees. */
   parseInput(raw: unknown): In;
-  /** Reads the package document into the typed output. */
-  readOutput(doc: PackageDocument): Out;
+  /** The rules of the domain's package that `readOutput` reads: the only ones a decision evaluates. */
+  outputFields: readonly string[];
+  /** Reads the output fields (undefined: the package has no such value) into the typed output. */
+  readOutput(fields: FieldValues): Out;
 }
 
 /** Typed inputs are plain JSON objects, hence Rego values as they stand (no copy, no round trip). */
 export function asValue(input: object): Value {
   return input as unknown as Value;
+}
+
+/** How each output field is coerced from its rule's value. */
+export type OutputReaders<Out> = { [K in keyof Out]: (v: Value | undefined) => Out[K] };
+
+/** A domain's output fields and reader, from one table (the field names are said once). */
+export function outputOf<Out>(readers: OutputReaders<Out>): Pick<DomainSpec<unknown, Out>, 'outputFields' | 'readOutput'> {
+  const entries = Object.entries(readers) as [string, (v: Value | undefined) => unknown][];
+  return {
+    outputFields: Object.freeze(entries.map(([name]) => name)),
+    readOutput: (fields) => {
+      const out: Record<string, unknown> = {};
+      for (const [name, read] of entries) out[name] = read(fields[name]);
+      return out as Out;
+    },
+  };
 }

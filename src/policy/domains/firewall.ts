@@ -1,7 +1,7 @@
 /** Firewall: may an agent connect to this destination and port (spec 2.3)? */
 import { PolicyInputError, type FirewallOutput } from '../types.js';
-import { stringField } from './coerce.js';
-import type { DomainSpec } from './domain.js';
+import { stringOutput } from './coerce.js';
+import { outputOf, type DomainSpec } from './domain.js';
 import { optInteger, optString, requireObject } from './fields.js';
 
 export interface FirewallInput {
@@ -26,5 +26,5 @@ export function parseFirewallInput(raw: unknown): FirewallInput {
 export const firewallDomain: DomainSpec<FirewallInput, FirewallOutput> = {
   name: 'firewall',
   parseInput: parseFirewallInput,
-  readOutput: (doc) => ({ action: stringField(doc, 'action'), rule_name: stringField(doc, 'rule_name') }),
+  ...outputOf<FirewallOutput>({ action: stringOutput, rule_name: stringOutput }),
 };

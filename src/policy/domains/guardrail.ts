@@ -1,7 +1,7 @@
 /** Guardrail: the verdict for one prompt or completion from precomputed scanner results (spec 2.2). */
 import { PolicyInputError, type GuardrailOutput } from '../types.js';
-import { stringField, stringListField } from './coerce.js';
-import type { DomainSpec } from './domain.js';
+import { stringListOutput, stringOutput } from './coerce.js';
+import { outputOf, type DomainSpec } from './domain.js';
 import { definedOnly, optBoolean, optInteger, optObject, optString, optStringArray, requireObject, type Fields } from './fields.js';
 
 export interface ScannerResult {
@@ -72,10 +72,10 @@ export function parseGuardrailInput(raw: unknown): GuardrailInput {
 export const guardrailDomain: DomainSpec<GuardrailInput, GuardrailOutput> = {
   name: 'guardrail',
   parseInput: parseGuardrailInput,
-  readOutput: (doc) => ({
-    action: stringField(doc, 'action'),
-    severity: stringField(doc, 'severity'),
-    reason: stringField(doc, 'reason'),
-    scanner_sources: stringListField(doc, 'scanner_sources'),
+  ...outputOf<GuardrailOutput>({
+    action: stringOutput,
+    severity: stringOutput,
+    reason: stringOutput,
+    scanner_sources: stringListOutput,
   }),
 };

@@ -1,7 +1,7 @@
 /** Sandbox: the endpoints and permissions a skill's sandbox gets (spec 2.4). */
 import type { SandboxOutput } from '../types.js';
-import { stringListField } from './coerce.js';
-import type { DomainSpec } from './domain.js';
+import { stringListOutput } from './coerce.js';
+import { outputOf, type DomainSpec } from './domain.js';
 import { optString, optStringArray, requireObject } from './fields.js';
 
 export interface SandboxInput {
@@ -22,11 +22,11 @@ export function parseSandboxInput(raw: unknown): SandboxInput {
 export const sandboxDomain: DomainSpec<SandboxInput, SandboxOutput> = {
   name: 'sandbox',
   parseInput: parseSandboxInput,
-  readOutput: (doc) => ({
-    allowed_endpoints: stringListField(doc, 'allowed_endpoints'),
-    denied_endpoints: stringListField(doc, 'denied_endpoints'),
-    denied_from_request: stringListField(doc, 'denied_from_request'),
-    permissions: stringListField(doc, 'permissions'),
-    allowed_skills: stringListField(doc, 'allowed_skills'),
+  ...outputOf<SandboxOutput>({
+    allowed_endpoints: stringListOutput,
+    denied_endpoints: stringListOutput,
+    denied_from_request: stringListOutput,
+    permissions: stringListOutput,
+    allowed_skills: stringListOutput,
   }),
 };

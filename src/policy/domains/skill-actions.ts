@@ -1,7 +1,7 @@
 /** Skill actions: what to do at a given scan severity (spec 2.6). */
 import { PolicyInputError, type SkillActionsOutput } from '../types.js';
-import { booleanField, stringField } from './coerce.js';
-import type { DomainSpec } from './domain.js';
+import { booleanOutput, stringOutput } from './coerce.js';
+import { outputOf, type DomainSpec } from './domain.js';
 import { optString, requireObject } from './fields.js';
 
 export interface SkillActionsInput {
@@ -21,10 +21,10 @@ export function parseSkillActionsInput(raw: unknown): SkillActionsInput {
 export const skillActionsDomain: DomainSpec<SkillActionsInput, SkillActionsOutput> = {
   name: 'skill_actions',
   parseInput: parseSkillActionsInput,
-  readOutput: (doc) => ({
-    runtime_action: stringField(doc, 'runtime_action'),
-    file_action: stringField(doc, 'file_action'),
-    install_action: stringField(doc, 'install_action'),
-    should_block: booleanField(doc, 'should_block'),
+  ...outputOf<SkillActionsOutput>({
+    runtime_action: stringOutput,
+    file_action: stringOutput,
+    install_action: stringOutput,
+    should_block: booleanOutput,
   }),
 };

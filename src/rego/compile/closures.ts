@@ -27,7 +27,7 @@ import { indexValue, iterateValue, setAtPath } from '../eval/access.js';
 import { callBuiltin, callFunction } from '../eval/calls.js';
 import { baseAt, dataAt, nodeValue } from '../eval/documents.js';
 import type { EvalState, FunctionOverride } from '../eval/state.js';
-import type { CompiledNode, CompiledTerm, Cont, ExprFn, Frame, GenFn, UnifyFn, ValFn } from '../eval/types.js';
+import type { CompiledNode, CompiledTerm, Cont, ExprFn, Frame, GenFn, StepFn, UnifyFn, ValFn } from '../eval/types.js';
 import { builtinCapability as builtinDecl } from '../capabilities.js';
 import { collectVars, declaredVars, walkExpr, walkTerm } from './resolve.js';
 import type { RuleNode } from './ruletree.js';
@@ -124,21 +124,75 @@ const ROOTS = new Set(['input', 'data']);
  * Without a coverage sink this costs one field test per expression.
  */
 function covered(fn: ExprFn, loc: Location): ExprFn {
+  const step = fn.step;
+  if (step !== undefined) {
+    return stepExpr((st, f) => {
+      if (st.coverage !== undefined) st.coverage(loc);
+      return step(st, f);
+    });
+  }
   return (st, f, k) => {
     if (st.coverage !== undefined) st.coverage(loc);
     return fn(st, f, k);
   };
 }
 
-function seq(fns: ExprFn[]): ExprFn {
-  if (fns.length === 0) return (_st, _f, k) => k();
-  let next = fns[fns.length - 1]!;
-  for (let i = fns.length - 2; i >= 0; i--) {
-    const cur = fns[i]!;
-    const nx = next;
-    next = (st, f, k) => cur(st, f, () => nx(st, f, k));
+/** An expression from its straight-line form: no continuation closure is made to run it. */
+function stepExpr(step: StepFn): ExprFn {
+  const fn: ExprFn = (st, f, k) => (step(st, f) ? k() : false);
+  fn.step = step;
+  return fn;
+}
+
+/** Several steps in order, as one step. */
+function steps(list: StepFn[]): StepFn {
+  if (list.length === 1) return list[0]!;
+  if (list.length === 2) {
+    const [a, b] = list as [StepFn, StepFn];
+    return (st, f) => a(st, f) && b(st, f);
   }
-  return next;
+  return (st, f) => {
+    for (let i = 0; i < list.length; i++) if (!list[i]!(st, f)) return false;
+    return true;
+  };
+}
+
+/**
+ * A body: each expression runs the rest of the body as its continuation. Runs
+ * of non-iterating expressions are checked one after the other without a
+ * continuation each, and a body made only of them is itself a step.
+ */
+function seq(fns: ExprFn[]): ExprFn {
+  if (fns.length === 0) return stepExpr(() => true);
+  let next: ExprFn | undefined;
+  let i = fns.length - 1;
+  while (i >= 0) {
+    const run: StepFn[] = [];
+    while (i >= 0 && fns[i]!.step !== undefined) run.unshift(fns[i--]!.step!);
+    if (run.length > 0) {
+      const step = steps(run);
+      if (next === undefined) next = stepExpr(step);
+      else {
+        const nx = next;
+        next = (st, f, k) => (step(st, f) ? nx(st, f, k) : false);
+      }
+      continue;
+    }
+    const cur = fns[i--]!;
+    if (next === undefined) next = cur;
+    else {
+      const nx = next;
+      next = (st, f, k) => cur(st, f, () => nx(st, f, k));
+    }
+  }
+  return next!;
+}
+
+/** A pattern that matches at most one way, from its straight-line form. */
+function matching(match: (st: EvalState, f: Frame, v: Value) => boolean): UnifyFn {
+  const fn: UnifyFn = (st, f, v, k) => (match(st, f, v) ? k() : false);
+  fn.match = match;
+  return fn;
 }
 
 function constantTerm(v: Value): CompiledTerm {
@@ -157,18 +211,16 @@ function fromVal(val: ValFn): CompiledTerm {
 
 /** Evaluates several terms, calling `k` with every combination of their values (left to right). */
 function genAll(items: CompiledTerm[], k: (st: EvalState, f: Frame, vals: Value[]) => boolean): (st: EvalState, f: Frame) => boolean {
-  const n = items.length;
-  return (st, f) => {
-    const vals: Value[] = new Array(n);
-    const step = (i: number): boolean => {
-      if (i === n) return k(st, f, vals);
-      return items[i]!.gen(st, f, (v) => {
-        vals[i] = v;
-        return step(i + 1);
-      });
-    };
-    return step(0);
-  };
+  return (st, f) => genFrom(items, 0, st, f, new Array(items.length), k);
+}
+
+/** `genAll` from item `i` on (module-level: no closure per evaluation but the value callbacks). */
+function genFrom(items: CompiledTerm[], i: number, st: EvalState, f: Frame, vals: Value[], k: (st: EvalState, f: Frame, vals: Value[]) => boolean): boolean {
+  if (i === items.length) return k(st, f, vals);
+  return items[i]!.gen(st, f, (v) => {
+    vals[i] = v;
+    return genFrom(items, i + 1, st, f, vals, k);
+  });
 }
 
 function allVals(items: CompiledTerm[]): ValFn[] | undefined {
@@ -413,6 +465,8 @@ export class ClosureCompiler {
     void shared;
     const inner = this.positive(e, sc, new Set(bound));
     if (!inner) return null;
+    const innerStep = inner.step;
+    if (innerStep !== undefined) return stepExpr((st, f) => !innerStep(st, f));
     return (st, f, k) => {
       let found = false;
       inner(st, f, () => {
@@ -426,7 +480,7 @@ export class ClosureCompiler {
   private positive(e: Expr, sc: Scope, bound: Set<number>): ExprFn | null {
     switch (e.type) {
       case 'some':
-        return (_st, _f, k) => k();
+        return stepExpr(() => true);
       case 'somein':
         return this.someIn(e.key, e.value, e.collection, sc, bound);
       case 'every':
@@ -447,21 +501,32 @@ export class ClosureCompiler {
       if (callee.arity >= 0 && t.args.length === callee.arity + 1) {
         const fn = this.callWithOutput(t, callee, sc, bound);
         if (!fn || vslot === undefined) return fn;
+        const step = fn.step;
+        if (step !== undefined) return stepExpr((st, f) => step(st, f) && ((f[vslot] = true), true));
         return (st, f, k) => fn(st, f, () => ((f[vslot] = true), k()));
       }
     }
     const c = this.term(t, sc, bound);
     if (!c) return null;
     if (vslot !== undefined) {
+      if (c.val) {
+        const val = c.val;
+        return stepExpr((st, f) => {
+          const v = val(st, f);
+          if (v === undefined || v === false) return false;
+          f[vslot] = v;
+          return true;
+        });
+      }
       const gen = c.gen;
       return (st, f, k) => gen(st, f, (v) => (v !== false ? ((f[vslot] = v), k()) : false));
     }
     if (c.val) {
       const val = c.val;
-      return (st, f, k) => {
+      return stepExpr((st, f) => {
         const v = val(st, f);
-        return v !== undefined && v !== false ? k() : false;
-      };
+        return v !== undefined && v !== false;
+      });
     }
     const gen = c.gen;
     return (st, f, k) => gen(st, f, (v) => (v !== false ? k() : false));
@@ -591,7 +656,7 @@ export class ClosureCompiler {
         }
       }
       st.memo = new Map();
-      st.nodeMemo = [];
+      st.nodeMemo = new Map();
       const inside = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo, nodeMemo: st.nodeMemo };
       try {
         return inner(st, f, () => {
@@ -731,14 +796,17 @@ export class ClosureCompiler {
   pattern(t: Term, sc: Scope, bound: Set<number>): UnifyFn | null {
     if (t.type === 'var' && !ROOTS.has(t.name)) {
       const s = sc.slot(t.name);
-      if (bound.has(s)) return (st, f, v, k) => (equals(f[s]!, v) ? k() : false);
+      if (bound.has(s)) return matching((_st, f, v) => equals(f[s]!, v));
       bound.add(s);
-      return (st, f, v, k) => {
+      const bind: UnifyFn = (st, f, v, k) => {
         f[s] = v;
         const r = k();
         f[s] = undefined;
         return r;
       };
+      // As a step the binding stays in the frame (see `eval/types.ts`).
+      bind.match = (_st, f, v) => ((f[s] = v), true);
+      return bind;
     }
     if (t.type === 'array') {
       const n = t.items.length;
@@ -755,6 +823,14 @@ export class ClosureCompiler {
         next = (st, f, arr, k) => u(st, f, arr[i]!, () => nx(st, f, arr, k));
       }
       const chain = next;
+      const matches = items.every((u) => u.match !== undefined) ? items.map((u) => u.match!) : undefined;
+      if (matches !== undefined) {
+        return matching((st, f, v) => {
+          if (!Array.isArray(v) || v.length !== n) return false;
+          for (let i = 0; i < n; i++) if (!matches[i]!(st, f, v[i]!)) return false;
+          return true;
+        });
+      }
       return (st, f, v, k) => (Array.isArray(v) && v.length === n ? chain(st, f, v, k) : false);
     }
     if (t.type === 'object') {
@@ -783,7 +859,7 @@ export class ClosureCompiler {
     if (!c) return null;
     if (c.constant !== undefined) {
       const cv = c.constant;
-      return (_st, _f, v, k) => (equals(cv, v) ? k() : false);
+      return matching((_st, _f, v) => equals(cv, v));
     }
     return (st, f, v, k) => c.gen(st, f, (x) => (equals(x, v) ? k() : false));
   }
@@ -1292,6 +1368,13 @@ function setFnOverride(st: EvalState, name: string, o: FunctionOverride): void {
 function unifyWith(c: CompiledTerm, pat: UnifyFn): ExprFn {
   if (c.val) {
     const val = c.val;
+    const match = pat.match;
+    if (match !== undefined) {
+      return stepExpr((st, f) => {
+        const v = val(st, f);
+        return v !== undefined && match(st, f, v);
+      });
+    }
     return (st, f, k) => {
       const v = val(st, f);
       return v === undefined ? false : pat(st, f, v, k);

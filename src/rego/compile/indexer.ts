@@ -4,11 +4,17 @@
  * `input.kind = "x"`) gets a guard that checks just that comparison before the
  * rule's frame is allocated and its body run. With many rules on one path
  * (decision tables), most are rejected by one property read and one compare.
+ *
+ * When many rules of one node compare the same input path, the node also gets
+ * an index (`buildRuleIndex`): the input's value there picks the rules that can
+ * match, so 10,000 rules on `input.kind` cost one lookup, not 10,000 guards.
  */
 import type { Body, Term } from '../syntax/ast.js';
 import type { ValFn } from '../eval/types.js';
 import { indexValue } from '../eval/access.js';
 import type { Value } from '../value.js';
+import type { EvalState } from '../eval/state.js';
+import type { CompiledRule } from '../eval/types.js';
 
 interface Condition {
   path: string[];
@@ -49,8 +55,8 @@ function conditionOf(a: Term, b: Term): Condition | undefined {
   return undefined;
 }
 
-/** A guard for the body's input-equals-constant conditions, or undefined if there are none. */
-export function ruleGuard(body: Body): ValFn | undefined {
+/** The body's `input.path == constant` conditions (positive, without `with`). */
+function conditionsOf(body: Body): Condition[] {
   const conds: Condition[] = [];
   for (const e of body) {
     if (e.type !== 'expr' || e.negated || e.with.length > 0) continue;
@@ -61,15 +67,103 @@ export function ruleGuard(body: Body): ValFn | undefined {
     const c = conditionOf(t.args[0]!, t.args[1]!);
     if (c) conds.push(c);
   }
+  return conds;
+}
+
+/** The value at an input path, or undefined. */
+function inputAt(st: EvalState, path: readonly string[]): Value | undefined {
+  let v: Value | undefined = st.input;
+  for (let i = 0; i < path.length && v !== undefined; i++) v = indexValue(v, path[i]!);
+  return v;
+}
+
+/** A guard for the body's input-equals-constant conditions, or undefined if there are none. */
+export function ruleGuard(body: Body): ValFn | undefined {
+  const conds = conditionsOf(body);
   if (conds.length === 0) return undefined;
   return (st) => {
     if (st.fnOverrides !== null) return true; // `with` may replace `equal`: do not second-guess it.
     for (const c of conds) {
-      let v: Value | undefined = st.input;
-      for (let i = 0; i < c.path.length && v !== undefined; i++) v = indexValue(v, c.path[i]!);
+      const v = inputAt(st, c.path);
       if (v === undefined) return false;
       if (v !== c.value && !(typeof c.value === 'number' && typeof v === 'bigint' && Number(v) === c.value)) return false;
     }
     return true;
   };
+}
+
+/** Below this many rules a node is not indexed: its guards are cheap enough. */
+const MIN_INDEXED_RULES = 8;
+/** Bound on the candidate lists (buckets × rules every bucket must include). */
+const MAX_INDEX_ENTRIES = 200_000;
+
+type IndexKey = string | number | boolean | null;
+
+/** Rules of one node, by the constant their body compares an input path with. */
+export interface RuleIndex {
+  path: readonly string[];
+  /** For each constant: the rules that can match it, in definition order. */
+  buckets: Map<IndexKey, CompiledRule[]>;
+  /** The rules that can match any other value (those without a condition on the path). */
+  others: CompiledRule[];
+}
+
+/**
+ * An index over `rules` (with `bodies[i]` the body of `rules[i]`), or undefined
+ * when no input path is compared by enough of them. Rules with an `else` stay
+ * candidates for every value: their `else` may hold when the body does not.
+ * Candidate lists keep definition order, so evaluation order (and with it which
+ * error or conflict is reported first) is as without the index.
+ */
+export function buildRuleIndex(rules: readonly CompiledRule[], bodies: readonly Body[]): RuleIndex | undefined {
+  if (rules.length < MIN_INDEXED_RULES) return undefined;
+  const conds = bodies.map((b, i) => (rules[i]!.else === undefined ? conditionsOf(b) : []));
+  const counts = new Map<string, { path: string[]; n: number }>();
+  for (const cs of conds) {
+    const seen = new Set<string>();
+    for (const c of cs) {
+      const k = JSON.stringify(c.path);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const e = counts.get(k);
+      if (e) e.n++;
+      else counts.set(k, { path: c.path, n: 1 });
+    }
+  }
+  let best: { path: string[]; n: number } | undefined;
+  for (const e of counts.values()) if (!best || e.n > best.n) best = e;
+  if (!best || best.n < MIN_INDEXED_RULES) return undefined;
+  const key = JSON.stringify(best.path);
+  const keyed: (IndexKey | undefined)[] = conds.map((cs) => cs.find((c) => JSON.stringify(c.path) === key)?.value);
+  const othersAt: number[] = [];
+  const bucketAt = new Map<IndexKey, number[]>();
+  keyed.forEach((k, i) => {
+    if (k === undefined) othersAt.push(i);
+    else {
+      const b = bucketAt.get(k);
+      if (b) b.push(i);
+      else bucketAt.set(k, [i]);
+    }
+  });
+  if (bucketAt.size * (othersAt.length + 1) > MAX_INDEX_ENTRIES) return undefined;
+  const buckets = new Map<IndexKey, CompiledRule[]>();
+  for (const [k, at] of bucketAt) buckets.set(k, mergeInOrder(at, othersAt).map((i) => rules[i]!));
+  return { path: best.path, buckets, others: othersAt.map((i) => rules[i]!) };
+}
+
+function mergeInOrder(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]! < b[j]!) ? a[i++]! : b[j++]!);
+  return out;
+}
+
+/** The rules that can match this evaluation's input. */
+export function indexedRules(st: EvalState, index: RuleIndex): CompiledRule[] {
+  const v = inputAt(st, index.path);
+  if (v === undefined || (typeof v === 'object' && v !== null)) return index.others;
+  // Rule constants are JSON numbers; a big integer input equals one only at the same (safe) value.
+  const key = typeof v === 'bigint' ? Number(v) : v;
+  return index.buckets.get(key) ?? index.others;
 }

@@ -9,7 +9,7 @@ import { ClosureCompiler, Scope, shallowExprVars, shallowVars } from './closures
 import { collectVars } from './resolve.js';
 import type { ResolvedRule } from './resolve.js';
 import type { RuleNode } from './ruletree.js';
-import { ruleGuard } from './indexer.js';
+import { buildRuleIndex, ruleGuard } from './indexer.js';
 
 const TRUE_TERM = (loc: Term['loc']): Term => ({ type: 'boolean', value: true, loc });
 
@@ -66,6 +66,7 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
     if (!rule.else.head.value) delete (elseHead as { value?: Term }).value;
     compiled.else = compileRule(cc, { ...rr, rule: { ...rule.else, head: elseHead } }, rest);
   }
+  if (!compiled.else && !args && !rest && body.step !== undefined && value.val !== undefined) compiled.straight = true;
   compiled.frameSize = layout.size;
   return compiled;
 }
@@ -95,6 +96,10 @@ export function compileTree(cc: ClosureCompiler, root: RuleNode): void {
       const compiled = compileRule(cc, rr, undefined);
       if (rr.rule.isDefault) c.defaultRule = compiled;
       else c.rules.push(compiled);
+    }
+    if (c.kind === 'complete' || c.kind === 'multi') {
+      const index = buildRuleIndex(c.rules, n.rules.filter((rr) => !rr.rule.isDefault).map((rr) => rr.rule.body));
+      if (index) c.index = index;
     }
     for (const d of n.dynamic) c.dynamic.push(compileRule(cc, d.rule, d.rest));
   }

@@ -9,30 +9,39 @@ import { equals, keyOf, type Value } from '../value.js';
 import type { EvalState } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
+/**
+ * Binds operands `i..` to the rule's argument patterns, then runs the body and
+ * reports head values; true once a value was reported. A module-level function,
+ * not a closure per call: hot helpers are called per evaluation.
+ */
+function bindArgs(st: EvalState, rule: CompiledRule, f: Frame, args: Value[], i: number, onValue: (v: Value, r: CompiledRule) => void): boolean {
+  const patterns = rule.args!;
+  if (i === patterns.length) {
+    let found = false;
+    rule.body(st, f, () =>
+      rule.value.gen(st, f, (v) => {
+        if (st.coverage !== undefined) st.coverage(rule.loc);
+        found = true;
+        onValue(v, rule);
+        return rule.constantValue;
+      }),
+    );
+    return found;
+  }
+  let found = false;
+  patterns[i]!(st, f, args[i]!, () => {
+    if (bindArgs(st, rule, f, args, i + 1, onValue)) found = true;
+    return found && rule.constantValue;
+  });
+  return found;
+}
+
 function runFunctionRule(st: EvalState, rule: CompiledRule, args: Value[], onValue: (v: Value, r: CompiledRule) => void): void {
   let r: CompiledRule | undefined = rule;
   while (r !== undefined) {
-    const cur: CompiledRule = r;
-    const f: Frame = new Array(cur.frameSize);
-    let found = false;
     st.tick();
-    const patterns = cur.args!;
-    const bindArg = (i: number): boolean => {
-      if (i === patterns.length) {
-        return cur.body(st, f, () =>
-          cur.value.gen(st, f, (v) => {
-            if (st.coverage !== undefined) st.coverage(cur.loc);
-            found = true;
-            onValue(v, cur);
-            return cur.constantValue;
-          }),
-        );
-      }
-      return patterns[i]!(st, f, args[i]!, () => bindArg(i + 1));
-    };
-    bindArg(0);
-    if (found) return;
-    r = cur.else;
+    if (bindArgs(st, r, new Array(r.frameSize), args, 0, onValue)) return;
+    r = r.else;
   }
 }
 

@@ -7,6 +7,7 @@ import { RegoError } from '../errors.js';
 import { equals, isObject, keyOf, ObjectBuilder, objectEntries, RegoSet, type Value } from '../value.js';
 import type { RuleNode } from '../compile/ruletree.js';
 import { indexValue, setAtPath } from './access.js';
+import { indexedRules } from '../compile/indexer.js';
 import { PENDING, UNDEFINED, type EvalState } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
@@ -25,6 +26,29 @@ function conflict(message: string, rule: CompiledRule): RegoError {
   return new RegoError('eval_conflict_error', message, rule.loc);
 }
 
+const NO_FRAME: Frame = [];
+
+/** The node's rules that can match this input: all of them, or the index's pick. */
+function candidateRules(st: EvalState, c: CompiledNode): readonly CompiledRule[] {
+  // `with` may replace `equal`, which the index relies on: then every rule is a candidate.
+  return c.index === undefined || st.fnOverrides !== null ? c.rules : indexedRules(st, c.index);
+}
+
+/**
+ * The value of a straight rule (see `CompiledRule.straight`), computed without
+ * callbacks: most rules of real policies are like that, and a decision
+ * evaluates dozens of them.
+ */
+function straightValue(st: EvalState, rule: CompiledRule): Value | undefined {
+  if (rule.guard !== undefined && rule.guard(st, NO_FRAME) !== true) return undefined;
+  const f: Frame = new Array(rule.frameSize);
+  st.tick();
+  if (!rule.body.step!(st, f)) return undefined;
+  const v = rule.value.val!(st, f);
+  if (v !== undefined && st.coverage !== undefined) st.coverage(rule.loc);
+  return v;
+}
+
 /** Runs one rule (following its else chain) and reports each head value. */
 function runRule(st: EvalState, rule: CompiledRule, frame: Frame | undefined, onValue: (v: Value, rule: CompiledRule) => void): boolean {
   let r: CompiledRule | undefined = rule;
@@ -35,8 +59,21 @@ function runRule(st: EvalState, rule: CompiledRule, frame: Frame | undefined, on
       continue;
     }
     const f = frame ?? new Array(cur.frameSize);
-    let found = false;
     st.tick();
+    const step = cur.body.step;
+    const val = cur.value.val;
+    if (step !== undefined && val !== undefined) {
+      // A body that never iterates and a head with one value: no continuation closures.
+      const v = step(st, f) ? val(st, f) : undefined;
+      if (v !== undefined) {
+        if (st.coverage !== undefined) st.coverage(cur.loc);
+        onValue(v, cur);
+        return true;
+      }
+      r = cur.else;
+      continue;
+    }
+    let found = false;
     cur.body(st, f, () =>
       cur.value.gen(st, f, (v) => {
         // OPA marks a rule head covered when the rule produces a value.
@@ -55,7 +92,18 @@ function runRule(st: EvalState, rule: CompiledRule, frame: Frame | undefined, on
 function completeValue(st: EvalState, node: RuleNode, c: CompiledNode): Value | undefined {
   let result: Value | undefined;
   let fromElse = false;
-  for (const rule of c.rules) {
+  const rules = candidateRules(st, c);
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (rule.straight === true) {
+      const v = straightValue(st, rule);
+      if (v === undefined) continue;
+      if (result === undefined) result = v;
+      else if (!equals(result, v)) {
+        throw conflict(st.ruleDepth === 1 && fromElse ? `rule ${c.name} produced conflicting values` : 'complete rules must not produce multiple outputs', rule);
+      }
+      continue;
+    }
     runRule(st, rule, undefined, (v, r) => {
       const isElse = r !== rule;
       if (result === undefined) {
@@ -68,14 +116,24 @@ function completeValue(st: EvalState, node: RuleNode, c: CompiledNode): Value | 
       }
     });
   }
-  if (result === undefined && c.defaultRule) runRule(st, c.defaultRule, undefined, (v) => (result = v));
+  const def = c.defaultRule;
+  if (result === undefined && def !== undefined) {
+    if (def.straight === true) result = straightValue(st, def);
+    else runRule(st, def, undefined, (v) => (result = v));
+  }
   void node;
   return result;
 }
 
 function setValue(st: EvalState, c: CompiledNode): RegoSet {
   const out = new RegoSet();
-  for (const rule of c.rules) runRule(st, rule, undefined, (v) => out.add(v));
+  for (const rule of candidateRules(st, c)) {
+    if (rule.straight !== true) runRule(st, rule, undefined, (v) => out.add(v));
+    else {
+      const v = straightValue(st, rule);
+      if (v !== undefined) out.add(v);
+    }
+  }
   return out;
 }
 
@@ -157,24 +215,24 @@ function buildValue(b: Builder, base: Value | undefined): Value {
 export function nodeValue(st: EvalState, node: RuleNode): Value | undefined {
   const nodes = st.nodeMemo;
   const id = node.id;
-  const memo = nodes[id];
+  const memo = nodes.get(id);
   if (memo !== undefined) {
     if (memo === PENDING) throw new RegoError('rego_recursion_error', `rule ${compiledOf(node).name} is recursive`);
     return memo === UNDEFINED ? undefined : memo;
   }
-  nodes[id] = PENDING;
+  nodes.set(id, PENDING);
   let v: Value | undefined;
   st.ruleDepth++;
   try {
     v = computeNode(st, node);
   } catch (e) {
-    nodes[id] = undefined;
+    nodes.delete(id);
     throw e;
   } finally {
     st.ruleDepth--;
   }
   if (st.dataOverrides !== null && v !== undefined) v = applyOverridesBelow(st, node.path, v);
-  nodes[id] = v === undefined ? UNDEFINED : v;
+  nodes.set(id, v === undefined ? UNDEFINED : v);
   return v;
 }
 

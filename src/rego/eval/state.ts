@@ -24,8 +24,12 @@ export const UNDEFINED: unique symbol = Symbol('undefined');
 export class EvalState implements BuiltinContext {
   /** Memoised values of rule-tree nodes (and function calls) for the current `with` context. */
   memo = new Map<unknown, Value | undefined | typeof PENDING | typeof UNDEFINED>();
-  /** Memoised values of rule-tree nodes, by node id, for the current `with` context. */
-  nodeMemo: (Value | undefined | typeof PENDING | typeof UNDEFINED)[] = [];
+  /**
+   * Memoised values of rule-tree nodes, by node id, for the current `with`
+   * context. A Map, not an array: an evaluation touches a few nodes with ids
+   * spread over the whole tree, and a sparse array turns into a slow dictionary.
+   */
+  nodeMemo = new Map<number, Value | typeof PENDING | typeof UNDEFINED>();
   dataOverrides: DataOverride[] | null = null;
   fnOverrides: Map<string, FunctionOverride> | null = null;
   private builtinCache: Map<string, unknown> | undefined;

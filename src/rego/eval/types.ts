@@ -9,17 +9,34 @@
  *  - `GenFn`    computes a term that may have several values (ref iteration).
  *  - `UnifyFn`  matches a pattern term against a value, binding its variables
  *               for the duration of `k` and unbinding them afterwards.
+ *
+ * Most expressions never iterate (comparisons, `x := f(y)`): they also carry a
+ * straight-line form (`step`, `match`) that needs no continuation closure per
+ * evaluation. A step leaves its bindings in the frame: slots are only read
+ * where the compiler knows them bound, i.e. after their binding expression ran
+ * on the current path, so a stale value is never seen.
  */
 import type { Location } from '../errors.js';
 import type { Value } from '../value.js';
 import type { EvalState } from './state.js';
+import type { RuleIndex } from '../compile/indexer.js';
 
 export type Frame = (Value | undefined)[];
 export type Cont = () => boolean;
-export type ExprFn = (st: EvalState, f: Frame, k: Cont) => boolean;
+/** A non-iterating expression or body: binds its variables and says whether it holds (at most one solution). */
+export type StepFn = (st: EvalState, f: Frame) => boolean;
+export interface ExprFn {
+  (st: EvalState, f: Frame, k: Cont): boolean;
+  /** Present when the expression (or every expression of the body) never iterates. */
+  step?: StepFn;
+}
 export type ValFn = (st: EvalState, f: Frame) => Value | undefined;
 export type GenFn = (st: EvalState, f: Frame, k: (v: Value) => boolean) => boolean;
-export type UnifyFn = (st: EvalState, f: Frame, v: Value, k: Cont) => boolean;
+export interface UnifyFn {
+  (st: EvalState, f: Frame, v: Value, k: Cont): boolean;
+  /** Present when the pattern matches at most one way: binds (or compares) and says whether it matched. */
+  match?: (st: EvalState, f: Frame, v: Value) => boolean;
+}
 
 export interface CompiledTerm {
   gen: GenFn;
@@ -47,6 +64,8 @@ export interface CompiledRule {
   else?: CompiledRule;
   /** Rule-index guard: cheap pre-check that must hold for the body to have any solution. */
   guard?: ValFn;
+  /** No `else`, a body that never iterates (`body.step`) and a head with one value (`value.val`). */
+  straight?: boolean;
 }
 
 export interface CompiledNode {
@@ -54,6 +73,8 @@ export interface CompiledNode {
   rules: CompiledRule[];
   defaultRule?: CompiledRule;
   dynamic: CompiledRule[];
+  /** Rule index over `rules` (many rules comparing one input path with constants). */
+  index?: RuleIndex;
   arity?: number;
   /** Joined path for messages and function overrides (`data.a.f`). */
   name: string;

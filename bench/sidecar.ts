@@ -10,12 +10,20 @@
  * same code at run time).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** The repository root: the nearest directory above this file with a package.json (this file also runs compiled, from `dist-bench/bench/`). */
+export const ROOT = findRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+function findRoot(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) throw new Error(`no package.json above ${dir}`);
+  }
+}
 const SRC_ENTRY = join(ROOT, 'src/cli/gateway.ts');
 const DIST_ENTRY = join(ROOT, 'dist/src/cli/gateway.js');
 

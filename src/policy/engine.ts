@@ -204,7 +204,7 @@ export class PolicyEngine implements PolicyEngineApi {
   // --- evaluation --------------------------------------------------------------
 
   private evalOptions(input: Value, snapshot: PolicySnapshot, strict: boolean): EvalOptions {
-    return { input, data: snapshot.data, strictBuiltinErrors: strict, deadline: Date.now() + this.evalTimeoutMs };
+    return { input, data: snapshot.data, strictBuiltinErrors: strict, timeoutMs: this.evalTimeoutMs };
   }
 
   private requireSnapshot(): PolicySnapshot {

@@ -32,6 +32,12 @@ export interface EvalOptions {
   nowNs?: bigint;
   /** Abort with `eval_cancel_error` once `Date.now()` passes this (checked periodically). */
   deadline?: number;
+  /**
+   * Abort with `eval_cancel_error` once the evaluation has run about this long
+   * (ms). Unlike `deadline` it costs no clock read for evaluations too short to
+   * be checked: the budget starts at the first periodic check.
+   */
+  timeoutMs?: number;
   /** Coverage sink: called with the location of each rule head and expression evaluated. */
   coverage?: (loc: Location) => void;
 }

@@ -101,6 +101,7 @@ function newState(opts: EvalOptions): EvalState {
     opts.print,
     opts.deadline,
     opts.coverage,
+    opts.timeoutMs,
   );
 }
 

@@ -126,3 +126,20 @@ same if { x := 1; y := x; x == y }`;
   assert.deepEqual(toJS(p.prepare('data.s.firsts').evalValue!() as Value), [2]);
   assert.equal(p.prepare('data.s.same').evalValue!(), true);
 });
+
+test('timeoutMs: a long evaluation is cancelled, a short one never reads the clock', () => {
+  const policy = compile([{ file: 'loop.rego', source: 'package loop\n\nn := count([x | some x in numbers.range(1, 3000000); x % 7 == 0])\n\nsmall := 1\n' }]);
+  assert.throws(
+    () => policy.prepare('data.loop.n').eval({ timeoutMs: 20 }),
+    (e: unknown) => (e as { code?: string }).code === 'eval_cancel_error',
+  );
+  const realNow = Date.now;
+  let reads = 0;
+  Date.now = () => (reads++, realNow());
+  try {
+    assert.equal(policy.prepare('data.loop.small').eval({ timeoutMs: 20 })[0]!.expressions[0]!.value, 1);
+  } finally {
+    Date.now = realNow;
+  }
+  assert.equal(reads, 0);
+});

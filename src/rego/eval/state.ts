@@ -45,19 +45,19 @@ export class EvalState implements BuiltinContext {
     readonly strict: boolean,
     nowNs: bigint | undefined,
     private readonly printSink: ((message: string) => void) | undefined,
-    private readonly deadline: number | undefined,
+    private deadline: number | undefined,
     readonly coverage: ((loc: Location) => void) | undefined,
+    private readonly timeoutMs: number | undefined,
   ) {
     this.now = nowNs;
-    // The clock is read once per evaluation, as a number; the bigint is only made if a built-in asks.
-    if (nowNs === undefined) this.startMs = Date.now();
   }
 
-  private startMs = 0;
-
-  /** `time.now_ns()`: fixed for the whole evaluation. */
+  /**
+   * `time.now_ns()`: fixed for the whole evaluation. The clock is read at the
+   * first call, not at every evaluation's start: most decisions never ask.
+   */
   get nowNs(): bigint {
-    return (this.now ??= BigInt(this.startMs) * 1000000n);
+    return (this.now ??= BigInt(Date.now()) * 1000000n);
   }
 
   /** Created on first use: most evaluations call no built-in that caches. */
@@ -69,10 +69,17 @@ export class EvalState implements BuiltinContext {
     this.printSink?.(message);
   }
 
-  /** Called in loops and at rule evaluation: cheap counter, checks the clock every 1024 ticks. */
+  /**
+   * Called in loops and at rule evaluation: a cheap counter that looks at the
+   * clock every 1024 ticks. A `timeoutMs` budget starts at that first look, so
+   * short evaluations (nearly all decisions) never read the clock at all.
+   */
   tick(): void {
-    if (this.deadline !== undefined && (++this.ticks & 1023) === 0 && Date.now() > this.deadline) {
-      throw new RegoError('eval_cancel_error', 'caller cancelled query execution');
+    if ((++this.ticks & 1023) !== 0) return;
+    if (this.deadline === undefined) {
+      if (this.timeoutMs === undefined) return;
+      this.deadline = Date.now() + this.timeoutMs;
     }
+    if (Date.now() > this.deadline) throw new RegoError('eval_cancel_error', 'caller cancelled query execution');
   }
 }

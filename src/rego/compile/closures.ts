@@ -29,7 +29,8 @@ import { baseAt, dataAt, nodeValue } from '../eval/documents.js';
 import type { EvalState, FunctionOverride } from '../eval/state.js';
 import type { CompiledNode, CompiledTerm, Cont, ExprFn, Frame, GenFn, StepFn, UnifyFn, ValFn } from '../eval/types.js';
 import { builtinCapability as builtinDecl } from '../capabilities.js';
-import { collectVars, declaredVars, walkExpr, walkTerm } from './resolve.js';
+import { collectVars, declaredVars } from './resolve.js';
+import { walkExpr, walkTerm } from '../syntax/walk.js';
 import type { RuleNode } from './ruletree.js';
 
 // ---------------------------------------------------------------------------
@@ -585,7 +586,9 @@ export class ClosureCompiler {
 
   private closureReady(t: Term | Body, sc: Scope, bound: Set<number>, declared: Set<string>): boolean {
     const vs = new Set<string>();
-    if (Array.isArray(t)) for (const e of t) walkExpr(e, (x) => x.type === 'var' && vs.add(x.name));
+    if (Array.isArray(t)) for (const e of t) walkExpr(e, (x) => {
+      if (x.type === 'var') vs.add(x.name);
+    });
     else collectVars(t, vs);
     for (const name of vs) {
       if (ROOTS.has(name) || declared.has(name) || this.hidden.has(name)) continue;

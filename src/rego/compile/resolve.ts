@@ -8,6 +8,7 @@
 import { RegoError } from '../errors.js';
 import type { Body, Expr, Import, Module, RefTerm, Rule, StringTerm, Term, VarTerm, With } from '../syntax/ast.js';
 import type { Location } from '../errors.js';
+import { walkTerm } from '../syntax/walk.js';
 
 /** A resolved rule: its full path below `data` (as terms; variables for ref heads) plus the rewritten rule. */
 export interface ResolvedRule {
@@ -50,75 +51,6 @@ export function collectVars(t: Term, into: Set<string>): void {
   walkTerm(t, (x) => {
     if (x.type === 'var') into.add(x.name);
   });
-}
-
-/** Visits a term and its sub-terms (closures included; call function names excluded). */
-export function walkTerm(t: Term, visit: (t: Term) => void): void {
-  visit(t);
-  switch (t.type) {
-    case 'ref':
-      walkTerm(t.head, visit);
-      for (const p of t.path) walkTerm(p, visit);
-      break;
-    case 'array':
-    case 'set':
-      for (const x of t.items) walkTerm(x, visit);
-      break;
-    case 'object':
-      for (const [k, v] of t.items) {
-        walkTerm(k, visit);
-        walkTerm(v, visit);
-      }
-      break;
-    case 'call':
-      for (const a of t.args) walkTerm(a, visit);
-      break;
-    case 'arraycomp':
-    case 'setcomp':
-      walkTerm(t.term, visit);
-      walkBody(t.body, visit);
-      break;
-    case 'objectcomp':
-      walkTerm(t.key, visit);
-      walkTerm(t.value, visit);
-      walkBody(t.body, visit);
-      break;
-    case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') walkTerm(p, visit);
-      break;
-    default:
-      break;
-  }
-}
-
-export function walkBody(body: Body, visit: (t: Term) => void): void {
-  for (const e of body) walkExpr(e, visit);
-}
-
-export function walkExpr(e: Expr, visit: (t: Term) => void): void {
-  switch (e.type) {
-    case 'expr':
-      walkTerm(e.term, visit);
-      break;
-    case 'some':
-      for (const v of e.vars) visit(v);
-      break;
-    case 'somein':
-      if (e.key) walkTerm(e.key, visit);
-      walkTerm(e.value, visit);
-      walkTerm(e.collection, visit);
-      break;
-    case 'every':
-      if (e.key) visit(e.key);
-      visit(e.value);
-      walkTerm(e.domain, visit);
-      walkBody(e.body, visit);
-      break;
-  }
-  for (const w of e.with) {
-    walkTerm(w.target, visit);
-    walkTerm(w.value, visit);
-  }
 }
 
 /** What a bare name means in one module: a rule of the package or an import alias. */

@@ -9,7 +9,7 @@ import type { CallTerm, Module } from '../../syntax/ast.js';
 import { builtinCapability } from '../../capabilities.js';
 import { importsRegoV1 } from '../../syntax/v1rules.js';
 import { packageRuleNames, pathText, refNames, resolveNames, type RuleIndex } from './names.js';
-import { walkRule } from './rule-terms.js';
+import { walkRule } from '../../syntax/walk.js';
 
 export function checkFunctionCalls(modules: Module[], index: RuleIndex, refused: ReadonlySet<string>): RegoError[] {
   const errors: RegoError[] = [];

@@ -6,7 +6,7 @@
 import { RegoError } from '../../errors.js';
 import type { Module, RefTerm, Term } from '../../syntax/ast.js';
 import { declaredLocals, packageRuleNames, resolveNames, type RuleIndex } from './names.js';
-import { walkRule, walkTerm } from './rule-terms.js';
+import { walkRule, walkTerm } from '../../syntax/walk.js';
 
 export function checkRecursion(modules: Module[], index: RuleIndex): RegoError[] {
   const graph = dependencyGraph(modules, index);
@@ -41,7 +41,8 @@ function dependencyGraph(modules: Module[], index: RuleIndex): Map<string, strin
     };
     // A ref whose head is a name is matched whole; its keys may hold further references.
     const visitor = (t: Term): boolean | void => {
-      if (t.type === 'var') addRef({ type: 'ref', head: t, path: [], loc: t.loc });
+      if (t.type === 'call') addRef(t.fn); // a call depends on the function it calls; its operands are walked next
+      else if (t.type === 'var') addRef({ type: 'ref', head: t, path: [], loc: t.loc });
       else if (t.type === 'ref' && t.head.type === 'var') {
         addRef(t);
         for (const seg of t.path) walkTerm(seg, visitor);

@@ -1,9 +1,12 @@
 /**
- * Visits the terms of a rule: head (ref, args, key, value), body (with nested
- * comprehensions, `every` bodies and `with` modifiers), and the `else` chain.
+ * The one walker over the syntax tree: visits the terms of a rule — head (ref,
+ * args, key, value), body (with nested comprehensions, `every` bodies and
+ * `with` modifiers), and the `else` chain — parents before children.
  * `visit` returns false to skip a term's children (e.g. a ref handled whole).
+ * A call's operands are visited, not its function name: a name is not a
+ * variable (visitors that care about functions look at the `call` term).
  */
-import type { Body, Expr, Rule, Term } from '../../syntax/ast.js';
+import type { Body, Expr, Rule, Term } from './ast.js';
 
 export type TermVisitor = (t: Term) => boolean | void;
 
@@ -20,7 +23,7 @@ export function walkBody(body: Body, visit: TermVisitor): void {
   for (const e of body) walkExpr(e, visit);
 }
 
-function walkExpr(e: Expr, visit: TermVisitor): void {
+export function walkExpr(e: Expr, visit: TermVisitor): void {
   switch (e.type) {
     case 'expr':
       walkTerm(e.term, visit);
@@ -64,7 +67,6 @@ export function walkTerm(t: Term, visit: TermVisitor): void {
       }
       break;
     case 'call':
-      walkTerm(t.fn, visit);
       for (const a of t.args) walkTerm(a, visit);
       break;
     case 'arraycomp':

@@ -586,10 +586,13 @@ export class ClosureCompiler {
 
   private closureReady(t: Term | Body, sc: Scope, bound: Set<number>, declared: Set<string>): boolean {
     const vs = new Set<string>();
-    if (Array.isArray(t)) for (const e of t) walkExpr(e, (x) => {
-      if (x.type === 'var') vs.add(x.name);
-    });
-    else collectVars(t, vs);
+    if (Array.isArray(t)) {
+      for (const e of t) {
+        walkExpr(e, (x) => {
+          if (x.type === 'var') vs.add(x.name);
+        });
+      }
+    } else collectVars(t, vs);
     for (const name of vs) {
       if (ROOTS.has(name) || declared.has(name) || this.hidden.has(name)) continue;
       if (sc.names.has(name) && !bound.has(sc.slot(name))) return false;

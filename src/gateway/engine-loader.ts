@@ -6,8 +6,8 @@
  */
 import { PolicyEngine } from '../policy/engine.js';
 import type { PolicyEngineApi } from '../policy/types.js';
-import { compile } from '../rego/index.js';
+import { compile, compileAsync } from '../rego/index.js';
 
 export async function openPolicyEngine(policyDir: string): Promise<PolicyEngineApi> {
-  return PolicyEngine.open(policyDir, { compile });
+  return PolicyEngine.open(policyDir, { compile, compileAsync });
 }

@@ -20,10 +20,13 @@ import { sandboxDomain } from './domains/sandbox.js';
 import { skillActionsDomain } from './domains/skill-actions.js';
 import {
   buildSnapshot,
+  compileInputs,
   computeRevision,
   diffFiles,
   firstValue,
   preparePathQuery,
+  snapshotOf,
+  type AsyncCompileFn,
   type CompileFn,
   type PolicySnapshot,
 } from './snapshot.js';
@@ -48,6 +51,11 @@ export type DirectoryLoader = (policyDir: string) => PolicyDirectory | Promise<P
 export interface PolicyEngineOptions {
   /** The Rego compiler (`compile` from `src/rego/index.ts`). */
   compile: CompileFn;
+  /**
+   * The time-sliced compiler (`compileAsync`), for reloads in a server: the
+   * event loop keeps serving decisions from the current snapshot meanwhile.
+   */
+  compileAsync?: AsyncCompileFn;
   /** Reads the policy directory. Default: `loadPolicyDirectory`. Tests inject slow or failing loaders. */
   loadDirectory?: DirectoryLoader;
   /** Upper bound for one evaluation (ms). Default 10 000. */
@@ -87,6 +95,7 @@ export class PolicyEngine implements PolicyEngineApi {
   /** The next load not yet started, per mode: later callers join it. */
   private readonly waiting = new Map<boolean, Promise<ReloadOutcome>>();
   private readonly compile: CompileFn;
+  private readonly compileAsync: AsyncCompileFn | undefined;
   private readonly loadDirectory: DirectoryLoader;
   private readonly evalTimeoutMs: number;
   private readonly now: () => Date;
@@ -96,6 +105,7 @@ export class PolicyEngine implements PolicyEngineApi {
     options: PolicyEngineOptions,
   ) {
     this.compile = options.compile;
+    this.compileAsync = options.compileAsync;
     this.loadDirectory = options.loadDirectory ?? loadPolicyDirectory;
     this.evalTimeoutMs = options.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS;
     this.now = options.now ?? (() => new Date());
@@ -169,7 +179,9 @@ export class PolicyEngine implements PolicyEngineApi {
       const fullRevision = computeRevision(dir.files);
       const unchanged = previous !== null && previous.info.fullRevision === fullRevision;
       // Same files, same policy: nothing to compile or swap.
-      next = unchanged ? previous : buildSnapshot(dir, this.compile, fullRevision, this.now());
+      if (unchanged) next = previous;
+      else if (this.compileAsync) next = snapshotOf(dir, await this.compileAsync(...compileInputs(dir)), fullRevision, this.now());
+      else next = buildSnapshot(dir, this.compile, fullRevision, this.now());
     } catch (e) {
       const failure = classifyFailure(e);
       // A dry run reports; it does not change what the engine says about its state.

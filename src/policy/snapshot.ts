@@ -12,6 +12,8 @@ import { DOMAIN_OUTPUT_FIELDS } from './domains/index.js';
 import type { DomainName, PolicyFile, SnapshotInfo } from './types.js';
 
 export type CompileFn = (sources: ModuleSource[], options: CompileOptions) => Policy;
+/** The same compile, spread over several turns of the event loop (`compileAsync` from `src/rego/index.ts`). */
+export type AsyncCompileFn = (sources: ModuleSource[], options: CompileOptions) => Promise<Policy>;
 
 /** Built-ins that reach outside the process: a policy using one does not compile (the original's H4 hardening). */
 export const REFUSED_BUILTINS: readonly string[] = Object.freeze(['http.send', 'net.lookup_ip_addr', 'opa.runtime']);
@@ -50,12 +52,18 @@ export function shortRevision(fullRevision: string): string {
   return fullRevision.slice(0, 12);
 }
 
+/** What the compiler is given for a loaded directory: its modules, with the refused built-ins. */
+export function compileInputs(dir: PolicyDirectory): [ModuleSource[], CompileOptions] {
+  return [dir.modules.map((m) => ({ file: m.file, source: m.source })), { refusedBuiltins: REFUSED_BUILTINS }];
+}
+
 /** Compiles a loaded directory into a snapshot. Throws what `compile`/`prepare` throw (RegoErrors). */
 export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevision: string, loadedAt: Date): PolicySnapshot {
-  const policy = compile(
-    dir.modules.map((m) => ({ file: m.file, source: m.source })),
-    { refusedBuiltins: REFUSED_BUILTINS },
-  );
+  return snapshotOf(dir, compile(...compileInputs(dir)), fullRevision, loadedAt);
+}
+
+/** The snapshot of a directory whose policy is compiled. Throws what `prepare` throws. */
+export function snapshotOf(dir: PolicyDirectory, policy: Policy, fullRevision: string, loadedAt: Date): PolicySnapshot {
   const domainQueries = new Map<DomainName, DomainQuery>();
   for (const domain of DOMAINS) domainQueries.set(domain, prepareDomainQuery(policy, domain));
   const files = Object.freeze(dir.files.map((f) => Object.freeze({ name: f.name, content: f.content })));

@@ -42,7 +42,8 @@ function sortErrors(errors: RegoError[]): RegoError[] {
     .slice(0, ERROR_LIMIT);
 }
 
-function parseAll(sources: (ModuleSource | Module)[], opts: CompileOptions): Module[] {
+/** Parses the sources (parsed modules pass through), pausing after each; every module's errors are collected. */
+function* parseAll(sources: (ModuleSource | Module)[], opts: CompileOptions): Generator<void, Module[], void> {
   const modules: Module[] = [];
   const errors: RegoError[] = [];
   for (const s of sources) {
@@ -57,6 +58,7 @@ function parseAll(sources: (ModuleSource | Module)[], opts: CompileOptions): Mod
       else if (e instanceof RegoError) errors.push(e);
       else throw e;
     }
+    yield;
   }
   if (errors.length > 0) throw new RegoErrors(errors.slice(0, ERROR_LIMIT));
   return modules;
@@ -147,20 +149,53 @@ class Prepared implements PreparedQuery {
   }
 }
 
-/** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */
-export function compile(sources: (ModuleSource | Module)[], opts: CompileOptions = {}): Policy {
+/**
+ * The compile, as steps: it pauses (`yield`) between modules and between rule
+ * tree nodes. `compile` runs the steps at once; `compileAsync` gives the event
+ * loop a turn whenever a few milliseconds have passed.
+ */
+function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions): Generator<void, Policy, void> {
   // Annotations are static: metadata calls become constants before anything else sees the rules.
-  const modules = parseAll(sources, opts).map(inlineMetadataCalls);
+  const modules = (yield* parseAll(sources, opts)).map(inlineMetadataCalls);
   const errors: RegoError[] = [...checkModules(modules, opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {})];
+  yield;
   const refused = new Set(opts.refusedBuiltins ?? []);
   const resolver = new Resolver(modules);
   const rules = resolver.resolveAll();
   errors.push(...resolver.errors);
   const tree = buildRuleTree(rules);
+  yield;
   const cc = new ClosureCompiler({ tree, errors, refused });
-  compileTree(cc, tree);
+  yield* compileTree(cc, tree);
   if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
   return new CompiledPolicy(modules, tree, refused);
+}
+
+/** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */
+export function compile(sources: (ModuleSource | Module)[], opts: CompileOptions = {}): Policy {
+  const steps = compileSteps(sources, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Like `compile`, without holding the event loop for more than about `sliceMs`
+ * at a time: a server reloading its policy keeps answering requests meanwhile.
+ * Rejects with `RegoErrors`.
+ */
+export async function compileAsync(sources: (ModuleSource | Module)[], opts: CompileOptions = {}, sliceMs = 3): Promise<Policy> {
+  const steps = compileSteps(sources, opts);
+  let sliceStart = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
 }
 
 /** Prepares and evaluates a query once. */

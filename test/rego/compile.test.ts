@@ -58,3 +58,19 @@ test('every registered built-in exists in the capabilities with the same arity',
   }
   for (const name of relationTable.keys()) assert.ok(builtinDecl(name)?.relation, `${name} is not a relation in capabilities.json`);
 });
+
+test('compileAsync gives the same policy as compile, letting the event loop run meanwhile', async () => {
+  const { compileAsync } = await import('../../src/rego/index.js');
+  const rules = Array.from({ length: 2000 }, (_, i) => `r${i} if input.k == ${i}`).join('\n');
+  const source = `package big\n\n${rules}\n`;
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  try {
+    const policy = await compileAsync([{ file: 'big.rego', source }], {}, 1);
+    assert.ok(ticks > 0, 'the event loop ran during the compile');
+    assert.equal(policy.prepare('data.big.r1500').eval({ input: { k: 1500 } })[0]!.expressions[0]!.value, true);
+  } finally {
+    clearInterval(timer);
+  }
+  await assert.rejects(compileAsync([{ file: 'bad.rego', source: 'package bad\np if {' }]), (e: unknown) => (e as Error).name === 'RegoErrors');
+});

@@ -11,6 +11,7 @@
 import YAML from 'yaml';
 import type { Annotation, Body, Expr, Module, Rule, Term } from '../syntax/ast.js';
 import type { Location } from '../errors.js';
+import { walkRule } from '../syntax/walk.js';
 import { isObject, makeObject, type JsonObject, type Value } from '../value.js';
 
 const RULE_FN = 'rego.metadata.rule';
@@ -18,6 +19,8 @@ const CHAIN_FN = 'rego.metadata.chain';
 
 /** The module with metadata calls replaced by constants; the same object when it has none. */
 export function inlineMetadataCalls(module: Module): Module {
+  // Nearly no module calls these: look first (no allocation), rewrite only if one does.
+  if (!module.rules.some(callsMetadata)) return module;
   let changed = false;
   const rules = module.rules.map((rule) => {
     const out = inlineInRule(module, rule, rule);
@@ -25,6 +28,23 @@ export function inlineMetadataCalls(module: Module): Module {
     return out;
   });
   return changed ? { ...module, rules } : module;
+}
+
+function callName(t: Term): string {
+  if (t.type !== 'call' || t.fn.head.type !== 'var') return '';
+  return [t.fn.head.name, ...t.fn.path.map((p) => (p.type === 'string' ? p.value : ''))].join('.');
+}
+
+function callsMetadata(rule: Rule): boolean {
+  let found = false;
+  walkRule(rule, (t) => {
+    if (found) return false;
+    if (t.type === 'call') {
+      const name = callName(t);
+      if (name === RULE_FN || name === CHAIN_FN) found = true;
+    }
+  });
+  return found;
 }
 
 function annotationObject(a: Annotation, defaultScope: string): JsonObject {
@@ -71,7 +91,7 @@ function inlineInRule(module: Module, owner: Rule, rule: Rule): Rule {
   const mapTerm = (t: Term): Term => {
     switch (t.type) {
       case 'call': {
-        const name = t.fn.head.type === 'var' ? [t.fn.head.name, ...t.fn.path.map((p) => (p.type === 'string' ? p.value : ''))].join('.') : '';
+        const name = callName(t);
         if (t.args.length === 0 && name === RULE_FN) return valueTerm(makeObject(Object.entries(ruleAnnotations(owner) ?? {})), t.loc);
         if (t.args.length === 0 && name === CHAIN_FN) return valueTerm(chainValue(module, owner), t.loc);
         const args = t.args.map(mapTerm);

@@ -78,8 +78,12 @@ function headTerm(cc: ClosureCompiler, t: Term, sc: Scope, bound: Set<number>): 
   return { gen: () => false };
 }
 
-/** Compiles every node of the tree (depth first). */
-export function compileTree(cc: ClosureCompiler, root: RuleNode): void {
+/**
+ * Compiles every node of the tree (depth first), pausing (`yield`) after each
+ * node so that a caller can spread a large compile over several turns of the
+ * event loop (see `compileAsync`).
+ */
+export function* compileTree(cc: ClosureCompiler, root: RuleNode): Generator<void, void, void> {
   // First give every node its (empty) compiled shape, so references between rules resolve.
   const all: RuleNode[] = [];
   const visit = (n: RuleNode): void => {
@@ -102,5 +106,6 @@ export function compileTree(cc: ClosureCompiler, root: RuleNode): void {
       if (index) c.index = index;
     }
     for (const d of n.dynamic) c.dynamic.push(compileRule(cc, d.rule, d.rest));
+    yield;
   }
 }

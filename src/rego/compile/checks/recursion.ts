@@ -23,7 +23,8 @@ export function checkRecursion(modules: Module[], index: RuleIndex): RegoError[]
 
 /** Rule path → rule paths its rules refer to (in order of first reference). */
 function dependencyGraph(modules: Module[], index: RuleIndex): Map<string, string[]> {
-  const nodes = [...index.byPath.values()].map((rules) => ({ path: rules[0]!.path, segments: rules[0]!.segments }));
+  const trie = new RuleTrie();
+  for (const rules of index.byPath.values()) trie.add(rules[0]!.segments, rules[0]!.path);
   const graph = new Map<string, Set<string>>();
   const pkgRulesOf = new Map<Module, Set<string>>();
   for (const info of index.all) {
@@ -37,7 +38,7 @@ function dependencyGraph(modules: Module[], index: RuleIndex): Map<string, strin
       const root = resolveNames(info.module, [ref.head.name], pkgRules);
       if (!root || root[0] !== 'data') return;
       const target = [...root, ...ref.path.map(segmentPattern)];
-      for (const node of nodes) if (matches(node.segments, target)) deps.add(node.path);
+      trie.collect(target, deps);
     };
     // A ref whose head is a name is matched whole; its keys may hold further references.
     const visitor = (t: Term): boolean | void => {
@@ -61,11 +62,42 @@ function segmentPattern(seg: Term): string | null {
   return '\u0000'; // numbers, booleans...: rule paths are names, never matched
 }
 
-/** Whether a ref (as a pattern) reaches into the rule at `segments`: a prefix of it, or it a prefix of the ref. */
-function matches(segments: string[], target: (string | null)[]): boolean {
-  const n = Math.min(segments.length, target.length);
-  for (let i = 0; i < n; i++) if (target[i] !== null && target[i] !== segments[i]) return false;
-  return true;
+/**
+ * Rule paths by their segments, so that finding the rules a ref reaches costs
+ * the ref's length (plus the rules it reaches), not a scan of every rule.
+ */
+class RuleTrie {
+  private readonly children = new Map<string, RuleTrie>();
+  private readonly paths: string[] = [];
+
+  add(segments: readonly string[], path: string): void {
+    let node: RuleTrie = this;
+    for (const seg of segments) {
+      let child = node.children.get(seg);
+      if (child === undefined) node.children.set(seg, (child = new RuleTrie()));
+      node = child;
+    }
+    node.paths.push(path);
+  }
+
+  /**
+   * Adds to `into` every rule the ref pattern reaches: rules whose path is a
+   * prefix of the ref, and all rules below the ref's end. `null` segments
+   * (non-constant keys) match any name.
+   */
+  collect(target: readonly (string | null)[], into: Set<string>, from = 0): void {
+    for (const p of this.paths) into.add(p);
+    if (from === target.length) {
+      for (const child of this.children.values()) child.collect(target, into, from);
+      return;
+    }
+    const seg = target[from];
+    if (seg === null) {
+      for (const child of this.children.values()) child.collect(target, into, from + 1);
+    } else {
+      this.children.get(seg!)?.collect(target, into, from + 1);
+    }
+  }
 }
 
 /**

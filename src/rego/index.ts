@@ -7,7 +7,7 @@ import type { CompileOptions, EvalOptions, FieldValues, ModuleSource, Policy, Pr
 import { ERROR_LIMIT, RegoError, RegoErrors } from './errors.js';
 import type { Module } from './syntax/ast.js';
 import { parseModule, parseQuery } from './syntax/parser.js';
-import { checkModules } from './compile/checks/index.js';
+import { checkSteps } from './compile/checks/index.js';
 import { inlineMetadataCalls } from './compile/metadata.js';
 import { ClosureCompiler } from './compile/closures.js';
 import { compileQuery, type CompiledQuery } from './compile/query.js';
@@ -157,7 +157,7 @@ class Prepared implements PreparedQuery {
 function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions): Generator<void, Policy, void> {
   // Annotations are static: metadata calls become constants before anything else sees the rules.
   const modules = (yield* parseAll(sources, opts)).map(inlineMetadataCalls);
-  const errors: RegoError[] = [...checkModules(modules, opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {})];
+  const errors: RegoError[] = yield* checkSteps(modules, opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {});
   yield;
   const refused = new Set(opts.refusedBuiltins ?? []);
   const resolver = new Resolver(modules);

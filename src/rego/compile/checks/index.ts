@@ -18,12 +18,20 @@ export interface CheckOptions {
 }
 
 export function checkModules(modules: Module[], opts: CheckOptions = {}): RegoError[] {
+  const steps = checkSteps(modules, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** The checks one after another, pausing (`yield`) between them (for `compileAsync`). */
+export function* checkSteps(modules: Module[], opts: CheckOptions = {}): Generator<void, RegoError[], void> {
   const index = indexRules(modules);
-  const errors = [
-    ...checkDuplicateImports(modules),
-    ...checkRuleConflicts(index),
-    ...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? [])),
-    ...checkRecursion(modules, index),
-  ];
+  const errors = [...checkDuplicateImports(modules), ...checkRuleConflicts(index)];
+  yield;
+  errors.push(...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? [])));
+  yield;
+  errors.push(...checkRecursion(modules, index));
   return errors.slice(0, ERROR_LIMIT);
 }

@@ -54,3 +54,13 @@ test('writeValue: one writer, JSON or Rego style', () => {
   assert.equal(writeValue(v, rego), "{{1, 2}: [set(), 'x']}");
   assert.equal(writeValue(v, { ...rego, json: true }), "{'[1, 2]': [[], 'x']}");
 });
+
+test('set membership never confuses a string with another value, whatever its characters', () => {
+  const tricky = ['1', '\u0000x1', '\u0000s', '\u0000sa', 'a', '\u0000', '', 'true', '[1]'];
+  const others = [1, true, null, [1], { a: 1 }, new RegoSet(['a']), new RegoSet(['a\u0000b']), new RegoSet(['a', 'b'])];
+  const s = new RegoSet([...tricky, ...others]);
+  assert.equal(s.size, tricky.length + others.length);
+  for (const v of [...tricky, ...others]) assert.ok(s.has(v));
+  assert.ok(!s.has('\u0000x[1]'));
+  assert.ok(!new RegoSet([new RegoSet(['a\u0000b'])]).has(new RegoSet(['a', 'b'])));
+});

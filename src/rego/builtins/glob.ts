@@ -117,7 +117,7 @@ function charClass(cps: number[], from: number, emit: (cls: string) => void): nu
 }
 
 function compileGlob(pattern: string, delimiters: number[]): RE2 | null {
-  const key = pattern + '\u0000' + delimiters.join(',');
+  const key = pattern + '\u0000' + JSON.stringify(delimiters);
   if (cache.has(key)) return cache.get(key)!;
   const source = globToRegex(pattern, delimiters);
   const re = source === null ? null : new RE2(`^(?:${source})$`, 'u');

@@ -61,7 +61,8 @@ export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Val
     const m = single.get(args[0]!);
     if (m !== undefined) return m;
   } else if (args.length > 0 && args.every(isScalar)) {
-    memoKey = c.name + '(' + args.map(keyOf).join(',');
+    // Strings quoted: a bare string is its own key, and `f("a,b")` must not meet `f("a", "b")`.
+    memoKey = c.name + '(' + args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : keyOf(a))).join(',');
     const m = st.memo.get(memoKey);
     if (m !== undefined) return m as Value;
   }

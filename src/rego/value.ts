@@ -272,6 +272,19 @@ export function compareStrings(a: string, b: string): number {
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Sorts strings in OPA's order, in place. JavaScript's default sort (UTF-16
+ * code units) already is that order unless a string holds a character above
+ * U+FFFF, so the comparator only runs when one does.
+ */
+export function sortStrings(strings: string[]): string[] {
+  strings.sort();
+  if (strings.some((x) => SURROGATE.test(x))) strings.sort(compareStrings);
+  return strings;
+}
+
 /** OPA's total order over values. Returns <0, 0 or >0. */
 export function compare(a: Value, b: Value): number {
   if (a === b) return 0;

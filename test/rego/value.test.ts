@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compare, equals, keyOf, makeObject, RegoObject, RegoSet, toJSONText, typeName, writeValue, type TextStyle, type Value } from '../../src/rego/value.js';
+import { compare, equals, keyOf, makeObject, RegoObject, RegoSet, sortStrings, toJSONText, typeName, writeValue, type TextStyle, type Value } from '../../src/rego/value.js';
 
 test('OPA total order: null < false < true < numbers < strings < arrays < objects < sets', () => {
   const ordered: Value[] = [null, false, true, -1, 0, 2.5, 'a', 'b', [1], [1, 2], {}, { a: 1 }, new RegoSet([1])];
@@ -63,4 +63,10 @@ test('set membership never confuses a string with another value, whatever its ch
   for (const v of [...tricky, ...others]) assert.ok(s.has(v));
   assert.ok(!s.has('\u0000x[1]'));
   assert.ok(!new RegoSet([new RegoSet(['a\u0000b'])]).has(new RegoSet(['a', 'b'])));
+});
+
+test('sortStrings gives OPA\'s (UTF-8 byte) order, also beyond U+FFFF', () => {
+  assert.deepEqual(sortStrings(['b', 'a', 'B']), ['B', 'a', 'b']);
+  // U+1F600 (a surrogate pair in UTF-16) sorts after U+FFFD in UTF-8, before it in UTF-16 code units.
+  assert.deepEqual(sortStrings(['\u{1F600}', '\uFFFD', 'z']), ['z', '\uFFFD', '\u{1F600}']);
 });

@@ -6,7 +6,7 @@
  * list is [] (the original gave null; an empty list is what callers expect).
  */
 import type { FieldValues } from '../../rego/api.js';
-import { compareStrings, isObject, objectGet, RegoSet, toJSONText, type Value } from '../../rego/value.js';
+import { isObject, objectGet, RegoSet, sortStrings, toJSONText, type Value } from '../../rego/value.js';
 
 export type { FieldValues };
 
@@ -41,5 +41,5 @@ export function stringListOutput(v: Value | undefined): string[] {
   // OPA's string order) gives the same list as sorting the set and filtering.
   const out: string[] = [];
   for (const x of v.map.values()) if (typeof x === 'string') out.push(x);
-  return out.length > 1 ? out.sort(compareStrings) : out;
+  return out.length > 1 ? sortStrings(out) : out;
 }

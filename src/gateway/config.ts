@@ -85,7 +85,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     },
     watch: {
       policy: r.boolean('watch.policy') ?? true,
-      debounceMs: r.nonNegativeInteger('watch.debounce_ms') ?? 500,
+      debounceMs: r.durationMs('watch.debounce_ms') ?? 500,
     },
     policyHistory: { limit: r.positiveInteger('policy_history.limit') ?? 50 },
     guardrail: {
@@ -98,7 +98,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
         baseUrl: r.string('guardrail.judge.base_url') ?? '',
         model: r.string('guardrail.judge.model') ?? '',
         apiKeyEnv: r.string('guardrail.judge.api_key_env') ?? '',
-        timeoutMs: r.nonNegativeInteger('guardrail.judge.timeout_ms') ?? 30_000,
+        timeoutMs: r.durationMs('guardrail.judge.timeout_ms') ?? 30_000,
       },
     },
   };
@@ -107,6 +107,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   return cfg;
 }
+
+/** The longest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 function readConfigDocument(path: string): { doc: unknown; found: boolean } {
   let text: string;
@@ -181,6 +184,13 @@ class KeyReader {
     const v = this.get(key);
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw this.fail(key, 'must be a non-negative integer');
+    return v;
+  }
+
+  /** A duration in ms that a timer can hold (Node's timers fire at once past 2^31−1 ms). */
+  durationMs(key: string): number | undefined {
+    const v = this.nonNegativeInteger(key);
+    if (v !== undefined && v > MAX_TIMER_MS) throw this.fail(key, `must be at most ${MAX_TIMER_MS} ms`);
     return v;
   }
 

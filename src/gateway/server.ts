@@ -3,7 +3,7 @@
  * parser, the security checks, then the routes. It does not listen; the
  * caller (the sidecar, tests) does.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { installErrorHandlers } from './http/errors.js';
 import { BODY_LIMIT, installJsonParser } from './http/body.js';
 import { securityHook } from './http/security.js';
@@ -24,6 +24,10 @@ export function buildServer(ctx: GatewayContext, token: string): FastifyInstance
     logger: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A URL fastify cannot decode (`/v1/data/%`) is a 400 in our error shape, not fastify's.
+    frameworkErrors: (_err, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: 'invalid URL' });
+    },
   });
   installErrorHandlers(app, (err, req) => ctx.logger.error({ err, method: req.method, url: req.url }, 'request failed'));
   installJsonParser(app);

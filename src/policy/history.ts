@@ -90,11 +90,22 @@ export class PolicyHistory {
     return { fullRevision: full, files };
   }
 
+  /** An applied revision, or a pinned one (files a rollback replaced), by a unique prefix of at least 4 digits. */
   private resolve(revision: string): string {
     const entries = this.entries();
-    const matches = new Set(entries.filter((e) => revision.length >= 4 && e.full_revision.startsWith(revision)).map((e) => e.full_revision));
-    if (matches.size !== 1) throw new UnknownRevisionError(revision, [...new Set(entries.map((e) => e.revision))]);
-    return [...matches][0]!;
+    const known = new Set(entries.map((e) => e.full_revision));
+    for (const name of this.pinned()) known.add(name);
+    const matches = revision.length >= 4 ? [...known].filter((full) => full.startsWith(revision)) : [];
+    if (matches.length !== 1) throw new UnknownRevisionError(revision, [...new Set([...known].map((full) => full.slice(0, 12)))]);
+    return matches[0]!;
+  }
+
+  private pinned(): string[] {
+    try {
+      return readdirSync(this.dir).filter((name) => /^[0-9a-f]{64}$/.test(name) && existsSync(join(this.dir, name, 'pinned')));
+    } catch {
+      return [];
+    }
   }
 
   /** Removes stored revisions that no applied entry refers to and that are not pinned. */

@@ -132,3 +132,9 @@ test('unicode garbage and traversal in paths', async () => {
   }
   await stillUp();
 });
+
+test('a URL that cannot be decoded is a 400 in the sidecar\'s own error shape', async () => {
+  const r = await send('GET', '/v1/data/%', {}, 'undecodable URL');
+  assert.equal(r.status, 400);
+  assert.deepEqual(JSON.parse(r.text), { error: 'invalid URL' });
+});

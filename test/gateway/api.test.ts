@@ -107,6 +107,9 @@ describe('policy routes', () => {
     assert.deepEqual((await s.call('POST', '/enforce/block', { body: target })).json, { status: 'blocked' });
     r = await s.call('POST', '/policy/evaluate', { body: { input: { ...target, block_list: [] } } });
     assert.equal(r.json.data.verdict, 'blocked');
+    // Case and surrounding blanks do not step around a block entry.
+    r = await s.call('POST', '/policy/evaluate', { body: { input: { target_type: ' SKILL', target_name: ' bad-skill ' } } });
+    assert.equal(r.json.data.verdict, 'blocked');
     const listed = (await s.call('GET', '/enforce/blocked')).json;
     assert.equal(listed.length, 1);
     assert.equal(listed[0].target_name, 'bad-skill');
@@ -182,7 +185,7 @@ describe('policy routes', () => {
     const text = (await s.call('GET', '/metrics')).text;
     assert.match(text, /defenseclaw_policy_evaluations_total\{domain="admission",verdict="allowed"[^}]*\} \d+/);
     assert.match(text, /defenseclaw_policy_evaluations_total\{domain="firewall",verdict="deny"[^}]*\} 1/);
-    assert.match(text, /defenseclaw_admission_decisions_total\{decision="blocked",source="api",target_type="skill"[^}]*\} 1/);
+    assert.match(text, /defenseclaw_admission_decisions_total\{decision="blocked",source="api",target_type="skill"[^}]*\} 2/);
     assert.match(text, /defenseclaw_policy_latency_count\{domain="admission"[^}]*\} \d+/);
   });
 });

@@ -73,6 +73,8 @@ describe('config', () => {
         ['gateway: 3\n', 'gateway'],
         ['watch:\n  policy: yes please\n', 'watch.policy'],
         ['watch:\n  debounce_ms: -1\n', 'watch.debounce_ms'],
+        ['watch:\n  debounce_ms: 3000000000\n', 'watch.debounce_ms'],
+        ['guardrail:\n  judge:\n    timeout_ms: 1e12\n', 'guardrail.judge.timeout_ms'],
         ['policy_dir: 42\n', 'policy_dir'],
       ]) {
         writeFileSync(join(t.home, 'config.yaml'), yaml!);

@@ -40,3 +40,12 @@ test('writing a revision back replaces, adds and removes files', () => {
   assert.throws(() => writeRevisionFiles(dir, [{ name: '../x', content: '' }], []), /refusing/);
   assert.deepEqual(readdirSync(dir).sort(), ['a.rego', 'c.rego'], 'nothing touched on refusal');
 });
+
+test('files a rollback replaced (pinned) can be rolled back to by their revision', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-history-'));
+  const h = new PolicyHistory(dir, 5);
+  h.record(entry('a', 'start'), [{ name: 'p.rego', content: 'A' }]);
+  h.store(rev('b'), [{ name: 'p.rego', content: 'edited, never served' }], true);
+  assert.equal(h.files(rev('b').slice(0, 12)).files[0]!.content, 'edited, never served');
+  assert.throws(() => h.files('cccc'), (e: unknown) => e instanceof UnknownRevisionError && e.known.includes(rev('b').slice(0, 12)));
+});

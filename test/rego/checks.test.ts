@@ -59,3 +59,11 @@ test('rule conflicts and multiple defaults', () => {
 test('duplicate imports in v1', () => {
   assert.deepEqual(check(['package x\nimport data.a.b\nimport data.c.b\np := b']), ['m0.rego:3:1: rego_compile_error: import must not shadow import data.a.b']);
 });
+
+test('a comprehension\'s own variables are local even when a rule has their name (no false recursion)', () => {
+  assert.deepEqual(check(['package t\nk := [k | some k, _ in {"a": 1}]']), []);
+  assert.deepEqual(check(['package t\nk := [k | k := 1]']), []);
+  assert.deepEqual(check(['package t\nk := {k: v | some k, v in {"a": 1}}']), []);
+  // A real self-reference inside a comprehension is still recursion.
+  assert.equal(check(['package t\nk := [x | some x in k]']).length, 1);
+});

@@ -151,8 +151,9 @@ function admissionInput(raw: unknown, ctx: GatewayContext): AdmissionRequestInpu
   }
   const lists = ctx.store.admissionLists();
   const input: AdmissionRequestInput = {
-    target_type: raw['target_type'],
-    target_name: raw['target_name'],
+    // Normalised as the block/allow entries are stored, so `" x "` or `MCP` cannot step around a list entry.
+    target_type: raw['target_type'].trim().toLowerCase(),
+    target_name: raw['target_name'].trim(),
     path: optional(raw['path'], isString) ?? '',
     block_list: lists.block,
     allow_list: lists.allow,

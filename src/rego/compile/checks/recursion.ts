@@ -6,7 +6,8 @@
 import { RegoError } from '../../errors.js';
 import type { Module, RefTerm, Term } from '../../syntax/ast.js';
 import { declaredLocals, packageRuleNames, resolveNames, type RuleIndex } from './names.js';
-import { walkRule, walkTerm } from '../../syntax/walk.js';
+import { walkBody, walkRule, walkTerm } from '../../syntax/walk.js';
+import { declaredVars } from '../resolve.js';
 
 export function checkRecursion(modules: Module[], index: RuleIndex): RegoError[] {
   const graph = dependencyGraph(modules, index);
@@ -30,10 +31,9 @@ function dependencyGraph(modules: Module[], index: RuleIndex): Map<string, strin
   for (const info of index.all) {
     const pkgRules = pkgRulesOf.get(info.module) ?? packageRuleNames(modules, info.module);
     pkgRulesOf.set(info.module, pkgRules);
-    const declared = declaredLocals(info.rule);
     const deps = graph.get(info.path) ?? new Set<string>();
     graph.set(info.path, deps);
-    const addRef = (ref: RefTerm): void => {
+    const addRef = (ref: RefTerm, declared: ReadonlySet<string>): void => {
       if (ref.head.type !== 'var' || ref.head.wildcard || declared.has(ref.head.name)) return;
       const root = resolveNames(info.module, [ref.head.name], pkgRules);
       if (!root || root[0] !== 'data') return;
@@ -41,15 +41,25 @@ function dependencyGraph(modules: Module[], index: RuleIndex): Map<string, strin
       trie.collect(target, deps);
     };
     // A ref whose head is a name is matched whole; its keys may hold further references.
-    const visitor = (t: Term): boolean | void => {
-      if (t.type === 'call') addRef(t.fn); // a call depends on the function it calls; its operands are walked next
-      else if (t.type === 'var') addRef({ type: 'ref', head: t, path: [], loc: t.loc });
-      else if (t.type === 'ref' && t.head.type === 'var') {
-        addRef(t);
-        for (const seg of t.path) walkTerm(seg, visitor);
-        return false;
-      }
+    // A comprehension's `some`/`:=` variables are local to it, even when a rule has their name.
+    const visitorIn = (declared: ReadonlySet<string>) => {
+      const visit = (t: Term): boolean | void => {
+        if (t.type === 'call') addRef(t.fn, declared); // a call depends on the function it calls; its operands are walked next
+        else if (t.type === 'var') addRef({ type: 'ref', head: t, path: [], loc: t.loc }, declared);
+        else if (t.type === 'ref' && t.head.type === 'var') {
+          addRef(t, declared);
+          for (const seg of t.path) walkTerm(seg, visit);
+          return false;
+        } else if (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp') {
+          const inner = visitorIn(declaredVars(t.body, new Set(declared)));
+          for (const part of t.type === 'objectcomp' ? [t.key, t.value] : [t.term]) walkTerm(part, inner);
+          walkBody(t.body, inner);
+          return false;
+        }
+      };
+      return visit;
     };
+    const visitor = visitorIn(declaredLocals(info.rule));
     walkRule(info.rule, visitor);
   }
   return new Map([...graph].map(([k, v]) => [k, [...v]]));

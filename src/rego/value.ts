@@ -34,9 +34,14 @@ export function hasOwn(obj: object, key: string): boolean {
   return hasOwnProperty.call(obj, key);
 }
 
-/** A set: members kept by canonical key, iterated in insertion order (sort for output). */
+/**
+ * A set: members kept by canonical key. Iterated in OPA's order (sorted, as
+ * OPA iterates sets), computed once and kept until the set changes.
+ * `map` is the membership table: iterate `values()`, not `map`, where order matters.
+ */
 export class RegoSet {
   readonly map: Map<string, Value>;
+  private order: Value[] | null = null;
   constructor(values?: Iterable<Value>) {
     this.map = new Map();
     if (values) for (const v of values) this.map.set(keyOf(v), v);
@@ -46,16 +51,26 @@ export class RegoSet {
   }
   add(v: Value): void {
     this.map.set(keyOf(v), v);
+    this.order = null;
   }
   has(v: Value): boolean {
     return this.map.has(keyOf(v));
   }
+  /** Members in OPA's order. */
   values(): IterableIterator<Value> {
-    return this.map.values();
+    return this.ordered()[Symbol.iterator]();
   }
-  /** Members in OPA's total order. */
+  /** Members in OPA's total order (a new array the caller may change). */
   sorted(): Value[] {
-    return Array.from(this.map.values()).sort(compare);
+    return this.ordered().slice();
+  }
+  /** The cached order; rebuilt when members were added (also through `map`, seen by the size). */
+  private ordered(): readonly Value[] {
+    if (this.order === null || this.order.length !== this.map.size) {
+      const members = Array.from(this.map.values());
+      this.order = members.every((m) => typeof m === 'string') ? sortStrings(members as string[]) : members.sort(compare);
+    }
+    return this.order;
   }
 }
 

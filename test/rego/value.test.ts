@@ -70,3 +70,13 @@ test('sortStrings gives OPA\'s (UTF-8 byte) order, also beyond U+FFFF', () => {
   // U+1F600 (a surrogate pair in UTF-16) sorts after U+FFFD in UTF-8, before it in UTF-16 code units.
   assert.deepEqual(sortStrings(['\u{1F600}', '\uFFFD', 'z']), ['z', '\uFFFD', '\u{1F600}']);
 });
+
+test('sets iterate in OPA\'s order, kept until they change', () => {
+  const s = new RegoSet(['b', 'c', 'a']);
+  assert.deepEqual([...s.values()], ['a', 'b', 'c']);
+  s.add(0);
+  assert.deepEqual([...s.values()], [0, 'a', 'b', 'c']);
+  const copy = s.sorted();
+  copy.pop();
+  assert.equal([...s.values()].length, 4, 'sorted() hands out a copy');
+});

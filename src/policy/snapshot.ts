@@ -4,7 +4,7 @@
  * afterwards; the engine swaps whole snapshots.
  */
 import { createHash } from 'node:crypto';
-import type { CompileOptions, EvalOptions, FieldValues, ModuleSource, Policy, PreparedQuery } from '../rego/api.js';
+import type { CompileOptions, EvalOptions, FieldList, ModuleSource, Policy, PreparedQuery } from '../rego/api.js';
 import type { JsonObject, Value } from '../rego/value.js';
 import type { PolicyDirectory } from './directory.js';
 import { fieldsOfDocument } from './domains/coerce.js';
@@ -23,8 +23,8 @@ export const DOMAINS: readonly DomainName[] = Object.freeze(['admission', 'guard
 /** How many ad-hoc Data API queries one snapshot keeps prepared. */
 const QUERY_CACHE_LIMIT = 256;
 
-/** A domain's decision query: its output fields, evaluated in one evaluation. Throws what evaluation throws. */
-export type DomainQuery = (opts: EvalOptions) => FieldValues;
+/** A domain's decision query: its output fields' values (in their order), from one evaluation. Throws what evaluation throws. */
+export type DomainQuery = (opts: EvalOptions) => FieldList;
 
 export interface PolicySnapshot {
   readonly info: SnapshotInfo;
@@ -87,7 +87,13 @@ export function snapshotOf(dir: PolicyDirectory, policy: Policy, fullRevision: s
 function prepareDomainQuery(policy: Policy, domain: DomainName): DomainQuery {
   const fields = DOMAIN_OUTPUT_FIELDS[domain];
   const selected = policy.prepareFields?.(['defenseclaw', domain], fields);
-  if (selected) return (opts) => selected.evalFields(opts);
+  if (selected?.evalFieldList) return selected.evalFieldList.bind(selected);
+  if (selected) {
+    return (opts) => {
+      const values = selected.evalFields(opts);
+      return fields.map((name) => values[name]);
+    };
+  }
   const whole = policy.prepare(`data.defenseclaw.${domain}`);
   return (opts) => fieldsOfDocument(firstValue(whole, opts), fields);
 }

@@ -68,10 +68,18 @@ export interface PreparedQuery {
 /** Selected fields of a package document: `undefined` where the document has no such key. */
 export type FieldValues = Record<string, Value | undefined>;
 
+/** Selected fields' values in the order the fields were given (`undefined`: no such key). */
+export type FieldList = (Value | undefined)[];
+
 /** Selected rules of one package, evaluated together (one evaluation, one memo). */
 export interface PreparedFields {
   /** The value of each selected field, as the package document would hold it. Throws `RegoError` like `eval`. */
   evalFields(opts?: EvalOptions): FieldValues;
+  /**
+   * The same values by position (the hot path: an array costs a fraction of an
+   * object keyed by names computed at run time). Optional for other implementations.
+   */
+  evalFieldList?(opts?: EvalOptions): FieldList;
 }
 
 export interface Policy {

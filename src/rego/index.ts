@@ -3,7 +3,7 @@
  * immutable policy, prepare queries, evaluate them many times (concurrently:
  * all per-evaluation state lives in an `EvalState`).
  */
-import type { CompileOptions, EvalOptions, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
+import type { CompileOptions, EvalOptions, FieldList, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 import { ERROR_LIMIT, RegoError, RegoErrors } from './errors.js';
 import type { Module } from './syntax/ast.js';
 import { parseModule, parseQuery } from './syntax/parser.js';
@@ -19,7 +19,7 @@ import { EvalState } from './eval/state.js';
 import type { Frame } from './eval/types.js';
 import type { Value } from './value.js';
 
-export type { CompileOptions, EvalOptions, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
+export type { CompileOptions, EvalOptions, FieldList, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 export { parseModule, parseQuery } from './syntax/parser.js';
 
 function sortErrors(errors: RegoError[]): RegoError[] {
@@ -90,7 +90,15 @@ class CompiledPolicy implements Policy {
   prepareFields(packagePath: readonly string[], fields: readonly string[]): PreparedFields | undefined {
     const read = compileFieldReader(this.tree, packagePath, fields);
     if (!read) return undefined;
-    return { evalFields: (opts: EvalOptions = {}): FieldValues => read(newState(opts)) };
+    return {
+      evalFieldList: (opts: EvalOptions = {}): FieldList => read(newState(opts)),
+      evalFields: (opts: EvalOptions = {}): FieldValues => {
+        const list = read(newState(opts));
+        const out: FieldValues = {};
+        for (let i = 0; i < fields.length; i++) out[fields[i]!] = list[i];
+        return out;
+      },
+    };
   }
 }
 

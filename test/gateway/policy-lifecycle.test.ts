@@ -293,8 +293,13 @@ describe('history, rollback and dry run', () => {
     const r = await api('POST', '/policy/rollback', { revision: 'deadbeef0000' });
     assert.equal(r.status, 404);
     assert.equal(r.json.error, 'unknown revision deadbeef0000');
-    const known = (await api('GET', '/policy/history')).json.entries.map((e: { revision: string }) => e.revision);
-    assert.deepEqual([...r.json.known].sort(), [...new Set(known)].sort());
+    // Known: every applied revision, plus the files rollbacks replaced (kept pinned, and rollback-able too).
+    const applied = new Set<string>((await api('GET', '/policy/history')).json.entries.map((e: { revision: string }) => e.revision));
+    for (const rev of applied) assert.ok(r.json.known.includes(rev), `applied revision ${rev} listed`);
+    const historyDir = join(t.home, 'policy-history');
+    for (const rev of r.json.known as string[]) {
+      if (!applied.has(rev)) assert.ok(existsSync(join(historyDir, readdirFull(historyDir, rev), 'pinned')), `${rev} is a kept replaced revision`);
+    }
     assert.deepEqual((await api('POST', '/policy/rollback', {})).status, 400);
     assert.deepEqual((await api('POST', '/policy/rollback', { revision: '../etc' })).status, 400);
     const cli = await runGateway(['policy', 'rollback', 'deadbeef0000', '--port', String(s.port)], t.env);

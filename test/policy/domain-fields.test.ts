@@ -1,7 +1,8 @@
 /**
- * Decisions read only their domain's output rules (`Policy.prepareFields`); a
- * policy without that API is read from the whole package document. Both must
- * give the same decision, for every domain of the shipped policies.
+ * Decisions read only their domain's output rules (`Policy.prepareFields`, by
+ * position when `evalFieldList` is offered, else by name); a policy without
+ * that API is read from the whole package document. All must give the same
+ * decision, for every domain of the shipped policies.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,9 +22,23 @@ const wholeDocumentOnly: CompileFn = (sources, options) => {
   return { modules: p.modules, prepare: (q) => p.prepare(q) };
 };
 
+/** The real compiler whose selected fields come by name only (`evalFields`, no positional `evalFieldList`). */
+const fieldsByNameOnly: CompileFn = (sources, options) => {
+  const p = compile(sources, options);
+  return {
+    modules: p.modules,
+    prepare: (q) => p.prepare(q),
+    prepareFields: (path, fields) => {
+      const selected = p.prepareFields!(path, fields);
+      return selected && { evalFields: (opts) => selected.evalFields(opts) };
+    },
+  };
+};
+
 test('selected fields and the whole package document give the same decisions', () => {
   const fast = PolicyEngine.open(POLICIES, { compile });
   const slow = PolicyEngine.open(POLICIES, { compile: wholeDocumentOnly });
+  const byName = PolicyEngine.open(POLICIES, { compile: fieldsByNameOnly });
   const variants: Record<string, Record<string, unknown>[]> = {
     admission: [DOMAIN_INPUTS.admission, { target_type: 'skill', target_name: 'evil-skill', path: '/x' }, { target_type: 'mcp', target_name: 'm' }],
     guardrail: [DOMAIN_INPUTS.guardrail, { mode: 'observe', direction: 'completion' }],
@@ -53,6 +68,7 @@ test('selected fields and the whole package document give the same decisions', (
       const a = call(fast, domain, structuredClone(input)) as { failure?: string };
       assert.equal(a.failure, undefined, `${domain}: ${a.failure}`);
       assert.deepEqual(a, call(slow, domain, structuredClone(input)), `${domain} ${JSON.stringify(input)}`);
+      assert.deepEqual(a, call(byName, domain, structuredClone(input)), `${domain} by name ${JSON.stringify(input)}`);
     }
   }
 });

@@ -143,3 +143,34 @@ test('timeoutMs: a long evaluation is cancelled, a short one never reads the clo
   }
   assert.equal(reads, 0);
 });
+
+test('evalFieldList gives the selected fields by position, as evalFields gives them by name', () => {
+  const p = policy(PKG);
+  const data = { app: { trusted: ['ann'], decision: { from_data: 7 } } };
+  const fields = ['verdict', 'missing', 'reason', 'from_data', 'flags'];
+  const prepared = p.prepareFields!(['app', 'decision'], fields)!;
+  for (const input of [{ user: 'ann', flags: ['x'] }, { user: 'bob' }] as Value[]) {
+    const named = prepared.evalFields({ input, data });
+    const list = prepared.evalFieldList!({ input, data });
+    assert.equal(list.length, fields.length);
+    fields.forEach((f, i) => assert.deepEqual(list[i], named[f], `${f} for ${JSON.stringify(input)}`));
+  }
+  assert.deepEqual(prepared.evalFieldList!({ input: { user: 'ann' }, data }).slice(0, 4), ['allow', undefined, 'user ann', 7]);
+});
+
+test('a run of straight-line expressions reports coverage only on evaluations that collect it', () => {
+  // No equality with a constant: the rule index does not skip the rule, its body runs.
+  const src = 'package cov\n\nallow if {\n\tinput.x > 1\n\tinput.y < 5\n\tinput.z != 3\n}\n';
+  const prepared = compile([{ file: 'c.rego', source: src }]).prepare('data.cov.allow');
+  const rowsOf = (input: Value): number[] => {
+    const rows = new Set<number>();
+    prepared.eval({ input, coverage: (loc) => rows.add(loc.row) });
+    return [...rows].sort((a, b) => a - b);
+  };
+  // The same compiled body, alternately without and with a coverage sink.
+  assert.equal(prepared.eval({ input: { x: 2, y: 2, z: 0 } }).length, 1);
+  assert.deepEqual(rowsOf({ x: 2, y: 2, z: 0 }), [3, 4, 5, 6]);
+  assert.equal(prepared.eval({ input: { x: 2, y: 5, z: 0 } }).length, 0);
+  // The run stops at the first failing expression: later ones are not covered.
+  assert.deepEqual(rowsOf({ x: 2, y: 5, z: 0 }), [4, 5]);
+});

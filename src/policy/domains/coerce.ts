@@ -5,22 +5,20 @@
  * only their strings (sets arrive sorted, as OPA serialises them) and a missing
  * list is [] (the original gave null; an empty list is what callers expect).
  */
-import type { FieldValues } from '../../rego/api.js';
+import type { FieldList } from '../../rego/api.js';
 import { isObject, objectGet, RegoSet, sortStrings, toJSONText, type Value } from '../../rego/value.js';
 
-export type { FieldValues };
+export type { FieldList };
 
 /**
  * The selected fields of a whole package document (the slow path, for policies
  * whose package is not simply the object of its rules). Throws when the
  * document is undefined or not an object, as the original did.
  */
-export function fieldsOfDocument(value: Value | undefined, fields: readonly string[]): FieldValues {
+export function fieldsOfDocument(value: Value | undefined, fields: readonly string[]): FieldList {
   if (value === undefined) throw new Error('empty result set');
   if (!isObject(value)) throw new Error(`unexpected result type ${Array.isArray(value) ? 'array' : typeof value}`);
-  const out: FieldValues = {};
-  for (const f of fields) out[f] = objectGet(value, f);
-  return out;
+  return fields.map((f) => objectGet(value, f));
 }
 
 export function stringOutput(v: Value | undefined): string {

@@ -1,7 +1,7 @@
 /** What the engine needs to know about one policy domain. */
 import type { Value } from '../../rego/value.js';
 import type { DomainName } from '../types.js';
-import type { FieldValues } from './coerce.js';
+import type { FieldList } from './coerce.js';
 
 export interface DomainSpec<In, Out> {
   name: DomainName;
@@ -9,8 +9,8 @@ export interface DomainSpec<In, Out> {
   parseInput(raw: unknown): In;
   /** The rules of the domain's package that `readOutput` reads: the only ones a decision evaluates. */
   outputFields: readonly string[];
-  /** Reads the output fields (undefined: the package has no such value) into the typed output. */
-  readOutput(fields: FieldValues): Out;
+  /** Reads the values of `outputFields`, in that order (undefined: the package has no such value), into the typed output. */
+  readOutput(values: FieldList): Out;
 }
 
 /** Typed inputs are plain JSON objects, hence Rego values as they stand (no copy, no round trip). */
@@ -24,11 +24,13 @@ export type OutputReaders<Out> = { [K in keyof Out]: (v: Value | undefined) => O
 /** A domain's output fields and reader, from one table (the field names are said once). */
 export function outputOf<Out>(readers: OutputReaders<Out>): Pick<DomainSpec<unknown, Out>, 'outputFields' | 'readOutput'> {
   const entries = Object.entries(readers) as [string, (v: Value | undefined) => unknown][];
+  const names = entries.map(([name]) => name);
+  const reads = entries.map(([, read]) => read);
   return {
-    outputFields: Object.freeze(entries.map(([name]) => name)),
-    readOutput: (fields) => {
+    outputFields: Object.freeze(names.slice()),
+    readOutput: (values) => {
       const out: Record<string, unknown> = {};
-      for (const [name, read] of entries) out[name] = read(fields[name]);
+      for (let i = 0; i < names.length; i++) out[names[i]!] = reads[i]!(values[i]);
       return out as Out;
     },
   };

@@ -127,10 +127,12 @@ const ROOTS = new Set(['input', 'data']);
 function covered(fn: ExprFn, loc: Location): ExprFn {
   const step = fn.step;
   if (step !== undefined) {
-    return stepExpr((st, f) => {
+    const reporting = stepExpr((st, f) => {
       if (st.coverage !== undefined) st.coverage(loc);
       return step(st, f);
     });
+    reporting.uncovered = step;
+    return reporting;
   }
   return (st, f, k) => {
     if (st.coverage !== undefined) st.coverage(loc);
@@ -159,6 +161,19 @@ function steps(list: StepFn[]): StepFn {
 }
 
 /**
+ * A run of steps as one step. When each of them reports coverage (`covered`),
+ * the run tests for a coverage sink once and then runs either the reporting
+ * steps or the plain ones: the same reports, without a wrapper call per
+ * expression on the evaluations that collect no coverage (all decisions).
+ */
+function runOf(run: ExprFn[]): StepFn {
+  const reporting = steps(run.map((fn) => fn.step!));
+  if (!run.every((fn) => fn.uncovered !== undefined)) return reporting;
+  const plain = steps(run.map((fn) => fn.uncovered!));
+  return (st, f) => (st.coverage === undefined ? plain(st, f) : reporting(st, f));
+}
+
+/**
  * A body: each expression runs the rest of the body as its continuation. Runs
  * of non-iterating expressions are checked one after the other without a
  * continuation each, and a body made only of them is itself a step.
@@ -168,10 +183,10 @@ function seq(fns: ExprFn[]): ExprFn {
   let next: ExprFn | undefined;
   let i = fns.length - 1;
   while (i >= 0) {
-    const run: StepFn[] = [];
-    while (i >= 0 && fns[i]!.step !== undefined) run.unshift(fns[i--]!.step!);
+    const run: ExprFn[] = [];
+    while (i >= 0 && fns[i]!.step !== undefined) run.unshift(fns[i--]!);
     if (run.length > 0) {
-      const step = steps(run);
+      const step = runOf(run);
       if (next === undefined) next = stepExpr(step);
       else {
         const nx = next;
@@ -661,7 +676,7 @@ export class ClosureCompiler {
           return false;
         }
       }
-      st.memo = new Map();
+      st.memo = null;
       st.nodeMemo = new Map();
       const inside = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo, nodeMemo: st.nodeMemo };
       try {

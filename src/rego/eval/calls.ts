@@ -56,14 +56,14 @@ export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Val
   let single: Map<Value, Value> | undefined;
   if (args.length === 1 && isScalar(args[0]!)) {
     // One scalar operand (the common helper shape): a table per function, keyed by the operand itself.
-    single = st.memo.get(c) as Map<Value, Value> | undefined;
-    if (single === undefined) st.memo.set(c, (single = new Map()) as unknown as Value);
+    single = st.callMemo.get(c) as Map<Value, Value> | undefined;
+    if (single === undefined) st.callMemo.set(c, (single = new Map()) as unknown as Value);
     const m = single.get(args[0]!);
     if (m !== undefined) return m;
   } else if (args.length > 0 && args.every(isScalar)) {
     // Strings quoted: a bare string is its own key, and `f("a,b")` must not meet `f("a", "b")`.
     memoKey = c.name + '(' + args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : keyOf(a))).join(',');
-    const m = st.memo.get(memoKey);
+    const m = st.callMemo.get(memoKey);
     if (m !== undefined) return m as Value;
   }
   let result: Value | undefined;
@@ -79,7 +79,7 @@ export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Val
   if (result === undefined && c.defaultRule) runFunctionRule(st, c.defaultRule, args, (v) => (result = v));
   if (result !== undefined) {
     if (single !== undefined) single.set(args[0]!, result);
-    else if (memoKey !== undefined) st.memo.set(memoKey, result);
+    else if (memoKey !== undefined) st.callMemo.set(memoKey, result);
   }
   return result;
 }

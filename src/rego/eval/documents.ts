@@ -89,7 +89,39 @@ function runRule(st: EvalState, rule: CompiledRule, frame: Frame | undefined, on
   return false;
 }
 
-function completeValue(st: EvalState, node: RuleNode, c: CompiledNode): Value | undefined {
+/** A complete rule's value so far, and whether it came from an `else` (for OPA's conflict message). */
+interface CompleteAcc {
+  result: Value | undefined;
+  fromElse: boolean;
+}
+
+/**
+ * Adds the values of a rule that is not straight (an `else` chain, an
+ * iterating body) to `acc`. Kept apart from `completeValue` so that the
+ * straight rules' loop captures nothing: no closure context per node.
+ */
+function addRuleValues(st: EvalState, c: CompiledNode, rule: CompiledRule, acc: CompleteAcc): void {
+  runRule(st, rule, undefined, (v, r) => {
+    const isElse = r !== rule;
+    if (acc.result === undefined) {
+      acc.result = v;
+      acc.fromElse = isElse;
+    } else if (!equals(acc.result, v)) {
+      // OPA words a conflict between `else` values of a rule the query asks for directly differently.
+      const direct = st.ruleDepth === 1 && (acc.fromElse || isElse);
+      throw conflict(direct ? `rule ${c.name} produced conflicting values` : 'complete rules must not produce multiple outputs', r);
+    }
+  });
+}
+
+function defaultValue(st: EvalState, def: CompiledRule): Value | undefined {
+  if (def.straight === true) return straightValue(st, def);
+  let result: Value | undefined;
+  runRule(st, def, undefined, (v) => (result = v));
+  return result;
+}
+
+function completeValue(st: EvalState, c: CompiledNode): Value | undefined {
   let result: Value | undefined;
   let fromElse = false;
   const rules = candidateRules(st, c);
@@ -104,31 +136,27 @@ function completeValue(st: EvalState, node: RuleNode, c: CompiledNode): Value | 
       }
       continue;
     }
-    runRule(st, rule, undefined, (v, r) => {
-      const isElse = r !== rule;
-      if (result === undefined) {
-        result = v;
-        fromElse = isElse;
-      } else if (!equals(result, v)) {
-        // OPA words a conflict between `else` values of a rule the query asks for directly differently.
-        const direct = st.ruleDepth === 1 && (fromElse || isElse);
-        throw conflict(direct ? `rule ${c.name} produced conflicting values` : 'complete rules must not produce multiple outputs', r);
-      }
-    });
+    const acc: CompleteAcc = { result, fromElse };
+    addRuleValues(st, c, rule, acc);
+    result = acc.result;
+    fromElse = acc.fromElse;
   }
   const def = c.defaultRule;
-  if (result === undefined && def !== undefined) {
-    if (def.straight === true) result = straightValue(st, def);
-    else runRule(st, def, undefined, (v) => (result = v));
-  }
-  void node;
+  if (result === undefined && def !== undefined) result = defaultValue(st, def);
   return result;
+}
+
+/** Adds a rule's members to a partial set (apart from `setValue`, whose loop then captures nothing). */
+function addSetMembers(st: EvalState, rule: CompiledRule, out: RegoSet): void {
+  runRule(st, rule, undefined, (v) => out.add(v));
 }
 
 function setValue(st: EvalState, c: CompiledNode): RegoSet {
   const out = new RegoSet();
-  for (const rule of candidateRules(st, c)) {
-    if (rule.straight !== true) runRule(st, rule, undefined, (v) => out.add(v));
+  const rules = candidateRules(st, c);
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (rule.straight !== true) addSetMembers(st, rule, out);
     else {
       const v = straightValue(st, rule);
       if (v !== undefined) out.add(v);
@@ -240,7 +268,7 @@ function computeNode(st: EvalState, node: RuleNode): Value | undefined {
   const c = compiledOf(node);
   switch (c.kind) {
     case 'complete':
-      return completeValue(st, node, c);
+      return completeValue(st, c);
     case 'multi':
       return setValue(st, c);
     case 'function':

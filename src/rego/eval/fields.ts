@@ -14,10 +14,10 @@ import { indexValue } from './access.js';
 import { baseAt, nodeValue } from './documents.js';
 import type { EvalState } from './state.js';
 
-/** Selected fields of a package document: `undefined` where the document has no such key. */
-export type FieldValues = Record<string, Value | undefined>;
+/** Selected fields' values, in the order of the fields asked for: `undefined` where the document has no such key. */
+export type FieldList = (Value | undefined)[];
 
-export type FieldReader = (st: EvalState) => FieldValues;
+export type FieldReader = (st: EvalState) => FieldList;
 
 /** True when a node's value is the object of its children (and base data), not a rule's own value. */
 function isPlainPackage(node: RuleNode): boolean {
@@ -40,22 +40,24 @@ export function compileFieldReader(root: RuleNode, packagePath: readonly string[
   }
   if (!isPlainPackage(node) || node.children.size === 0) return undefined;
   const path = node.path;
-  const slots = fields.map((name) => ({ name, child: node.children.get(name) }));
+  const names = fields.slice();
+  const children = fields.map((name) => node.children.get(name));
   return (st) => {
-    const out: FieldValues = {};
+    const out: FieldList = new Array(names.length);
     // The fields are what the package node would compute one level down: OPA's
     // conflict messages depend on that depth (see `completeValue`).
     st.ruleDepth++;
     try {
       let base: Value | undefined | null = null;
-      for (const { name, child } of slots) {
+      for (let i = 0; i < names.length; i++) {
+        const child = children[i];
         let v = child !== undefined ? nodeValue(st, child) : undefined;
         if (v === undefined) {
           // As in the package document, base data fills keys that rules leave undefined.
           if (base === null) base = baseAt(st, path);
-          v = base !== undefined && isObject(base) ? indexValue(base, name) : undefined;
+          v = base !== undefined && isObject(base) ? indexValue(base, names[i]!) : undefined;
         }
-        out[name] = v;
+        out[i] = v;
       }
     } finally {
       st.ruleDepth--;

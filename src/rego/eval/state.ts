@@ -21,15 +21,23 @@ export const PENDING: unique symbol = Symbol('pending');
 /** Memo entry of a node known to be undefined (one lookup instead of get + has). */
 export const UNDEFINED: unique symbol = Symbol('undefined');
 
+/** Per-`with`-context memo of function calls: by callee (one scalar operand) or by a key string. */
+export type CallMemo = Map<unknown, Value | undefined | typeof PENDING | typeof UNDEFINED>;
+/** Per-`with`-context memo of rule-tree node values, by node id. */
+export type NodeMemo = Map<number, Value | typeof PENDING | typeof UNDEFINED>;
+
 export class EvalState implements BuiltinContext {
-  /** Memoised values of rule-tree nodes (and function calls) for the current `with` context. */
-  memo = new Map<unknown, Value | undefined | typeof PENDING | typeof UNDEFINED>();
+  /**
+   * Memoised function calls for the current `with` context; null until the
+   * first call (see `callMemo`): most decisions call no user function.
+   */
+  memo: CallMemo | null = null;
   /**
    * Memoised values of rule-tree nodes, by node id, for the current `with`
    * context. A Map, not an array: an evaluation touches a few nodes with ids
    * spread over the whole tree, and a sparse array turns into a slow dictionary.
    */
-  nodeMemo = new Map<number, Value | typeof PENDING | typeof UNDEFINED>();
+  nodeMemo: NodeMemo = new Map();
   dataOverrides: DataOverride[] | null = null;
   fnOverrides: Map<string, FunctionOverride> | null = null;
   private builtinCache: Map<string, unknown> | undefined;
@@ -58,6 +66,11 @@ export class EvalState implements BuiltinContext {
    */
   get nowNs(): bigint {
     return (this.now ??= BigInt(Date.now()) * 1000000n);
+  }
+
+  /** The function-call memo of the current `with` context, created on first use. */
+  get callMemo(): CallMemo {
+    return (this.memo ??= new Map());
   }
 
   /** Created on first use: most evaluations call no built-in that caches. */

@@ -29,6 +29,12 @@ export interface ExprFn {
   (st: EvalState, f: Frame, k: Cont): boolean;
   /** Present when the expression (or every expression of the body) never iterates. */
   step?: StepFn;
+  /**
+   * On a step that reports coverage before running (`covered`): the same step
+   * without the report, so that a body's run of steps tests for a coverage sink
+   * once instead of once per expression.
+   */
+  uncovered?: StepFn;
 }
 export type ValFn = (st: EvalState, f: Frame) => Value | undefined;
 export type GenFn = (st: EvalState, f: Frame, k: (v: Value) => boolean) => boolean;

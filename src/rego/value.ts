@@ -179,7 +179,7 @@ export function objectEntries(obj: JsonObject | RegoObject): [Value, Value][] {
 /** Entries sorted by key in OPA's order. */
 export function sortedEntries(obj: JsonObject | RegoObject): [Value, Value][] {
   if (obj instanceof RegoObject) return objectEntries(obj).sort((a, b) => compare(a[0], b[0]));
-  const keys = Object.keys(obj).sort(compareStrings);
+  const keys = sortStrings(Object.keys(obj));
   return keys.map((k) => [k, obj[k]!]);
 }
 

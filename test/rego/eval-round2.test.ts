@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile, evalQuery } from '../../src/rego/index.js';
 import { RegoError, type Location } from '../../src/rego/errors.js';
+import { toJS } from '../../src/rego/value.js';
 
 function policy(source: string) {
   return compile([{ file: 'p.rego', source }]);
@@ -135,4 +136,34 @@ test('a variable bound nowhere but in a negated expression is unsafe (OPA)', () 
   };
   assert.deepEqual(errs('package t\n\nq := {1}\n\np if not q[x]\n'), ['rego_unsafe_var_error: var x is unsafe']);
   assert.deepEqual(errs('package t\n\nq := {1}\n\np if {\n\tx := 1\n\tnot q[x]\n}\n'), []);
+});
+
+test('sets and objects are iterated in OPA\'s order (sorted members and keys)', () => {
+  const p = compile([
+    {
+      file: 'o.rego',
+      source: `package o
+members := [x | some x in {3, 1, 2}]
+keys := [k | some k, _ in {"b": 1, "a": 2, "c": 3}]
+input_keys := [k | some k, _ in input]
+joined := concat(",", {"b", "c", "a"})
+`,
+    },
+  ]);
+  const v = (q: string, input?: unknown) => toJS(p.prepare(q).eval(input === undefined ? {} : { input: input as never })[0]!.expressions[0]!.value);
+  assert.deepEqual(v('data.o.members'), [1, 2, 3]);
+  assert.deepEqual(v('data.o.keys'), ['a', 'b', 'c']);
+  assert.deepEqual(v('data.o.input_keys', JSON.parse('{"z": 1, "10": 2, "9": 3}')), ['10', '9', 'z']);
+  assert.equal(v('data.o.joined'), 'a,b,c');
+});
+
+test('a refused built-in cannot come in through `with` either', () => {
+  assert.throws(
+    () =>
+      compile(
+        [{ file: 'w.rego', source: 'package w\nr := v if { v := time.now_ns() with time.now_ns as opa.runtime }\n' }],
+        { refusedBuiltins: ['opa.runtime'] },
+      ),
+    (e: unknown) => /unsafe built-in function calls in expression: opa\.runtime/.test(String((e as Error).message)),
+  );
 });

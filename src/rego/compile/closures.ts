@@ -1254,9 +1254,8 @@ export class ClosureCompiler {
       if (report) this.error('rego_type_error', `undefined function ${name ?? '?'}`, loc);
       return report ? { name: name ?? '?', arity: -1, invoke: () => undefined } : null;
     }
-    if (this.cx.refused.has(name)) {
-      if (report) this.error('rego_type_error', `unsafe built-in function calls in expression: ${name}`, loc);
-    }
+    // A refused built-in is refused however it is reached: called, or put in place of another function by `with`.
+    if (this.cx.refused.has(name)) this.error('rego_type_error', `unsafe built-in function calls in expression: ${name}`, loc);
     const relation = relationTable.get(name);
     const impl = inlineOps[name] ?? null;
     const builtin = builtinTable.get(name) ?? notImplemented(name);

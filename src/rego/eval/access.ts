@@ -3,7 +3,7 @@
  * entries, and patching a value at a path (for `with`). Shared by reference
  * evaluation, `some ... in`, `every` and the data document.
  */
-import { hasOwn, isObject, ObjectBuilder, objectEntries, RegoObject, RegoSet, setOwn, type JsonObject, type Value } from '../value.js';
+import { hasOwn, isObject, ObjectBuilder, objectEntries, RegoObject, RegoSet, setOwn, sortedEntries, sortStrings, type JsonObject, type Value } from '../value.js';
 
 /** `v[key]`, or undefined. Arrays take integer numbers, objects any key, sets their members. */
 export function indexValue(v: Value, key: Value): Value | undefined {
@@ -18,7 +18,11 @@ export function indexValue(v: Value, key: Value): Value | undefined {
   return hasOwn(v, key) ? (v as JsonObject)[key] : undefined;
 }
 
-/** Calls `each(key, value)` for every entry; stops when it returns true. Sets give (member, member). */
+/**
+ * Calls `each(key, value)` for every entry; stops when it returns true. Sets
+ * give (member, member). Sets and objects are walked in OPA's order (sorted
+ * members and keys), so that results built while iterating come out as OPA's.
+ */
 export function iterateValue(v: Value, each: (key: Value, value: Value) => boolean): boolean {
   if (typeof v !== 'object' || v === null) return false;
   if (Array.isArray(v)) {
@@ -26,16 +30,16 @@ export function iterateValue(v: Value, each: (key: Value, value: Value) => boole
     return false;
   }
   if (v instanceof RegoSet) {
-    for (const m of v.map.values()) if (each(m, m)) return true;
+    for (const m of v.values()) if (each(m, m)) return true;
     return false;
   }
   if (v instanceof RegoObject) {
-    for (const [k, x] of v.map.values()) if (each(k, x)) return true;
+    for (const [k, x] of sortedEntries(v)) if (each(k, x)) return true;
     return false;
   }
-  for (const k in v) {
-    if (hasOwn(v, k) && each(k, (v as JsonObject)[k]!)) return true;
-  }
+  const keys = Object.keys(v);
+  if (keys.length > 1) sortStrings(keys);
+  for (const k of keys) if (each(k, (v as JsonObject)[k]!)) return true;
   return false;
 }
 

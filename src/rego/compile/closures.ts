@@ -65,33 +65,10 @@ export class Scope {
 
 /** Variables of an expression or term outside nested closures (comprehension and `every` bodies). */
 export function shallowVars(t: Term, into: Set<string>): void {
-  switch (t.type) {
-    case 'var':
-      into.add(t.name);
-      return;
-    case 'ref':
-      shallowVars(t.head, into);
-      for (const p of t.path) shallowVars(p, into);
-      return;
-    case 'array':
-    case 'set':
-      for (const x of t.items) shallowVars(x, into);
-      return;
-    case 'object':
-      for (const [k, v] of t.items) {
-        shallowVars(k, into);
-        shallowVars(v, into);
-      }
-      return;
-    case 'call':
-      for (const a of t.args) shallowVars(a, into);
-      return;
-    case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') shallowVars(p, into);
-      return;
-    default:
-      return;
-  }
+  walkTerm(t, (x) => {
+    if (x.type === 'var') into.add(x.name);
+    else if (x.type === 'arraycomp' || x.type === 'setcomp' || x.type === 'objectcomp') return false;
+  });
 }
 
 export function shallowExprVars(e: Expr, into: Set<string>): Set<string> {

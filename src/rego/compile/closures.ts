@@ -731,24 +731,17 @@ export class ClosureCompiler {
 
   /** `a = b` / `a := b`: evaluate whichever side can be, match the other against it. */
   unifyTerms(a: Term, b: Term, sc: Scope, bound: Set<number>): ExprFn | null {
-    const trialA = new Set(bound);
-    const ca = this.term(a, sc, trialA);
-    if (ca) {
-      const pb = this.pattern(b, sc, trialA);
-      if (pb) {
-        for (const s of trialA) bound.add(s);
-        return unifyWith(ca, pb);
-      }
-    }
-    const trialB = new Set(bound);
-    const cb = this.term(b, sc, trialB);
-    if (cb) {
-      const pa = this.pattern(a, sc, trialB);
-      if (pa) {
-        for (const s of trialB) bound.add(s);
-        return unifyWith(cb, pa);
-      }
-    }
+    // One side evaluated, the other matched against its value; variables bound only if that order works.
+    const oneWay = (value: Term, pattern: Term): ExprFn | null => {
+      const trial = new Set(bound);
+      const v = this.term(value, sc, trial);
+      const p = v && this.pattern(pattern, sc, trial);
+      if (!v || !p) return null;
+      for (const s of trial) bound.add(s);
+      return unifyWith(v, p);
+    };
+    const direct = oneWay(a, b) ?? oneWay(b, a);
+    if (direct) return direct;
     // Both sides have unbound variables: arrays (or objects) unify element-wise.
     if (a.type === 'array' && b.type === 'array') {
       if (a.items.length !== b.items.length) return (_st, _f, _k) => false;

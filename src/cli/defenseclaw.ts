@@ -10,8 +10,8 @@ import { registerEval } from './commands/eval.js';
 import { registerPolicyLocal } from './commands/policy-local.js';
 
 const program = new Command('defenseclaw')
-  .description('DefenseClaw policy tools: validate, test and evaluate Rego policies')
-  .showHelpAfterError();
+  .description('DefenseClaw policy tools: validate, test and evaluate Rego policies');
+// Usage errors (unknown flag, missing argument) stay one `error: …` line, exit 1: no help dump.
 
 const policy = program.command('policy').description('author and check Rego policies');
 registerValidate(policy);

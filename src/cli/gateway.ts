@@ -16,6 +16,12 @@ function parsePort(v: string): number {
   return n;
 }
 
+/** A revision as `policy history` lists it; checked here so a typo is not reported as a missing revision. */
+function parseRevision(v: string): string {
+  if (!/^[0-9a-f]{4,64}$/.test(v.trim())) throw new InvalidArgumentError('must be 4 to 64 lower-case hex digits, as listed by policy history');
+  return v.trim();
+}
+
 function parseSeconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
@@ -38,8 +44,8 @@ async function guarded(fn: () => Promise<void>): Promise<void> {
 const formatOption = (): Option => new Option('--format <format>', 'output format').choices(['json', 'text']).default('json');
 
 const program = new Command('defenseclaw-gateway')
-  .description('DefenseClaw gateway sidecar')
-  .showHelpAfterError();
+  .description('DefenseClaw gateway sidecar');
+// Usage errors (unknown flag, missing argument) stay one `error: …` line, exit 1: no help dump.
 
 program
   .command('run', { isDefault: true })
@@ -107,7 +113,7 @@ sidecarOptions(policy.command('history').description('list the policy revisions 
     });
   });
 
-sidecarOptions(policy.command('rollback').argument('<revision>', 'revision to restore (as listed by policy history)'), 10)
+sidecarOptions(policy.command('rollback').argument('<revision>', 'revision to restore (as listed by policy history)', parseRevision), 10)
   .description("write an applied revision's files back into the policy directory and reload them")
   .addOption(formatOption())
   .action(async (revision: string, opts: SidecarOpts) => {

@@ -1,5 +1,5 @@
 /**
- * `defenseclaw policy validate --rego-dir DIR [--v0-compatible] [--format pretty|json]`:
+ * `defenseclaw policy validate [--rego-dir DIR] [--v0-compatible] [--format pretty|json]`:
  * loads a policy directory the way the gateway does (modules, data.json,
  * data-sandbox.json), compiles it with the gateway's refused built-ins, and
  * reports. Never writes to the directory.
@@ -14,6 +14,7 @@ import { compile } from '../../rego/index.js';
 import { formatErrors, RegoError, RegoErrors } from '../../rego/errors.js';
 import { loadPolicyDirectory, PolicyLoadError, SANDBOX_DATA_FILE, DATA_FILE } from '../../policy/directory.js';
 import { REFUSED_BUILTINS } from '../../policy/snapshot.js';
+import { defaultPolicyDir } from '../../policy/paths.js';
 
 export interface ValidateOptions {
   regoDir: string;
@@ -33,7 +34,10 @@ export function runValidate(opts: ValidateOptions, io: ValidateIO): number {
   try {
     dir = loadPolicyDirectory(opts.regoDir);
   } catch (e) {
-    io.err(e instanceof PolicyLoadError || e instanceof Error ? e.message : String(e));
+    if (!(e instanceof PolicyLoadError) && !(e instanceof Error)) throw e;
+    // A directory that cannot be loaded is one line; JSON readers get it in the errors shape.
+    if (json) io.out(JSON.stringify({ errors: [{ code: 'policy_load_error', message: e.message }] }, null, 2));
+    else io.err(`error: ${e.message.split('\n').join(' ')}`);
     return 1;
   }
   let policy;
@@ -75,10 +79,15 @@ export function registerValidate(policy: Command): void {
   policy
     .command('validate')
     .description('parse and compile a policy directory as the gateway would load it (read-only)')
-    .requiredOption('--rego-dir <dir>', 'the policy directory (its rego/ subdirectory when present; data.json + data-sandbox.json)')
+    .addOption(
+      new Option('--rego-dir <dir>', 'the policy directory (its rego/ subdirectory when present; data.json + data-sandbox.json)').default(
+        undefined,
+        '$DEFENSECLAW_HOME/policies or ~/.defenseclaw/policies',
+      ),
+    )
     .option('--v0-compatible', 'parse modules as Rego v0', false)
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .action((opts: { regoDir: string; v0Compatible: boolean; format: 'pretty' | 'json' }) => {
-      process.exitCode = runValidate(opts, { out: (l) => console.log(l), err: (l) => console.error(l) });
+    .action((opts: { regoDir?: string; v0Compatible: boolean; format: 'pretty' | 'json' }) => {
+      process.exitCode = runValidate({ ...opts, regoDir: opts.regoDir ?? defaultPolicyDir() }, { out: (l) => console.log(l), err: (l) => console.error(l) });
     });
 }

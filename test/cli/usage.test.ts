@@ -13,7 +13,7 @@ const HOME = mkdtempSync(join(tmpdir(), 'dc-usage-'));
 test.after(() => rmSync(HOME, { recursive: true, force: true }));
 
 function run(exe: 'defenseclaw' | 'gateway', ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, DEFENSECLAW_HOME: HOME, DEFENSECLAW_CONFIG: join(HOME, 'config.yaml') };
+  const env: NodeJS.ProcessEnv = { ...process.env, DEFENSECLAW_HOME: HOME, DEFENSECLAW_CONFIG: join(HOME, 'config.yaml') };
   delete env['DEFENSECLAW_GATEWAY_TOKEN'];
   const r = spawnSync(process.execPath, ['--import', 'tsx', `src/cli/${exe}.ts`, ...args], { encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -59,7 +59,7 @@ test('every command has --help', () => {
     ['gateway', 'status'],
     ...['reload', 'history', 'rollback', 'evaluate', 'show', 'domains'].map((c) => ['gateway', 'policy', c]),
   ] as const;
-  for (const [exe, ...args] of commands) {
+  for (const [exe, ...args] of commands as readonly (readonly ['defenseclaw' | 'gateway', ...string[]])[]) {
     const r = run(exe, ...args, '--help');
     assert.equal(r.code, 0, `${exe} ${args.join(' ')} --help: ${r.stderr}`);
     assert.match(r.stdout, /^Usage: /);

@@ -6,12 +6,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPolicyFile, PolicyWatcher } from '../../src/policy/watch.js';
 
+// Edits within a burst are 20–30 ms apart: far inside the debounce window even on a loaded CI machine.
+const DEBOUNCE_MS = 400;
+const SETTLE_MS = DEBOUNCE_MS * 3;
+
 async function withWatcher(fn: (dir: string, calls: () => number) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-watch-'));
   mkdirSync(join(dir, 'rego'));
   writeFileSync(join(dir, 'rego', 'a.rego'), 'package a');
   let n = 0;
-  const w = new PolicyWatcher(dir, { debounceMs: 150, onSettled: async () => void n++ });
+  const w = new PolicyWatcher(dir, { debounceMs: DEBOUNCE_MS, onSettled: async () => void n++ });
   await w.start();
   try {
     await fn(join(dir, 'rego'), () => n);
@@ -35,7 +39,7 @@ test('a burst of edits to several files ends in one reload', async () => {
       writeFileSync(join(rego, 'data.json'), `{"i": ${i}}`);
       await sleep(20);
     }
-    await sleep(600);
+    await sleep(SETTLE_MS);
     assert.equal(calls(), 1);
   });
 });
@@ -44,12 +48,12 @@ test('write-to-temp-then-rename and delete-then-recreate each end in one reload'
   await withWatcher(async (rego, calls) => {
     writeFileSync(join(rego, '.a.rego.tmp'), 'package a\n# new');
     renameSync(join(rego, '.a.rego.tmp'), join(rego, 'a.rego'));
-    await sleep(600);
+    await sleep(SETTLE_MS);
     assert.equal(calls(), 1);
     rmSync(join(rego, 'a.rego'));
     await sleep(30);
     writeFileSync(join(rego, 'a.rego'), 'package a');
-    await sleep(600);
+    await sleep(SETTLE_MS);
     assert.equal(calls(), 2);
   });
 });

@@ -225,6 +225,17 @@ function allVals(items: CompiledTerm[]): ValFn[] | undefined {
   return out;
 }
 
+/** The values of single-valued parts, or undefined as soon as one is undefined. */
+function valuesOf(vals: readonly ValFn[], st: EvalState, f: Frame): Value[] | undefined {
+  const out: Value[] = new Array(vals.length);
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]!(st, f);
+    if (v === undefined) return undefined;
+    out[i] = v;
+  }
+  return out;
+}
+
 /** A term from values of parts: fast when all parts never iterate, else by combination. */
 function combine(items: CompiledTerm[], build: (vals: Value[]) => Value | undefined): CompiledTerm {
   const vals = allVals(items);
@@ -233,15 +244,9 @@ function combine(items: CompiledTerm[], build: (vals: Value[]) => Value | undefi
       const v = build(items.map((c) => c.constant!));
       if (v !== undefined) return constantTerm(v);
     }
-    const n = vals.length;
     return fromVal((st, f) => {
-      const out: Value[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = vals[i]!(st, f);
-        if (v === undefined) return undefined;
-        out[i] = v;
-      }
-      return build(out);
+      const out = valuesOf(vals, st, f);
+      return out === undefined ? undefined : build(out);
     });
   }
   return {
@@ -1292,13 +1297,8 @@ export class ClosureCompiler {
         });
       }
       return fromVal((st, f) => {
-        const a: Value[] = new Array(n);
-        for (let i = 0; i < n; i++) {
-          const v = vals[i]!(st, f);
-          if (v === undefined) return undefined;
-          a[i] = v;
-        }
-        return invoke(st, a);
+        const a = valuesOf(vals, st, f);
+        return a === undefined ? undefined : invoke(st, a);
       });
     }
     return {

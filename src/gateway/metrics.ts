@@ -18,8 +18,8 @@ import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 class LabeledCounter {
   private readonly series = new Map<string, { attrs: Attributes; value: number }>();
 
-  constructor(meter: Meter, name: string, options: { description: string; unit: string }) {
-    meter.createObservableCounter(name, options).addCallback((result) => {
+  constructor(meter: Meter, name: string, description: string, unit: string) {
+    meter.createObservableCounter(name, { description, unit }).addCallback((result) => {
       for (const s of this.series.values()) result.observe(s.value, s.attrs);
     });
   }
@@ -52,36 +52,18 @@ export class GatewayMetrics {
     this.reader = new PrometheusExporter({ preventServerStart: true });
     this.provider = new MeterProvider({ readers: [this.reader] });
     const meter = this.provider.getMeter('defenseclaw.gateway');
-    this.reloads = new LabeledCounter(meter, 'defenseclaw.policy.reloads', {
-      description: 'Policy reload attempts by outcome',
-      unit: '{reload}',
-    });
-    this.evaluations = new LabeledCounter(meter, 'defenseclaw.policy.evaluations', {
-      description: 'Policy evaluations by domain and verdict',
-      unit: '{evaluation}',
-    });
+    this.reloads = new LabeledCounter(meter, 'defenseclaw.policy.reloads', 'Policy reload attempts by outcome', '{reload}');
+    this.evaluations = new LabeledCounter(meter, 'defenseclaw.policy.evaluations', 'Policy evaluations by domain and verdict', '{evaluation}');
     this.latency = meter.createHistogram('defenseclaw.policy.latency', {
       description: 'Policy evaluation latency',
       unit: 'ms',
       // Evaluations take well under a millisecond: the SDK's default buckets (0, 5, 10, ... ms) would put all in one.
       advice: { explicitBucketBoundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] },
     });
-    this.admissionDecisions = new LabeledCounter(meter, 'defenseclaw.admission.decisions', {
-      description: 'Admission decisions by decision, source and target type',
-      unit: '{decision}',
-    });
-    this.rollbacks = new LabeledCounter(meter, 'defenseclaw.policy.rollbacks', {
-      description: 'Policy rollback attempts by outcome',
-      unit: '{rollback}',
-    });
-    this.cacheHits = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.hits', {
-      description: 'LLM-judge verdict cache hits by judge kind',
-      unit: '{lookup}',
-    });
-    this.cacheMisses = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.misses', {
-      description: 'LLM-judge verdict cache misses by judge kind',
-      unit: '{lookup}',
-    });
+    this.admissionDecisions = new LabeledCounter(meter, 'defenseclaw.admission.decisions', 'Admission decisions by decision, source and target type', '{decision}');
+    this.rollbacks = new LabeledCounter(meter, 'defenseclaw.policy.rollbacks', 'Policy rollback attempts by outcome', '{rollback}');
+    this.cacheHits = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.hits', 'LLM-judge verdict cache hits by judge kind', '{lookup}');
+    this.cacheMisses = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.misses', 'LLM-judge verdict cache misses by judge kind', '{lookup}');
   }
 
   recordRollback(status: RollbackStatus): void {

@@ -61,20 +61,35 @@ async function eventually<T>(read: () => T | Promise<T>, done: (v: T) => boolean
   return v;
 }
 
-describe('automatic reload', () => {
-  let t: TempHome;
-  let s: SidecarProcess;
+/**
+ * A real sidecar process over a temporary home for one suite: started before its
+ * tests (handing both to `started`), stopped after; with the suite's API helpers.
+ */
+function suiteSidecar(configYaml: string, env: Record<string, string>, started: (t: TempHome, s: SidecarProcess) => void) {
+  let t: TempHome | undefined;
+  let s: SidecarProcess | undefined;
   before(async () => {
-    t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN, DEFENSECLAW_LOG_LEVEL: 'warn' });
-    writeFileSync(join(t.home, 'config.yaml'), `watch:\n  policy: true\n  debounce_ms: ${DEBOUNCE_MS}\n`);
+    t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN, ...env });
+    writeFileSync(join(t.home, 'config.yaml'), configYaml);
     s = await startSidecarProcess(['--port', '0'], t.env);
+    started(t, s);
   });
   after(async () => {
     await s?.stop();
     t?.cleanup();
   });
-  const api = (method: string, path: string, body?: unknown) => call(s.url, method, path, body === undefined ? {} : { body });
+  const api = (method: string, path: string, body?: unknown) => call(s!.url, method, path, body === undefined ? {} : { body });
   const verdict = async () => (await api('POST', '/policy/evaluate', ADMISSION)).json.data.verdict;
+  return { api, verdict };
+}
+
+describe('automatic reload', () => {
+  let t: TempHome;
+  let s: SidecarProcess;
+  const { api, verdict } = suiteSidecar(`watch:\n  policy: true\n  debounce_ms: ${DEBOUNCE_MS}\n`, { DEFENSECLAW_LOG_LEVEL: 'warn' }, (home, proc) => {
+    t = home;
+    s = proc;
+  });
   const watchReloads = () => auditRows(t, 'policy-reload').filter((r) => JSON.parse(r.details).source === 'watch').length;
   const revision = async () => (await call(s.url, 'GET', '/health', { token: false })).json.policy.revision;
 
@@ -158,17 +173,10 @@ describe('automatic reload', () => {
 describe('history, rollback and dry run', () => {
   let t: TempHome;
   let s: SidecarProcess;
-  before(async () => {
-    t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN });
-    writeFileSync(join(t.home, 'config.yaml'), NO_WATCH_CONFIG);
-    s = await startSidecarProcess(['--port', '0'], t.env);
+  const { api, verdict } = suiteSidecar(NO_WATCH_CONFIG, {}, (home, proc) => {
+    t = home;
+    s = proc;
   });
-  after(async () => {
-    await s?.stop();
-    t?.cleanup();
-  });
-  const api = (method: string, path: string, body?: unknown) => call(s.url, method, path, body === undefined ? {} : { body });
-  const verdict = async () => (await api('POST', '/policy/evaluate', ADMISSION)).json.data.verdict;
   const extra = () => join(t.policyDir, 'rego', 'zz_extra.rego');
   const revisions: Record<string, { revision: string; data: string }> = {};
 

@@ -32,6 +32,8 @@ export interface ConformanceCase {
   want_error?: string;
   strict_error?: boolean;
   sort_bindings?: boolean;
+  /** Our extension: parse the modules as Rego v0 (`--v0-compatible`), for cases taken from v0 suites. */
+  v0_compatible?: boolean;
   skip?: boolean;
 }
 
@@ -44,6 +46,8 @@ export interface CaseResult {
 }
 
 export const DEFAULT_ROOT = new URL('../../shared/conformance', import.meta.url).pathname;
+/** Our own regression cases (one per root cause found on real policies), same format; every one must pass. */
+export const OWN_ROOT = new URL('../test/conformance', import.meta.url).pathname;
 
 /** Per-case evaluation budget; the evaluator checks the deadline periodically. */
 const CASE_TIMEOUT_MS = 10_000;
@@ -117,7 +121,7 @@ function runCaseUnsafe(compile: CompileFn, c: ConformanceCase, compileOnly: bool
   const sources = (c.modules ?? []).map((source, i) => ({ file: `test-${i}.rego`, source }));
   let results: Result[];
   try {
-    const policy = compile(sources, {});
+    const policy = compile(sources, c.v0_compatible === true ? { v0Compatible: true } : {});
     const prepared = policy.prepare(c.query ?? '');
     if (compileOnly) {
       return c.want_error_code?.startsWith('rego_') ? fail(`compiled, want ${c.want_error_code}`) : pass();

@@ -1,13 +1,14 @@
 /**
  * Runs OPA-format conformance cases: `npm run conformance -- [--compile-only]
- * [--json FILE] [--update-passing] [PATH ...]` (default: /work/shared/conformance,
- * i.e. `../shared/conformance` next to the repository). Prints counts per folder
+ * [--json FILE] [--update-passing] [PATH ...]` (default: the shared sample
+ * `../shared/conformance` next to the repository, then our own regression cases in
+ * `test/conformance/`, labelled `ours/…`). Prints counts per folder
  * and ends with `conformance: N passed, M failed, K skipped`. Always exits 0.
- * `--update-passing` rewrites test/conformance-passing.txt with the passing cases.
+ * `--update-passing` rewrites test/conformance-passing.txt with the passing shared cases.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { caseId, DEFAULT_ROOT, findCaseFiles, loadCases, loadCompiler, runCase, type CaseResult } from './conformance-lib.js';
+import { caseId, DEFAULT_ROOT, OWN_ROOT, findCaseFiles, loadCases, loadCompiler, runCase, type CaseResult } from './conformance-lib.js';
 
 interface Args {
   compileOnly: boolean;
@@ -33,7 +34,10 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = resolve(DEFAULT_ROOT);
-  const paths = args.paths.length > 0 ? args.paths.map((p) => resolve(p)) : [root];
+  const own = resolve(OWN_ROOT);
+  const paths = args.paths.length > 0 ? args.paths.map((p) => resolve(p)) : [root, own];
+  // Our own cases are labelled `ours/…`; only the shared suite's cases go into the passing list.
+  const label = (file: string): string => (file.startsWith(own + '/') ? `ours/${relative(own, file)}` : relative(root, file));
   const { compile, real } = await loadCompiler();
   if (!real) console.log('note: src/rego/index.ts not available; parsing and compile checks only');
 
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
   const perFolder = new Map<string, { passed: number; failed: number; skipped: number }>();
   for (const path of paths) {
     for (const file of findCaseFiles(path)) {
-      const rel = relative(root, file);
+      const rel = label(file);
       const folder = dirname(rel);
       const counts = perFolder.get(folder) ?? { passed: 0, failed: 0, skipped: 0 };
       perFolder.set(folder, counts);
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
   }
   if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n');
   if (args.updatePassing) {
-    const passing = results.filter((r) => r.status === 'passed').map((r) => caseId(root, resolve(root, r.file), r.note));
+    const passing = results.filter((r) => r.status === 'passed' && !r.file.startsWith('ours/')).map((r) => caseId(root, resolve(root, r.file), r.note));
     const target = new URL('../test/conformance-passing.txt', import.meta.url).pathname;
     writeFileSync(target, passing.join('\n') + '\n');
     console.log(`wrote ${passing.length} cases to ${relative(process.cwd(), target)}`);

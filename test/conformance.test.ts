@@ -1,13 +1,15 @@
 /**
- * Regression guard for the conformance suite: every case listed in
- * test/conformance-passing.txt (regenerate with
- * `npm run conformance -- --update-passing`) must still pass. In-process.
+ * Regression guard for the conformance suites, in-process:
+ * - every shared case listed in test/conformance-passing.txt (regenerate with
+ *   `npm run conformance -- --update-passing`) must still pass;
+ * - every case of our own, under test/conformance/ (one per root cause found on
+ *   real policies), must pass, except those marked `skip` with a reason.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_ROOT, loadCases, loadCompiler, runCase, type ConformanceCase } from '../scripts/conformance-lib.js';
+import { join, relative } from 'node:path';
+import { DEFAULT_ROOT, OWN_ROOT, findCaseFiles, loadCases, loadCompiler, runCase, type ConformanceCase } from '../scripts/conformance-lib.js';
 
 const listFile = new URL('./conformance-passing.txt', import.meta.url).pathname;
 const ids = readFileSync(listFile, 'utf8')
@@ -41,4 +43,14 @@ for (const id of ids) {
     const r = runCase(compile, c);
     assert.equal(r.status, 'passed', r.reason);
   });
+}
+
+for (const file of findCaseFiles(OWN_ROOT)) {
+  const rel = relative(OWN_ROOT, file);
+  for (const c of loadCases(file)) {
+    test(`our conformance ${rel}#${c.note}`, { skip: c.skip === true }, () => {
+      const r = runCase(compile, c);
+      assert.equal(r.status, 'passed', r.reason);
+    });
+  }
 }

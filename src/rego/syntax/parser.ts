@@ -424,7 +424,7 @@ class Parser {
     const t = this.tok;
     if (t.kind === 'eof' || t.kind === 'illegal') return t.kind === 'illegal';
     if (t.kind === 'punct') return ['{', '[', '(', '-', '.'].includes(t.text);
-    if (t.kind === 'ident') return !this.isKeyword(t) || ['true', 'false', 'null'].includes(t.text);
+    if (t.kind === 'ident') return !this.isKeyword(t) || ['true', 'false', 'null', 'contains'].includes(t.text);
     return true;
   }
 
@@ -750,7 +750,9 @@ class Parser {
         } else if ((t.text === 'true' || t.text === 'false') && this.isKeyword(t)) {
           term = { type: 'boolean', value: t.text === 'true', loc };
           this.next();
-        } else if (this.isKeyword(t)) {
+        } else if (this.isKeyword(t) && t.text !== 'contains') {
+          // `contains` is a keyword only right after a rule head's reference
+          // (OPA's parseHead); anywhere else it is a name: `contains(s, x)`.
           this.illegal();
         } else {
           term = this.parseVarToken();

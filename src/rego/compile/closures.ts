@@ -317,6 +317,8 @@ export interface CompileContext {
   tree: RuleNode;
   errors: RegoError[];
   refused: ReadonlySet<string>;
+  /** When set, each compiled body's expressions in the order chosen for safety (the type checker follows it). */
+  bodyOrder?: Map<Body, Expr[]>;
 }
 
 function refPathStrings(r: RefTerm): string[] | undefined {
@@ -377,6 +379,7 @@ export class ClosureCompiler {
     const outerHidden = this.hidden;
     const remaining = body.slice();
     const fns: ExprFn[] = [];
+    const ordered: Expr[] = [];
     while (remaining.length > 0) {
       let progressed = false;
       for (let i = 0; i < remaining.length; i++) {
@@ -391,6 +394,7 @@ export class ClosureCompiler {
         if (fn) {
           for (const s of trial) bound.add(s);
           fns.push(this.reportCoverage ? covered(fn, remaining[i]!.loc) : fn);
+          ordered.push(remaining[i]!);
           remaining.splice(i, 1);
           progressed = true;
           break;
@@ -402,6 +406,7 @@ export class ClosureCompiler {
         break;
       }
     }
+    this.cx.bodyOrder?.set(body, ordered);
     return seq(fns);
   }
 

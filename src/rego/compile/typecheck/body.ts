@@ -228,7 +228,8 @@ export class BodyChecker implements RefContext {
     if (fn === undefined || (fn.kind !== 'function' && fn.kind !== 'any')) {
       return new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
     }
-    if (fn.kind === 'any') return undefined; // a function whose body has errors
+    // Any: a function whose body has errors (only the empty union: OPA 1.x reports `f()` on a rule of a union type).
+    if (fn.kind === 'any') return fn.of.length === 0 ? undefined : new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
     const params = fn.result !== undefined ? [...fn.args, fn.result] : fn.args;
     const ops = step.args;
     if (ops.length > params.length && fn.variadic === undefined) {

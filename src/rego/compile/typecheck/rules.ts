@@ -90,7 +90,8 @@ export class RuleTypes {
       return;
     }
     let tpe: MaybeType;
-    if (head.kind === 'function') {
+    // OPA types a function without parameters (`f() := v`) as a rule: its value's type.
+    if (head.kind === 'function' && (head.args?.length ?? 0) > 0) {
       for (const a of head.args ?? []) typeArgVars(checker, a);
       tpe = functionOf(
         (head.args ?? []).map((a) => checker.typeOf(a)),

@@ -18,6 +18,7 @@ import { walkBody } from '../syntax/walk.js';
 import { keywordsFor, isMemberCall } from './layout.js';
 import { ModuleFormatter, type ImportItem } from './rules.js';
 import { SourceSpans } from './spans.js';
+import { meaningOf } from './same-meaning.js';
 import type { FmtOptions } from './terms.js';
 import type { FmtComment } from './writer.js';
 import { regoV1Errors } from '../compile/checks/strict.js';
@@ -134,3 +135,28 @@ function keywordsUsed(module: Module): Set<string> {
   module.rules.forEach(visitRule);
   return used;
 }
+
+/**
+ * Formats and checks the result as `opa fmt --check-result` does — it must
+ * parse — and, beyond OPA, that it parses to the same syntax tree (locations
+ * and spelling aside): formatting never changes what a policy means.
+ */
+export function formatChecked(file: string, source: string, opts: FormatOptions = {}): string {
+  const version = opts.version ?? 'v1';
+  const before = parseModule(file, source, { v0: version !== 'v1' });
+  const formatted = formatSource(file, source, opts);
+  let after: Module;
+  try {
+    after = parseModule(file, formatted, { v0: version === 'v0' });
+  } catch (e) {
+    throw new FormatResultError(`${file} was successfully formatted, but the result is invalid: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const ignoreVersionImports = version !== 'v0';
+  if (meaningOf(before, { ignoreVersionImports }) !== meaningOf(after, { ignoreVersionImports })) {
+    throw new FormatResultError(`${file} was formatted, but the result would parse to a different policy: left unchanged (please report this)`);
+  }
+  return formatted;
+}
+
+/** The formatted text failed its check (see `formatChecked`). */
+export class FormatResultError extends Error {}

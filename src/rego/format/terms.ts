@@ -105,9 +105,12 @@ export class TermFormatter extends Writer {
       case 'every':
         comments = this.writeEvery(expr, comments);
         break;
-      case 'expr':
-        comments = expr.term.type === 'call' ? this.writeFunctionCall(expr.term, comments) : this.writeTerm(expr.term, comments);
+      case 'expr': {
+        const notBody = expr.negated ? notBodyOf(expr.term) : undefined;
+        if (notBody) comments = this.writeNotBody(notBody, expr.loc.row, comments);
+        else comments = expr.term.type === 'call' ? this.writeFunctionCall(expr.term, comments) : this.writeTerm(expr.term, comments);
         break;
+      }
     }
     return expr.with.length > 0 ? this.writeWiths(expr, comments) : comments;
   }
@@ -201,6 +204,16 @@ export class TermFormatter extends Writer {
     return comments;
   }
 
+  /** `not { a; b }` (rego.v2), which the parser keeps as `not {true | a; b}[true]`. */
+  private writeNotBody(body: Body, row: number, comments: FmtComment[]): FmtComment[] {
+    this.write('{');
+    const anchor = { row, text: '' };
+    comments = this.resume(() => this.writeComprehensionBody('{', '}', body, anchor, anchor, comments));
+    if (body[body.length - 1]!.loc.row === row) this.write(' ');
+    this.write('}');
+    return comments;
+  }
+
   /** A call as a whole expression: operators infix (`z = x + y` for the three-operand form), other functions plain. */
   protected writeFunctionCall(call: CallTerm, comments: FmtComment[]): FmtComment[] {
     if (isMemberCall(call)) return this.writeInOperator(false, call.args, comments);
@@ -209,18 +222,31 @@ export class TermFormatter extends Writer {
     if (!infix) return this.writeFunctionCallPlain(call, comments);
     const [a, b, c] = call.args;
     if (call.args.length === infix.arity) {
-      comments = this.dropOnConflict(() => this.writeTerm(a!, comments));
+      comments = this.dropOnConflict(() => this.writeOperand(a!, comments));
       this.write(` ${infix.op} `);
-      return this.writeTerm(b!, comments);
+      return this.writeOperand(b!, comments);
     }
     if (call.args.length === infix.arity + 1) {
-      comments = this.dropOnConflict(() => this.writeTerm(c!, comments));
+      comments = this.dropOnConflict(() => this.writeOperand(c!, comments));
       this.write(' = ');
-      comments = this.dropOnConflict(() => this.writeTerm(a!, comments));
+      comments = this.dropOnConflict(() => this.writeOperand(a!, comments));
       this.write(` ${infix.op} `);
-      return this.dropOnConflict(() => this.writeTerm(b!, comments));
+      return this.dropOnConflict(() => this.writeOperand(b!, comments));
     }
     throw new FormatError(`${callName(call)}: arity mismatch`);
+  }
+
+  /**
+   * An operator's operand. `x in xs` binds loosest, so as an operand it needs
+   * parentheses (OPA's formatter drops them there, which changes the meaning;
+   * we keep them).
+   */
+  private writeOperand(t: Term, comments: FmtComment[]): FmtComment[] {
+    if (!isMember2(t)) return this.writeTerm(t, comments);
+    this.write('(');
+    comments = this.writeTerm(t, comments);
+    this.write(')');
+    return comments;
   }
 
   /** A conflict below loses the comments it carried past this point (as OPA's formatter does). */
@@ -249,7 +275,9 @@ export class TermFormatter extends Writer {
 
   private writeInOperator(parens: boolean, operands: Term[], comments: FmtComment[]): FmtComment[] {
     if (operands.length === 2) {
-      comments = this.writeTermParens(true, operands[0]!, comments);
+      const left = operands[0]!;
+      // `in` groups to the left: `a in b in c` is `(a in b) in c`.
+      comments = isMember2(left) ? this.writeInOperator(false, left.args, comments) : this.writeTermParens(true, left, comments);
       this.write(' in ');
       return this.writeTermParens(true, operands[1]!, comments);
     }
@@ -398,7 +426,13 @@ export class TermFormatter extends Writer {
     if (isUnaryMinus(call)) return this.writeUnaryMinus(call, comments);
     const infix = infixOf(call);
     if (!infix) return this.writeFunctionCallPlain(call, comments);
-    if (infix.op === 'in') return this.writeInOperator(true, call.args, comments);
+    if (infix.op === 'in') {
+      if (!(parens && isMember2(call))) return this.writeInOperator(true, call.args, comments);
+      this.write('(');
+      comments = this.writeInOperator(true, call.args, comments);
+      this.write(')');
+      return comments;
+    }
     if (call.args.length !== infix.arity) throw new FormatError(`${callName(call)}: arity mismatch`);
     if (parens) this.write('(');
     comments = this.writeTermParens(true, call.args[0]!, comments);
@@ -554,6 +588,11 @@ export class TermFormatter extends Writer {
   }
 
   private writeTemplate(t: TemplateStringTerm, comments: FmtComment[]): FmtComment[] {
+    // `{x with ...}` parts were rewritten by the parser: keep the template as written.
+    if (t.parts.some((p) => typeof p !== 'string' && p.type === 'ref' && p.head.type === 'arraycomp')) {
+      this.write(this.spans.termText(t) || '""');
+      return comments;
+    }
     this.write('$"');
     for (const part of t.parts) {
       if (typeof part === 'string') {
@@ -580,6 +619,19 @@ function groupRows(rows: number[], startRow: number): number {
     prev = row;
   });
   return lines;
+}
+
+/** The body of a parsed `not { ... }`: a set comprehension of `true`, looked up at `true`, all at one position. */
+function notBodyOf(t: Term): Body | undefined {
+  if (t.type !== 'ref' || t.head.type !== 'setcomp' || t.path.length !== 1) return undefined;
+  const comp = t.head;
+  const key = t.path[0]!;
+  const synthetic = comp.term.type === 'boolean' && comp.term.loc === comp.loc && key.type === 'boolean' && key.loc === comp.loc;
+  return synthetic ? comp.body : undefined;
+}
+
+function isMember2(t: Term): t is CallTerm {
+  return t.type === 'call' && callName(t) === 'internal.member_2';
 }
 
 /** `-x`: our parser's minus(0, x), the zero standing at the sign. */

@@ -5,7 +5,7 @@
  * the rule tree. Nothing here decides what a Rego construct means.
  */
 import type { Location, RegoError } from '../../errors.js';
-import type { Expr, RefTerm, Term } from '../../syntax/ast.js';
+import type { Body, Expr, RefTerm, Term } from '../../syntax/ast.js';
 import { isObject, type Value } from '../../value.js';
 import { indexValue } from '../../eval/access.js';
 import type { EvalState } from '../../eval/state.js';
@@ -276,6 +276,8 @@ export interface CompileContext {
   tree: RuleNode;
   errors: RegoError[];
   refused: ReadonlySet<string>;
+  /** When set, each compiled body's expressions in the order chosen for safety (the type checker follows it). */
+  bodyOrder?: Map<Body, Expr[]>;
 }
 
 export function refPathStrings(r: RefTerm): string[] | undefined {

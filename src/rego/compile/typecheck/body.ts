@@ -54,10 +54,12 @@ export interface CheckContext {
 
 type Comprehension = Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
 
+const constantTypes = new WeakMap<Term, Type>();
+
 export class BodyChecker implements RefContext {
   readonly errors: RegoError[] = [];
   /** Types of the comprehensions of the expression being checked (their bodies are checked once per expression). */
-  private closureTypes = new Map<Term, MaybeType>();
+  private closureTypes: Map<Term, MaybeType> | undefined;
 
   constructor(
     readonly cx: CheckContext,
@@ -74,7 +76,7 @@ export class BodyChecker implements RefContext {
   }
 
   run(step: Step): void {
-    this.closureTypes = new Map();
+    this.closureTypes = undefined;
     const closureErrors = this.checkClosures(step);
     const refErrors: RegoError[] = [];
     this.visitRefs(step, refErrors);
@@ -93,7 +95,7 @@ export class BodyChecker implements RefContext {
         case 'setcomp':
         case 'objectcomp': {
           const { type, errors } = this.comprehension(t);
-          this.closureTypes.set(t, type);
+          (this.closureTypes ??= new Map()).set(t, type);
           if (errors.length > 0) result = errors;
           return;
         }
@@ -199,7 +201,7 @@ export class BodyChecker implements RefContext {
   private everyRefs(e: Extract<Expr, { type: 'every' }>, errors: RegoError[]): void {
     for (const x of e.body) {
       for (const s of normalizeExpr(x, this.cx.gen, this.cx.rewriteEquals)) {
-        this.closureTypes = new Map();
+        this.closureTypes = undefined;
         if (s.kind === 'every') {
           const inner = new BodyChecker(this.cx, new Scope(this.scope));
           inner.declareEvery(s.every);
@@ -224,31 +226,26 @@ export class BodyChecker implements RefContext {
   }
 
   private checkCall(step: Extract<Step, { kind: 'call' }>): RegoError | undefined {
-    const fn = this.functionType(step.fn);
+    const fn = step.fn.head.type === 'var' && step.fn.head.name === 'data' ? this.cx.data.lookup(step.fn.path) : builtinType(step.name);
     if (fn === undefined || (fn.kind !== 'function' && fn.kind !== 'any')) {
       return new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
     }
     // Any: a function whose body has errors (only the empty union: OPA 1.x reports `f()` on a rule of a union type).
     if (fn.kind === 'any') return fn.of.length === 0 ? undefined : new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
-    const params = fn.result !== undefined ? [...fn.args, fn.result] : fn.args;
+    const nargs = fn.args.length;
+    const nparams = fn.result !== undefined ? nargs + 1 : nargs;
     const ops = step.args;
-    if (ops.length > params.length && fn.variadic === undefined) {
+    if (ops.length > nparams && fn.variadic === undefined) {
       return argError(step.loc, step.name, 'too many arguments', ops.map((o) => this.typeOf(o)), fn, true);
     }
-    if (ops.length < fn.args.length) return argError(step.loc, step.name, 'too few arguments', ops.map((o) => this.typeOf(o)), fn, true);
+    if (ops.length < nargs) return argError(step.loc, step.name, 'too few arguments', ops.map((o) => this.typeOf(o)), fn, true);
     for (let i = 0; i < ops.length; i++) {
-      const want = i < params.length ? params[i] : fn.variadic;
+      const want = i < nargs ? fn.args[i] : i < nparams ? fn.result : fn.variadic;
       if (!this.unify1(ops[i]!, want, false)) {
         return argError(step.loc, step.name, 'invalid argument(s)', ops.map((o) => this.typeOf(o)), fn, true);
       }
     }
     return undefined;
-  }
-
-  /** The type of a called function: a built-in's declaration, or a user function's inferred type. */
-  private functionType(fn: RefTerm): MaybeType {
-    if (fn.head.type === 'var' && fn.head.name === 'data') return this.cx.data.lookup(fn.path);
-    return builtinType(dottedName(fn) ?? '');
   }
 
   /** `with f as g` replacing a function by another: their parameters must unify (`arity mismatch`). */
@@ -301,24 +298,33 @@ export class BodyChecker implements RefContext {
       case 'ref':
         return this.getByRef(t);
       case 'array':
-        return arrayOf(
-          t.items.map((x) => this.typeOf(x)),
-          t.items.length === 0 ? ANY : undefined,
-        );
-      case 'set': {
-        let of: MaybeType;
-        for (const x of t.items) of = or(of, this.typeOf(x));
-        return setOf(of ?? ANY);
+      case 'set':
+      case 'object': {
+        // A constant composite (a test's input document...) has one type: worked out once.
+        const known = constantTypes.get(t);
+        if (known) return known;
+        const type = this.compositeType(t);
+        if (isConstant(t)) constantTypes.set(t, type);
+        return type;
       }
-      case 'object':
-        return this.objectType(t.items);
       case 'arraycomp':
       case 'setcomp':
       case 'objectcomp':
-        return this.closureTypes.has(t) ? this.closureTypes.get(t) : this.comprehension(t).type;
+        return this.closureTypes?.has(t) ? this.closureTypes.get(t) : this.comprehension(t).type;
       case 'call':
         return undefined;
     }
+  }
+
+  private compositeType(t: Extract<Term, { type: 'array' | 'set' | 'object' }>): Type {
+    if (t.type === 'object') return this.objectType(t.items);
+    if (t.type === 'array') return arrayOf(
+      t.items.map((x) => this.typeOf(x)),
+      t.items.length === 0 ? ANY : undefined,
+    );
+    let of: MaybeType;
+    for (const x of t.items) of = or(of, this.typeOf(x));
+    return setOf(of ?? ANY);
   }
 
   private objectType(items: [Term, Term][]): ObjectType {

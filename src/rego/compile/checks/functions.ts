@@ -12,7 +12,7 @@ import type { Body, CallTerm, Module, Rule, Term } from '../../syntax/ast.js';
 import { builtinCapability } from '../../capabilities.js';
 import { importsRegoV1 } from '../../syntax/v1rules.js';
 import { packageRuleNames, pathText, refNames, resolveNames, type RuleIndex } from './names.js';
-import { walkExpr, walkRule } from '../../syntax/walk.js';
+import { walkExpr, walkRule, walkTerm } from '../../syntax/walk.js';
 import { builtinArityError } from '../typecheck/index.js';
 
 export function checkFunctionCalls(modules: Module[], index: RuleIndex, refused: ReadonlySet<string>): RegoError[] {
@@ -23,7 +23,10 @@ export function checkFunctionCalls(modules: Module[], index: RuleIndex, refused:
     for (const rule of module.rules) {
       // A call that is an expression of its own keeps its operands; any other (nested) call gets an output operand.
       const statements = new Set<Term>();
-      for (let r: Rule | undefined = rule; r; r = r.else) statementTerms(r.body, statements);
+      for (let r: Rule | undefined = rule; r; r = r.else) {
+        statementTerms(r.body, statements);
+        for (const t of headTerms(r)) walkTerm(t, (x) => closureStatements(x, statements));
+      }
       const isDocument = (name: string): boolean => resolveNames(module, [name], local) !== undefined;
       walkRule(rule, (t) => {
         if (t.type !== 'call') return;
@@ -39,12 +42,21 @@ function statementTerms(body: Body, out: Set<Term>): void {
   for (const e of body) {
     if (e.type === 'expr') out.add(e.term);
     if (e.type === 'every') statementTerms(e.body, out);
-    walkExpr(e, (t) => {
-      if (t.type !== 'arraycomp' && t.type !== 'setcomp' && t.type !== 'objectcomp') return;
-      statementTerms(t.body, out);
-      return false;
-    });
+    walkExpr(e, (t) => closureStatements(t, out));
   }
+}
+
+/** A comprehension's body holds statements of its own (its term is not walked further here). */
+function closureStatements(t: Term, out: Set<Term>): boolean | void {
+  if (t.type !== 'arraycomp' && t.type !== 'setcomp' && t.type !== 'objectcomp') return;
+  statementTerms(t.body, out);
+  for (const h of t.type === 'objectcomp' ? [t.key, t.value] : [t.term]) walkTerm(h, (x) => closureStatements(x, out));
+  return false;
+}
+
+function headTerms(rule: Rule): Term[] {
+  const h = rule.head;
+  return [...h.ref, ...(h.args ?? []), ...(h.key ? [h.key] : []), ...(h.value ? [h.value] : [])];
 }
 
 function checkCall(

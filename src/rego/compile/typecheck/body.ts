@@ -88,7 +88,20 @@ export class BodyChecker implements RefContext {
   // ---- pass 1: comprehensions ----------------------------------------------
 
   private checkClosures(step: Step): RegoError[] {
+    if (step.kind === 'every') {
+      // The comprehensions of an `every` body, where its key and value are variables of their own.
+      const inner = new BodyChecker(this.cx, new Scope(this.scope));
+      inner.declareEvery(step.every);
+      return inner.everyClosures(step.every, []);
+    }
     let result: RegoError[] = [];
+    this.closuresIn(stepTerms(step), step.with, (errs) => (result = errs));
+    if (step.kind === 'print') for (const a of step.args) this.closureErrors(a, (errs) => (result = errs));
+    return result;
+  }
+
+  /** Checks the comprehensions (and template parts) among `terms`; OPA keeps the errors of the last one that has some. */
+  private closuresIn(terms: readonly Term[], withs: readonly With[], onErrors: (errs: RegoError[]) => void): void {
     const visit = (t: Term): void => {
       switch (t.type) {
         case 'arraycomp':
@@ -96,20 +109,28 @@ export class BodyChecker implements RefContext {
         case 'objectcomp': {
           const { type, errors } = this.comprehension(t);
           (this.closureTypes ??= new Map()).set(t, type);
-          if (errors.length > 0) result = errors;
+          if (errors.length > 0) onErrors(errors);
           return;
         }
         case 'template':
-          for (const p of t.parts) if (typeof p !== 'string') this.closureErrors(p, (errs) => (result = errs));
+          for (const p of t.parts) if (typeof p !== 'string') this.closureErrors(p, onErrors);
           return;
         default:
           forEachChild(t, visit);
       }
     };
-    for (const t of stepTerms(step)) visit(t);
-    for (const w of step.with) visit(w.value);
-    if (step.kind === 'print') for (const a of step.args) this.closureErrors(a, (errs) => (result = errs));
-    if (step.kind === 'every') this.everyClosures(step.every, visit);
+    for (const t of terms) visit(t);
+    for (const w of withs) visit(w.value);
+  }
+
+  private everyClosures(e: Extract<Expr, { type: 'every' }>, result: RegoError[]): RegoError[] {
+    for (const x of e.body) {
+      if (x.type === 'every') {
+        const inner = new BodyChecker(this.cx, new Scope(this.scope));
+        inner.declareEvery(x);
+        result = inner.everyClosures(x, result);
+      } else this.closuresIn(exprTerms(x), x.with, (errs) => (result = errs));
+    }
     return result;
   }
 
@@ -121,14 +142,6 @@ export class BodyChecker implements RefContext {
     steps.push({ kind: 'eq', a: this.cx.gen.next(t.loc), b: out, loc: t.loc, with: [] });
     for (const s of steps) inner.run(s);
     if (inner.errors.length > 0) onErrors(inner.errors);
-  }
-
-  private everyClosures(e: Extract<Expr, { type: 'every' }>, visit: (t: Term) => void): void {
-    for (const x of e.body) {
-      if (x.type === 'every') this.everyClosures(x, visit);
-      else forEachExprTerm(x, visit);
-      for (const w of x.with) visit(w.value);
-    }
   }
 
   /** A comprehension's type, from its body checked in a nested scope (unknown when the body has errors). */
@@ -357,13 +370,13 @@ export class BodyChecker implements RefContext {
     switch (t.type) {
       case 'array':
         if (tpe?.kind === 'array') return this.unify1Array(t.items, tpe, union);
-        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items, union) : false;
+        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items) : false;
       case 'object':
         if (tpe?.kind === 'object') return this.unify1Object(t.items, tpe, union);
-        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items.flat(), union) : false;
+        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items.flat()) : false;
       case 'set':
         if (tpe?.kind === 'set') return t.items.every((x) => this.unify1(x, valuesOf(tpe), union));
-        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items, union) : false;
+        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items) : false;
       case 'var':
         if (!union) {
           const exist = this.scope.get(t.name);
@@ -376,9 +389,8 @@ export class BodyChecker implements RefContext {
     }
   }
 
-  /** A composite term against a union: the empty union types its parts any; else some member must unify (all are tried). */
-  private unify1Any(t: Term, of: readonly Type[], parts: Term[], union: boolean): boolean {
-    void union;
+  /** A composite term against a union: the empty union types its parts any; else some member must unify (all are tried, widening). */
+  private unify1Any(t: Term, of: readonly Type[], parts: Term[]): boolean {
     if (of.length === 0) {
       for (const p of parts) this.unify1(p, ANY, true);
       return true;
@@ -475,18 +487,15 @@ function stepTerms(step: Step): Term[] {
   }
 }
 
-function forEachExprTerm(e: Expr, visit: (t: Term) => void): void {
+/** The terms of a (not normalized) expression. */
+function exprTerms(e: Expr): Term[] {
   switch (e.type) {
     case 'expr':
-      visit(e.term);
-      break;
+      return [e.term];
     case 'somein':
-      if (e.key) visit(e.key);
-      visit(e.value);
-      visit(e.collection);
-      break;
+      return e.key ? [e.key, e.value, e.collection] : [e.value, e.collection];
     default:
-      break;
+      return [];
   }
 }
 

@@ -9,6 +9,8 @@ import { registerTest } from './commands/test.js';
 import { registerEval } from './commands/eval.js';
 import { registerPolicyLocal } from './commands/policy-local.js';
 import { registerFmt } from './commands/fmt.js';
+import { registerCheck } from './commands/check.js';
+import { registerBench } from './commands/bench.js';
 
 const program = new Command('defenseclaw')
   .description('DefenseClaw policy tools: validate, test, evaluate and format Rego policies');
@@ -20,5 +22,7 @@ registerTest(policy);
 registerEval(policy);
 registerPolicyLocal(policy);
 registerFmt(policy);
+registerCheck(policy);
+registerBench(policy);
 
 await program.parseAsync(process.argv);

@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defaultDataDir } from '../policy/paths.js';
+import { readFleetConfig, type FleetConfig } from '../bundle/config.js';
+import { readDecisionLogsConfig, type DecisionLogsConfig } from './decision-logs/config.js';
 
 export const DEFAULT_API_BIND = '127.0.0.1';
 export const DEFAULT_API_PORT = 18970;
@@ -35,6 +37,10 @@ export interface GatewayConfig {
     hilt: { enabled: boolean; minSeverity: string };
     judge: { baseUrl: string; model: string; apiKeyEnv: string; timeoutMs: number };
   };
+  /** OPA's `services`, `bundles`, `keys`, `labels`, `persistence_directory`: with a bundle, it is the policy source. */
+  fleet: FleetConfig;
+  /** OPA's `decision_logs` (null: no decision logging). */
+  decisionLogs: DecisionLogsConfig | null;
 }
 
 /** Command-line overrides (`--bind`, `--port`, `--policy-dir`). */
@@ -71,6 +77,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const dataDir = r.path('data_dir', base) ?? defaultDataDir(env);
   const configuredPolicyDir = r.path('policy_dir', base, true);
   const policyDir = overrides.policyDir !== undefined ? resolve(expandHome(overrides.policyDir)) : configuredPolicyDir ?? join(dataDir, 'policies');
+  const fleet = readFleetConfig(r, base, dataDir);
   const cfg: GatewayConfig = {
     configPath: path,
     configFileFound: found,
@@ -101,6 +108,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
         timeoutMs: r.durationMs('guardrail.judge.timeout_ms') ?? 30_000,
       },
     },
+    fleet,
+    decisionLogs: readDecisionLogsConfig(r, fleet.services),
   };
   if (overrides.port !== undefined && !isPort(overrides.port)) {
     throw new ConfigError('--port', `--port must be an integer between 0 and 65535`);
@@ -143,13 +152,13 @@ function isPort(n: number): boolean {
 }
 
 /** Typed access to dotted keys; a present value of the wrong type is a `ConfigError` naming the key. */
-class KeyReader {
+export class KeyReader {
   constructor(
     private readonly doc: unknown,
     private readonly file: string,
   ) {}
 
-  private get(key: string): unknown {
+  get(key: string): unknown {
     let cur: unknown = this.doc;
     const parts = key.split('.');
     for (let i = 0; i < parts.length; i++) {
@@ -162,7 +171,7 @@ class KeyReader {
     return cur === null ? undefined : cur;
   }
 
-  private fail(key: string, what: string): ConfigError {
+  fail(key: string, what: string): ConfigError {
     return new ConfigError(key, `config ${this.file}: ${key} ${what}`);
   }
 

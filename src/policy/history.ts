@@ -13,7 +13,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { join } from 'node:path';
 import type { PolicyFile } from './types.js';
 
-export type HistorySource = 'start' | 'api' | 'watch' | 'rollback';
+export type HistorySource = 'start' | 'api' | 'watch' | 'rollback' | 'bundle';
 
 export interface HistoryEntry {
   revision: string;
@@ -21,6 +21,8 @@ export interface HistoryEntry {
   applied_at: string;
   source: HistorySource;
   modules: number;
+  /** The bundle the revision came from (name and manifest revision). */
+  bundle?: { name: string; revision: string };
 }
 
 export class UnknownRevisionError extends Error {

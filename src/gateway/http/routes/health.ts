@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
+import { policySource } from './policy.js';
 
 export function healthRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/health', async () => {
@@ -16,12 +17,14 @@ export function healthRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     if (loadError !== null) policy['error'] = loadError;
     const last = ctx.reloader.lastReload();
     if (last !== null) policy['last_reload'] = last;
+    policy['source'] = policySource(ctx);
     return {
       status: snap === null ? 'degraded' : 'ok',
       version: ctx.version,
       started_at: ctx.startedAt.toISOString(),
       uptime_s: Math.floor((Date.now() - ctx.startedAt.getTime()) / 1000),
       policy,
+      ...(ctx.decisionLogs ? { decision_logs: ctx.decisionLogs.describe() } : {}),
     };
   });
   rejectOtherMethods(app, '/health', ['GET']);

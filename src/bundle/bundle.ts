@@ -60,6 +60,8 @@ export interface ReadOptions {
   /** The bundle's `signing` configuration; null: signatures are not expected (and refused). */
   verification: VerificationConfig | null;
   sizeLimitBytes: number;
+  /** Read a signed bundle without checking its signature (`opa --skip-verify`; inspection only). */
+  skipVerification?: boolean;
 }
 
 function baseName(path: string): string {
@@ -82,7 +84,7 @@ export async function readBundle(raw: Buffer, opts: ReadOptions): Promise<Loaded
     if ((base === MANIFEST_FILE || base === SIGNATURES_FILE) && f.path !== base) throw new BundleError(`${f.path}: ${base} must be at the bundle root`);
   }
 
-  const signature = await checkSignature(signaturesFile, files, opts);
+  const signature = opts.skipVerification ? null : await checkSignature(signaturesFile, files, opts);
 
   const manifestFile = files.find((f) => f.path === MANIFEST_FILE);
   const manifest: Manifest = manifestFile ? parseManifest(manifestFile.content) : { revision: '', roots: [''] };

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * `defenseclaw`: policy authoring — validate, test and evaluate Rego policy
- * directories locally, without a running sidecar.
+ * directories locally, without a running sidecar; build and inspect bundles.
  */
 import { Command } from 'commander';
 import { registerValidate } from './commands/validate.js';
 import { registerTest } from './commands/test.js';
 import { registerEval } from './commands/eval.js';
 import { registerPolicyLocal } from './commands/policy-local.js';
+import { registerBundleCommands } from './commands/bundle.js';
 
 const program = new Command('defenseclaw')
   .description('DefenseClaw policy tools: validate, test and evaluate Rego policies');
@@ -18,5 +19,6 @@ registerValidate(policy);
 registerTest(policy);
 registerEval(policy);
 registerPolicyLocal(policy);
+registerBundleCommands(policy);
 
 await program.parseAsync(process.argv);

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { entryPath, readTarGz, writeTarGz } from '../../src/bundle/archive.js';
+import { entryPath, readTarGz, writeTarGz, type ArchiveLimits } from '../../src/bundle/archive.js';
 import { BundleError } from '../../src/bundle/errors.js';
 import { PolicyLoadError } from '../../src/policy/directory.js';
 import { rawTarGz } from './helpers.js';
 
 const LIMITS = { sizeLimitBytes: 1024 * 1024 };
 
-async function refused(archive: Buffer, pattern: RegExp, limits = LIMITS): Promise<void> {
+async function refused(archive: Buffer, pattern: RegExp, limits: ArchiveLimits = LIMITS): Promise<void> {
   await assert.rejects(readTarGz(archive, limits), (err: unknown) => {
     assert.ok(err instanceof BundleError, String(err));
     assert.ok(err instanceof PolicyLoadError, 'a bundle error is a policy load failure');

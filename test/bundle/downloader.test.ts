@@ -40,7 +40,7 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 }
 
 test('ETags: If-None-Match carries the activated ETag, a 304 changes nothing, headers and credentials are sent', async () => {
-  const seen: Record<string, string | undefined>[] = [];
+  const seen: Record<string, string | string[] | undefined>[] = [];
   const srv = await server((req, res) => {
     seen.push({ url: req.url, inm: req.headers['if-none-match'], auth: req.headers['authorization'], extra: req.headers['x-extra'], prefer: req.headers['prefer'], ua: req.headers['user-agent'] });
     if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304).end();
@@ -68,7 +68,7 @@ test('ETags: If-None-Match carries the activated ETag, a 304 changes nothing, he
 });
 
 test('a rejected bundle keeps the last good ETag (it is fetched again); errors back off', async () => {
-  const inm: (string | undefined)[] = [];
+  const inm: (string | string[] | undefined)[] = [];
   let mode: 'bad' | 'error' = 'bad';
   const srv = await server((req, res) => {
     inm.push(req.headers['if-none-match']);
@@ -100,7 +100,7 @@ test('a rejected bundle keeps the last good ETag (it is fetched again); errors b
 test('long polling: Prefer: wait=N, and a server that holds the request delivers a new bundle at once', async () => {
   let revision = 1;
   let waiting: ServerResponse | null = null;
-  const prefers: (string | undefined)[] = [];
+  const prefers: (string | string[] | undefined)[] = [];
   const srv = await server((req, res) => {
     prefers.push(req.headers['prefer']);
     const etag = `"r${revision}"`;

@@ -126,11 +126,23 @@ export class BundleManager {
   /** `POST /policy/reload`: download now and activate what changed. */
   async trigger(): Promise<TriggerResult> {
     this.lastActivation = null;
+    const started = performance.now();
     const outcome = await this.downloader.trigger();
     if (outcome.kind === 'failed') return { ok: false, httpStatus: 502, body: { error: `bundle download failed: ${outcome.error}` } };
     if (outcome.kind === 'not_modified') {
-      const snap = this.attached?.engine.current();
-      return { ok: true, httpStatus: 200, body: { status: 'reloaded', source: 'bundle', bundle: this.name, revision: snap?.revision ?? null, unchanged: true } };
+      const snap = this.attached?.engine.current() ?? null;
+      const body = {
+        status: 'reloaded',
+        policy_dir: `bundle:${this.name}`,
+        revision: snap?.revision ?? null,
+        previous_revision: snap?.revision ?? null,
+        modules: snap?.moduleCount ?? 0,
+        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        unchanged: true,
+        source: 'bundle',
+        bundle: this.name,
+      };
+      return { ok: true, httpStatus: 200, body };
     }
     const result = this.lastActivation as ReloadResult | null;
     if (result === null) return { ok: false, httpStatus: 500, body: { error: 'bundle activation did not run' } };

@@ -9,9 +9,10 @@ import { registerTest } from './commands/test.js';
 import { registerEval } from './commands/eval.js';
 import { registerPolicyLocal } from './commands/policy-local.js';
 import { registerBundleCommands } from './commands/bundle.js';
+import { registerFmt } from './commands/fmt.js';
 
 const program = new Command('defenseclaw')
-  .description('DefenseClaw policy tools: validate, test and evaluate Rego policies');
+  .description('DefenseClaw policy tools: validate, test, evaluate and format Rego policies');
 // Usage errors (unknown flag, missing argument) stay one `error: …` line, exit 1: no help dump.
 
 const policy = program.command('policy').description('author and check Rego policies');
@@ -20,5 +21,6 @@ registerTest(policy);
 registerEval(policy);
 registerPolicyLocal(policy);
 registerBundleCommands(policy);
+registerFmt(policy);
 
 await program.parseAsync(process.argv);

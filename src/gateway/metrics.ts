@@ -54,12 +54,16 @@ export class GatewayMetrics {
   private readonly decisionLogUploads: LabeledCounter;
   private readonly decisionLogEvents: LabeledCounter;
   private readonly decisionLogDropped: LabeledCounter;
+  private readonly unchangedReloads: LabeledCounter;
+  private readonly auditErrors: LabeledCounter;
   private readonly attributeCache = new Map<string, Attributes>();
+  private readonly meter: Meter;
 
   constructor() {
     this.reader = new PrometheusExporter({ preventServerStart: true });
     this.provider = new MeterProvider({ readers: [this.reader] });
     const meter = this.provider.getMeter('defenseclaw.gateway');
+    this.meter = meter;
     this.reloads = new LabeledCounter(meter, 'defenseclaw.policy.reloads', 'Policy reload attempts by outcome', '{reload}');
     this.evaluations = new LabeledCounter(meter, 'defenseclaw.policy.evaluations', 'Policy evaluations by domain and verdict', '{evaluation}');
     this.latency = meter.createHistogram('defenseclaw.policy.latency', {
@@ -76,6 +80,13 @@ export class GatewayMetrics {
     this.decisionLogUploads = new LabeledCounter(meter, 'defenseclaw.decision_logs.uploads', 'Decision-log uploads by status', '{upload}');
     this.decisionLogEvents = new LabeledCounter(meter, 'defenseclaw.decision_logs.events', 'Decision-log events by status (logged, uploaded)', '{event}');
     this.decisionLogDropped = new LabeledCounter(meter, 'defenseclaw.decision_logs.dropped', 'Decision-log events dropped, oldest first, by reason (OPA: decision_logs_dropped_*)', '{event}');
+    this.unchangedReloads = new LabeledCounter(
+      meter,
+      'defenseclaw.policy.reloads.unchanged',
+      'Reloads that found the serving revision unchanged and were not audited again (the first one is)',
+      '{reload}',
+    );
+    this.auditErrors = new LabeledCounter(meter, 'defenseclaw.audit.errors', 'Audit store failures by kind (write, damaged)', '{error}');
   }
 
   recordBundleDownload(bundle: string, outcome: string): void {
@@ -93,6 +104,24 @@ export class GatewayMetrics {
 
   recordDecisionLogDropped(reason: string, events: number): void {
     this.decisionLogDropped.add(reason, events, () => ({ reason }));
+  }
+
+  /** A value read when metrics are collected (open connections, a component's state). */
+  observeGauge(name: string, description: string, unit: string, read: () => number): void {
+    this.meter.createObservableGauge(name, { description, unit }).addCallback((result) => result.observe(read()));
+  }
+
+  /** A monotonic count kept elsewhere (a component's own counter), read when metrics are collected. */
+  observeCounter(name: string, description: string, unit: string, read: () => number): void {
+    this.meter.createObservableCounter(name, { description, unit }).addCallback((result) => result.observe(read()));
+  }
+
+  recordUnchangedReload(): void {
+    this.unchangedReloads.inc('', () => ({}));
+  }
+
+  recordAuditError(kind: 'write' | 'damaged'): void {
+    this.auditErrors.inc(kind, () => ({ kind }));
   }
 
   recordRollback(status: RollbackStatus): void {

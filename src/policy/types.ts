@@ -29,6 +29,11 @@ export interface SnapshotInfo {
   files: readonly PolicyFile[];
   /** The bundle it came from (name and manifest revision), when the source is a bundle. */
   bundle?: { readonly name: string; readonly revision: string };
+  /**
+   * Domains the policy does not define (no package `defenseclaw.<domain>`, no
+   * data there): their decisions give the domain's fail-closed default.
+   */
+  missingDomains?: readonly DomainName[];
 }
 
 export type ReloadOutcome =

@@ -107,6 +107,23 @@ describe('json.verify_schema / json.match_schema', () => {
     ]);
     const [, typeErrors] = call('json.match_schema', [{ name: 5 }, schema]) as [boolean, Value[]];
     same(typeErrors, [{ error: 'name: Invalid type. Expected: string, given: integer', type: 'invalid_type', field: 'name', desc: 'Invalid type. Expected: string, given: integer' }]);
-    throwsBuiltin(() => call('json.match_schema', [[1], schema]), 'eval_builtin_error', 'json.match_schema: wrong type, expected string or object');
+    // OPA's loader takes arrays as documents too (ast.Object, *ast.Array); sets and scalars are refused.
+    same(call('json.match_schema', [[1], { type: 'array' }]), [true, []]);
+    throwsBuiltin(() => call('json.match_schema', [new RegoSet([1]), schema]), 'eval_builtin_error', 'json.match_schema: wrong type, expected string or object');
+    throwsBuiltin(() => call('json.match_schema', [1, schema]), 'eval_builtin_error', 'json.match_schema: wrong type, expected string or object');
+  });
+  it('reports every duplicate, merges the closest alternative, and keeps gojsonschema messages', () => {
+    same(call('json.match_schema', [[1, 1, 1], { uniqueItems: true }]), [false, [
+      { error: '(root): array items[0,1] must be unique', type: 'unique', field: '(root)', desc: 'array items[0,1] must be unique' },
+      { error: '(root): array items[1,2] must be unique', type: 'unique', field: '(root)', desc: 'array items[1,2] must be unique' },
+    ]]);
+    same(call('json.match_schema', [['a', 1], { contains: { type: 'number', minimum: 4 } }]), [false, [
+      { error: '(root): At least one of the items must match', type: 'contains', field: '(root)', desc: 'At least one of the items must match' },
+      { error: '1: Must be greater than or equal to 4', type: 'number_gte', field: '1', desc: 'Must be greater than or equal to 4' },
+    ]]);
+    same(call('json.verify_schema', [{ type: 'UNKNOWN' }]), [false, 'jsonschema: has a primitive type that is NOT VALID -- given: /UNKNOWN/ Expected valid values are:[array boolean integer number null object string]']);
+    same(call('json.verify_schema', [{ oneOf: [] }]), [true, null]);
+    same(call('json.verify_schema', [{ minLength: 1.5 }]), [false, 'jsonschema: minLength must be of an integer']);
+    same(call('json.match_schema', ['0.3', { multipleOf: 0.1 }]), [true, []]);
   });
 });

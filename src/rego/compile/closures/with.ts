@@ -1,0 +1,126 @@
+/**
+ * `with` modifiers: replace `input` or a path of `data` (a document, or a
+ * user function) or a built-in for the duration of one expression, with the
+ * rule memo set aside so nothing computed under the replacement leaks out.
+ */
+import type { Expr, RefTerm, With } from '../../syntax/ast.js';
+import type { Value } from '../../value.js';
+import { setAtPath } from '../../eval/access.js';
+import type { EvalState, FunctionOverride } from '../../eval/state.js';
+import type { ExprFn, Frame } from '../../eval/types.js';
+import { builtinCapability as builtinDecl } from '../../capabilities.js';
+import { ExprCompiler } from './exprs.js';
+import { builtinName, findNodeAt, firstValue, refPathStrings, ROOTS, type Scope } from './kit.js';
+
+export abstract class WithCompiler extends ExprCompiler {
+  protected withExpr(e: Expr, sc: Scope, bound: Set<number>, shared: Set<string>): ExprFn | null {
+    const mods: { apply: (st: EvalState, f: Frame) => boolean }[] = [];
+    for (const w of e.with) {
+      const m = this.withModifier(w, sc, bound);
+      if (!m) return null;
+      mods.push(m);
+    }
+    const plain = { ...e, with: [] } as Expr;
+    const vslot = this.valueSlots.get(e);
+    if (vslot !== undefined) this.valueSlots.set(plain, vslot);
+    const inner = this.expr(plain, sc, bound, shared);
+    if (!inner) return null;
+    return (st, f, k) => {
+      const saved = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo, nodeMemo: st.nodeMemo };
+      for (const m of mods) {
+        if (!m.apply(st, f)) {
+          restore(st, saved);
+          return false;
+        }
+      }
+      st.memo = null;
+      st.nodeMemo = new Map();
+      const inside = { input: st.input, data: st.dataOverrides, fns: st.fnOverrides, memo: st.memo, nodeMemo: st.nodeMemo };
+      try {
+        return inner(st, f, () => {
+          restore(st, saved);
+          const r = k();
+          restore(st, inside);
+          return r;
+        });
+      } finally {
+        restore(st, saved);
+      }
+    };
+  }
+
+  protected withModifier(w: With, sc: Scope, bound: Set<number>): { apply: (st: EvalState, f: Frame) => boolean } | null {
+    const target = w.target;
+    const head = target.head.type === 'var' ? target.head.name : undefined;
+    const path = refPathStrings(target);
+    if (head === 'input' && path) {
+      const value = this.term(w.value, sc, bound);
+      if (!value) return null;
+      return {
+        apply: (st, f) => {
+          const v = firstValue(st, f, value);
+          if (v === undefined) return false;
+          st.input = path.length === 0 ? v : setAtPath(st.input, path, v);
+          return true;
+        },
+      };
+    }
+    if (head === 'data' && path) {
+      const node = findNodeAt(this.cx.tree, path);
+      if (node && node.kind === 'function') return this.functionOverride('data.' + path.join('.'), w, sc, bound);
+      const value = this.term(w.value, sc, bound);
+      if (!value) return null;
+      return {
+        apply: (st, f) => {
+          const v = firstValue(st, f, value);
+          if (v === undefined) return false;
+          st.dataOverrides = [{ path, value: v }, ...(st.dataOverrides ?? [])];
+          return true;
+        },
+      };
+    }
+    const name = builtinName(target);
+    if (name !== undefined && builtinDecl(name)) return this.functionOverride(name, w, sc, bound);
+    this.error('rego_compile_error', `with keyword target must reference existing input, data, or a function`, w.loc);
+    return { apply: () => false };
+  }
+
+  protected functionOverride(name: string, w: With, sc: Scope, bound: Set<number>): { apply: (st: EvalState, f: Frame) => boolean } | null {
+    const v = w.value;
+    if (v.type === 'ref' || (v.type === 'var' && !ROOTS.has(v.name) && !bound.has(sc.slot(v.name)))) {
+      const ref: RefTerm = v.type === 'ref' ? v : { type: 'ref', head: v, path: [], loc: v.loc };
+      const callee = this.resolveCallee(ref, w.loc, false);
+      if (callee) {
+        const o: FunctionOverride = { kind: 'callee', call: (st, args) => callee.invoke(st, args) };
+        return { apply: (st) => (setFnOverride(st, name, o), true) };
+      }
+    }
+    const value = this.term(v, sc, bound);
+    if (!value) return null;
+    return {
+      apply: (st, f) => {
+        const x = firstValue(st, f, value);
+        if (x === undefined) return false;
+        setFnOverride(st, name, { kind: 'value', value: x });
+        return true;
+      },
+    };
+  }
+}
+
+function restore(
+  st: EvalState,
+  s: { input: Value | undefined; data: EvalState['dataOverrides']; fns: EvalState['fnOverrides']; memo: EvalState['memo']; nodeMemo: EvalState['nodeMemo'] },
+): void {
+  st.nodeMemo = s.nodeMemo;
+  st.input = s.input;
+  st.dataOverrides = s.data;
+  st.fnOverrides = s.fns;
+  st.memo = s.memo;
+}
+
+function setFnOverride(st: EvalState, name: string, o: FunctionOverride): void {
+  const m = new Map(st.fnOverrides ?? []);
+  m.set(name, o);
+  st.fnOverrides = m;
+}

@@ -219,7 +219,7 @@ export class PolicyReloader {
       return { ok: true, httpStatus: 200, body };
     }
     if (ignored) {
-      this.deps.logger?.info({ source, revision: body.revision }, 'policy directory unchanged, nothing to reload');
+      this.deps.logger?.info({ source, revision: body.revision }, source === 'bundle' ? 'bundle files unchanged, nothing to reload' : 'policy directory unchanged, nothing to reload');
       // Back to the files being served (say, a broken edit undone): the last failure no longer describes the state.
       if (this.last?.status === 'failed') this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
       return { ok: true, httpStatus: 200, body };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { readTarGz, writeTarGz } from '../../src/bundle/archive.js';
+import { signFiles } from '../../src/bundle/signature.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import type { SidecarProcess } from '../gateway/helpers/process.js';
 import { rawTarGz, rsaKeys } from '../bundle/helpers.js';
@@ -104,6 +105,7 @@ describe('bundles from nginx', () => {
 
   test('bad bundles are rejected whole and r2 keeps serving', async () => {
     const good = await readTarGz(await policyBundle('r3', sign), { sizeLimitBytes: 1 << 20 });
+    const signedArchive = async (files: { path: string; content: Buffer }[]) => writeTarGz([...files, { path: '.signatures.json', content: await signFiles(files, sign) }]);
     const tamper = (path: string, edit: (s: string) => string) => good.map((f) => (f.path === path ? { path, content: Buffer.from(edit(f.content.toString())) } : f));
     const cases: [string, Buffer, RegExp][] = [
       ['tampered data', await writeTarGz(tamper('data.json', (s) => s.replace('r3', 'r3-evil'))), /data\.json: digest mismatch/],
@@ -111,6 +113,12 @@ describe('bundles from nginx', () => {
       ['file not in the signature', await writeTarGz([...good, { path: 'extra.rego', content: Buffer.from('package extra\n') }]), /file extra\.rego not included in bundle signature/],
       ['signed by another key', await policyBundle('r3', { ...sign, key: (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }), /signature verification failed/],
       ['.. in an entry', await rawTarGz([...good.map((f) => ({ name: '/' + f.path, content: f.content })), { name: '../../escape.rego', content: 'package x' }]), /"\.\.\/\.\.\/escape\.rego" refused/],
+      ['compile error', await signedArchive([...good.filter((f) => f.path !== '.signatures.json'), { path: 'broken.rego', content: Buffer.from('package broken\n\nx := {\n') }]), /compilation failed: 1 error occurred: broken\.rego:\d+:\d+: rego_parse_error/],
+      [
+        'package outside the roots',
+        await signedArchive([...good.filter((f) => f.path !== '.signatures.json' && f.path !== '.manifest'), { path: '.manifest', content: Buffer.from('{"revision":"r3","roots":["other"]}') }]),
+        /manifest roots \[other\] do not permit 'package fleet'/,
+      ],
       ['corrupt archive', Buffer.from('this is not a tarball'), /not a gzip archive/],
     ];
     for (const [what, archive, pattern] of cases) {

@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncDirectory } from '../policy/safe-write.js';
 
 export interface PersistedMeta {
   etag: string;
@@ -52,6 +53,7 @@ export class BundlePersistence {
       const old = `${target}.old-${stamp}`;
       if (existsSync(target)) renameSync(target, old);
       renameSync(fresh, target);
+      fsyncDirectory(this.dir);
       rmSync(old, { recursive: true, force: true });
     } catch (err) {
       rmSync(fresh, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { BundleManager } from '../bundle/manager.js';
-import { writeFileAtomic } from '../policy/history.js';
+import { writeFileAtomic } from '../policy/safe-write.js';
 import { PolicyEngine } from '../policy/engine.js';
 import type { PolicyEngineApi } from '../policy/types.js';
 import { compile, compileAsync } from '../rego/index.js';

@@ -13,6 +13,7 @@ import { VerdictCache } from '../judge/cache.js';
 import { JudgeClient } from '../judge/client.js';
 import { Inspector } from '../judge/inspect.js';
 import { PolicyHistory } from '../policy/history.js';
+import { recoverPolicyDirectory } from '../policy/revision-switch.js';
 import { PolicyWatcher } from '../policy/watch.js';
 import { loadConfig, type ConfigOverrides, type GatewayConfig } from './config.js';
 import { ensureHome, packageVersion } from './home.js';
@@ -81,7 +82,10 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   try {
     bundles = await openBundleSource(config, packageVersion(), metrics, logger);
     if (bundles !== null) engine = bundles.engine;
-    else if (config.policyDir !== '') engine = await (opts.openEngine ?? openPolicyEngine)(config.policyDir);
+    else if (config.policyDir !== '') {
+      recoverInterruptedRollback(config.policyDir, logger);
+      engine = await (opts.openEngine ?? openPolicyEngine)(config.policyDir);
+    }
   } catch (err) {
     return abort(`cannot start the policy engine: ${(err as Error).message}`);
   }
@@ -89,7 +93,9 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   // The LLM-judge verdict cache: verdicts rendered under an older policy must not survive a reload.
   const judgeCache = new VerdictCache({ onLookup: (hit, kind) => metrics.recordCacheLookup(hit, kind) });
   caches.attach(judgeCache);
-  const history = new PolicyHistory(join(config.dataDir, 'policy-history'), config.policyHistory.limit);
+  const history = new PolicyHistory(join(config.dataDir, 'policy-history'), config.policyHistory.limit, {
+    warn: (message, details) => logger.warn(details, message),
+  });
   const reloader = new PolicyReloader({ engine, audit: store, metrics, events, caches, history, logger });
   if (bundles !== null) bundles.manager.attach(reloader, bundles.engine);
   reloader.recordStart();
@@ -254,6 +260,23 @@ async function startWatcher(config: GatewayConfig, reloader: PolicyReloader, log
   });
   await watcher.start();
   return watcher;
+}
+
+/**
+ * A rollback interrupted by a crash is finished (or undone) before the policy
+ * is read, so the engine never loads a mix of two revisions. A journal that
+ * cannot be applied only logs: the engine then reports what it finds.
+ */
+function recoverInterruptedRollback(policyDir: string, logger: Logger): void {
+  try {
+    for (const r of recoverPolicyDirectory(policyDir)) {
+      if (r.finished !== undefined) logger.warn({ rego_dir: r.regoDir, finished: r.finished }, 'an interrupted policy rollback was completed at start');
+      if (r.discardedJournal) logger.warn({ rego_dir: r.regoDir }, 'an unreadable policy rollback journal was discarded');
+      if (r.removed.length > 0) logger.info({ rego_dir: r.regoDir, removed: r.removed }, 'leftover temporary files of a policy rollback removed');
+    }
+  } catch (err) {
+    logger.error({ err, policy_dir: policyDir }, 'an interrupted policy rollback could not be completed');
+  }
 }
 
 /** File-system set-up failures become one operator-facing line. */

@@ -45,7 +45,8 @@ export interface CaseResult {
   reason?: string;
 }
 
-export const DEFAULT_ROOT = new URL('../../shared/conformance', import.meta.url).pathname;
+/** The shared sample: `../shared/conformance` next to the repository, or `$REGO_CONFORMANCE_DIR` (a worktree elsewhere). */
+export const DEFAULT_ROOT = process.env['REGO_CONFORMANCE_DIR'] ?? new URL('../../shared/conformance', import.meta.url).pathname;
 /** Our own regression cases (one per root cause found on real policies), same format; every one must pass. */
 export const OWN_ROOT = new URL('../test/conformance', import.meta.url).pathname;
 

@@ -7,9 +7,16 @@
  * address. Go treats mapped addresses as IPv4 when matching and printing, so
  * these helpers do too (`to4`).
  *
- * Parsing follows Go's `net/netip`: no leading zeros in IPv4 octets, no zones,
+ * Parsing is Go's `net/netip` (`netip.ts`): no leading zeros in IPv4 octets, no zones,
  * at most one `::`, which must stand for at least one group.
+ *
+ * Why not the npm `ipaddr.js` package (removed from package.json): its parser
+ * accepts what Go refuses (octal and hexadecimal octets, short forms such as
+ * `10.1`, zones) and its CIDR helpers neither keep Go's 16-byte form of IPv4
+ * addresses nor print networks as Go's `IPNet.String` does, all of which show in
+ * `net.cidr_*` answers; Go's rules are a few dozen lines.
  */
+import { parseAddr } from './netip.js';
 
 export type IP = Uint8Array;
 
@@ -22,86 +29,11 @@ export interface IPNet {
 
 const V4_IN_V6_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
-function parseIPv4Bytes(s: string): number[] | null {
-  const fields = s.split('.');
-  if (fields.length !== 4) return null;
-  const out: number[] = [];
-  for (const f of fields) {
-    if (f.length === 0 || f.length > 3 || !/^[0-9]+$/.test(f)) return null;
-    if (f.length > 1 && f[0] === '0') return null; // Go rejects leading zeros (octal ambiguity)
-    const n = Number(f);
-    if (n > 255) return null;
-    out.push(n);
-  }
-  return out;
-}
-
-function parseIPv6Bytes(s: string): number[] | null {
-  if (s.includes('%')) return null; // zones are rejected by net.ParseIP / ParseCIDR
-  const ip = new Array<number>(16).fill(0);
-  let ellipsis = -1;
-  let i = 0; // bytes written
-  let rest = s;
-  if (rest.startsWith('::')) {
-    ellipsis = 0;
-    rest = rest.slice(2);
-    if (rest.length === 0) return ip;
-  }
-  while (i < 16) {
-    const m = /^[0-9a-fA-F]{1,4}/.exec(rest);
-    if (!m) return null;
-    // An embedded IPv4 address may end the string when at least 4 bytes remain.
-    if (rest.length > m[0].length && rest[m[0].length] === '.') {
-      if (ellipsis < 0 && i !== 12) return null;
-      if (i + 4 > 16) return null;
-      const v4 = parseIPv4Bytes(rest);
-      if (!v4) return null;
-      for (const b of v4) ip[i++] = b;
-      rest = '';
-      break;
-    }
-    const v = parseInt(m[0], 16);
-    ip[i++] = v >> 8;
-    ip[i++] = v & 0xff;
-    rest = rest.slice(m[0].length);
-    if (rest.length === 0) break;
-    if (rest[0] !== ':') return null;
-    if (rest.length === 1) return null; // trailing single colon
-    rest = rest.slice(1);
-    if (rest[0] === ':') {
-      if (ellipsis >= 0) return null; // second ::
-      ellipsis = i;
-      rest = rest.slice(1);
-      if (rest.length === 0) break;
-    }
-  }
-  if (rest.length !== 0) return null;
-  if (i < 16) {
-    if (ellipsis < 0) return null;
-    const n = 16 - i;
-    for (let j = i - 1; j >= ellipsis; j--) ip[j + n] = ip[j]!;
-    for (let j = ellipsis; j < ellipsis + n; j++) ip[j] = 0;
-  } else if (ellipsis >= 0) {
-    return null; // :: must expand to at least one group of zeros
-  }
-  return ip;
-}
-
-/** Parses an address as Go's `netip.ParseAddr`: returns the bytes and the bit length (32 or 128). */
-function parseAddr(s: string): { bytes: number[]; bits: 32 | 128 } | null {
-  if (s.includes(':')) {
-    const b = parseIPv6Bytes(s);
-    return b ? { bytes: b, bits: 128 } : null;
-  }
-  const b = parseIPv4Bytes(s);
-  return b ? { bytes: b, bits: 32 } : null;
-}
-
 /** Go's `net.ParseIP`: always 16 bytes (IPv4 in mapped form), or null. */
 export function parseIP(s: string): IP | null {
   const a = parseAddr(s);
-  if (!a) return null;
-  return a.bits === 32 ? Uint8Array.from([...V4_IN_V6_PREFIX, ...a.bytes]) : Uint8Array.from(a.bytes);
+  if (typeof a === 'string' || a.zone !== '') return null; // net.ParseIP refuses zones
+  return a.bytes.length === 4 ? Uint8Array.from([...V4_IN_V6_PREFIX, ...a.bytes]) : Uint8Array.from(a.bytes);
 }
 
 /** Go's `net.CIDRMask(ones, bits)`. */
@@ -124,12 +56,13 @@ export function parseCIDR(s: string): IPNet | string {
   if (slash < 0) return err;
   const addr = parseAddr(s.slice(0, slash));
   const maskText = s.slice(slash + 1);
-  if (!addr || !/^[0-9]+$/.test(maskText)) return err;
+  if (typeof addr === 'string' || addr.zone !== '' || !/^[0-9]+$/.test(maskText)) return err;
+  const bits = addr.bytes.length * 8;
   const digits = maskText.replace(/^0+(?=.)/, ''); // Go's dtoi allows leading zeros
   const ones = digits.length > 8 ? Infinity : Number(digits);
-  if (ones > addr.bits) return err;
-  const mask = cidrMask(ones, addr.bits);
-  const ip16 = addr.bits === 32 ? Uint8Array.from([...V4_IN_V6_PREFIX, ...addr.bytes]) : Uint8Array.from(addr.bytes);
+  if (ones > bits) return err;
+  const mask = cidrMask(ones, bits);
+  const ip16 = bits === 32 ? Uint8Array.from([...V4_IN_V6_PREFIX, ...addr.bytes]) : Uint8Array.from(addr.bytes);
   return { ip: maskIP(ip16, mask)!, mask };
 }
 

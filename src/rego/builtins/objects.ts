@@ -33,7 +33,11 @@ function get(args: Value[]): Value {
   const o = obj('object.get', args, 1);
   const key = args[1]!;
   const fallback = args[2]!;
-  if (!Array.isArray(key)) return objectGet(o, key) ?? fallback;
+  if (!Array.isArray(key)) {
+    // A key holding null exists: only a missing key gives the default.
+    const v = objectGet(o, key);
+    return v === undefined ? fallback : v;
+  }
   let cur: Value = o;
   for (const k of key) {
     const next = child(cur, k);

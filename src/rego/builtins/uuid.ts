@@ -1,7 +1,7 @@
 /**
  * `uuid.rfc4122` (a random version 4 UUID, the same for the same operand within
  * one evaluation, as OPA caches it) and `uuid.parse` (OPA's description of a
- * UUID as google/uuid parses it; undefined for an invalid UUID).
+ * UUID as google/uuid parses it, internal/uuid/uuid.go; undefined for an invalid UUID).
  */
 import { randomUUID } from 'node:crypto';
 import type { BuiltinTable } from './builtin.js';
@@ -48,8 +48,8 @@ function describe(u: Uint8Array): JsonObject {
     const timeLow = BigInt(uint32(u, 0));
     const timeMid = BigInt((u[4]! << 8) | u[5]!);
     const timeHi = BigInt(((u[6]! << 8) | u[7]!) & 0x0fff);
-    let ticks = (timeHi << 48n) | (timeMid << 32n) | timeLow;
-    if (version === 2) ticks = (timeHi << 48n) | (timeMid << 32n); // version 2 reuses time_low for the id
+    // google/uuid's Time() reads time_low for version 2 as well, although that field holds the id there.
+    const ticks = (timeHi << 48n) | (timeMid << 32n) | timeLow;
     out.time = normalizeBigInt((ticks - GREGORIAN_TO_UNIX) * 100n);
     out.clocksequence = ((u[8]! & 0x3f) << 8) | u[9]!;
     const node = Array.from(u.slice(10), (b) => b.toString(16).padStart(2, '0'));

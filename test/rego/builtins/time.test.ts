@@ -34,18 +34,22 @@ describe('time.parse_rfc3339_ns / parse_ns', () => {
 });
 
 describe('time.parse_duration_ns', () => {
-  it('parses Go durations (and the d/w/y, exponent superset)', () => {
+  it('parses Go durations', () => {
     const cases: [string, number | bigint][] = [
-      ['0s', 0], ['0', 0], ['1h30m', 5400000000000], ['-5s', -5000000000], ['1e3ms', 1000000000], ['.5s', 500000000],
-      ['5.s', 5000000000], ['007s', 7000000000], ['1.5µs', 1500], ['1d', 86400000000000], ['2w', 1209600000000000],
-      ['1y', 31536000000000000n], ['1d2h30m', 95400000000000],
+      ['0s', 0], ['0', 0], ['1h30m', 5400000000000], ['-5s', -5000000000], ['.5s', 500000000],
+      ['5.s', 5000000000], ['007s', 7000000000], ['1.5µs', 1500], ['-9223372036854775808ns', -9223372036854775808n],
     ];
     for (const [s, want] of cases) assert.equal(call('time.parse_duration_ns', [s]), want, s);
   });
   it('reports Go errors', () => {
     throwsBuiltin(() => call('time.parse_duration_ns', ['xx1s']), 'eval_builtin_error', 'time.parse_duration_ns: time: invalid duration "xx1s"');
     throwsBuiltin(() => call('time.parse_duration_ns', ['1']), 'eval_builtin_error', 'time.parse_duration_ns: time: missing unit in duration "1"');
-    throwsBuiltin(() => call('time.parse_duration_ns', ['1d2x']), 'eval_builtin_error', 'time.parse_duration_ns: time: unknown unit "x" in duration "1d2x"');
+    // Go's syntax has no days, weeks, years or exponents.
+    throwsBuiltin(() => call('time.parse_duration_ns', ['1d2x']), 'eval_builtin_error', 'time.parse_duration_ns: time: unknown unit "d" in duration "1d2x"');
+    throwsBuiltin(() => call('time.parse_duration_ns', ['1e3ms']), 'eval_builtin_error', 'time: unknown unit "e" in duration "1e3ms"');
+    throwsBuiltin(() => call('time.parse_duration_ns', ['2w']), 'eval_builtin_error', 'time: unknown unit "w" in duration "2w"');
+    throwsBuiltin(() => call('time.parse_duration_ns', ['1é']), 'eval_builtin_error', 'time: unknown unit "\\xc3\\xa9" in duration "1\\xc3\\xa9"');
+    throwsBuiltin(() => call('time.parse_duration_ns', ['9223372036854775808ns']), 'eval_builtin_error', 'time: invalid duration "9223372036854775808ns"');
     throwsBuiltin(() => call('time.parse_duration_ns', ['']), 'eval_builtin_error', 'time.parse_duration_ns: time: invalid duration ""');
     throwsBuiltin(() => call('time.parse_duration_ns', ['10000000000000000000h']), 'eval_builtin_error', 'time: invalid duration "10000000000000000000h"');
   });

@@ -28,11 +28,20 @@ describe('uri', () => {
   it('parses as net/url (conformance regocpp uri cases)', () => {
     assert.deepEqual(callURI('uri.parse', ['http://[fe80::1%25eth0]:8080/']), { scheme: 'http', hostname: 'fe80::1%eth0', port: '8080', path: '/', raw_path: '/' });
     assert.deepEqual(callURI('uri.parse', ['mailto:user@example.com']), { scheme: 'mailto' });
-    assert.deepEqual(callURI('uri.parse', ['https://u@h.com/a%20b?x=1#f']), { scheme: 'https', user: 'u', hostname: 'h.com', path: '/a b', raw_path: '/a%20b', query: 'x=1', fragment: 'f' });
-    assert.equal(callURI('uri.parse', ['http://a/%zz']), undefined);
+    // OPA reports no user; raw_path is the decoded path when Go's default encoding gives back the input.
+    assert.deepEqual(callURI('uri.parse', ['https://u@h.com/a%20b?x=1#f']), { scheme: 'https', hostname: 'h.com', path: '/a b', raw_path: '/a b', raw_query: 'x=1', fragment: 'f' });
+    assert.deepEqual(callURI('uri.parse', ['https://h.com/a%2fb']), { scheme: 'https', hostname: 'h.com', path: '/a/b', raw_path: '/a%2fb' });
+    assert.deepEqual(callURI('uri.parse', ['redis://a:b:80/']), { scheme: 'redis', hostname: 'a:b', port: '80', path: '/', raw_path: '/' });
+    assert.throws(() => callURI('uri.parse', ['http://a/%zz']), /uri.parse: parse "http:\/\/a\/%zz": invalid URL escape "%zz"/);
+    assert.throws(() => callURI('uri.parse', ['http://a:b:80/']), /invalid port ":b:80" after host/);
+    assert.throws(() => callURI('uri.parse', ['https://[1.2.3.4]/']), /invalid IP-literal/);
+    assert.throws(() => callURI('uri.parse', ['https://[v1.x]/']), /invalid host: ParseAddr\("v1.x"\): unexpected character \(at "v1.x"\)/);
   });
   it('validates', () => {
     assert.equal(callURI('uri.is_valid', ['http://a\tb.com']), false);
     assert.equal(callURI('uri.is_valid', ['http://example.com/path']), true);
+    assert.equal(callURI('uri.is_valid', ['']), false);
+    assert.equal(callURI('uri.is_valid', [1]), false);
+    assert.equal(callURI('uri.is_valid', ['http://exa%6dple.com/']), false);
   });
 });

@@ -1,0 +1,219 @@
+/**
+ * Calls: resolving a call's target (a built-in, a user function under
+ * `data`, or a `with` replacement of either), OPA's errors for unknown and
+ * refused functions, fast paths for comparisons, relations (built-ins with
+ * several results) and `print`.
+ */
+import { RegoError, type Location } from '../../errors.js';
+import type { CallTerm, RefTerm } from '../../syntax/ast.js';
+import { compare, equals, type Value } from '../../value.js';
+import type { BuiltinImpl, RelationImpl } from '../../builtins/builtin.js';
+import { builtinTable, relationTable } from '../../builtins/index.js';
+import { formatPrintValue } from '../../builtins/rego.js';
+import { callBuiltin, callFunction } from '../../eval/calls.js';
+import { dataAt, nodeValue } from '../../eval/documents.js';
+import type { RuleNode } from '../ruletree.js';
+import type { EvalState, FunctionOverride } from '../../eval/state.js';
+import type { CompiledNode, CompiledTerm } from '../../eval/types.js';
+import { builtinCapability as builtinDecl } from '../../capabilities.js';
+import { CompilerBase } from './base.js';
+import { allVals, builtinName, findNodeAt, fromVal, genAll, refPathStrings, valuesOf, type Scope } from './kit.js';
+
+type Invoke = (st: EvalState, args: Value[]) => Value | undefined;
+
+export interface Callee {
+  name: string;
+  arity: number;
+  invoke: Invoke;
+  relation?: RelationImpl;
+}
+
+function notImplemented(name: string): BuiltinImpl {
+  return () => {
+    throw new RegoError('eval_builtin_error', `${name}: built-in not implemented`);
+  };
+}
+
+/** Fast paths for comparisons (same results as the built-ins: OPA's total order). */
+const inlineOps: Record<string, Invoke> = {
+  equal: (_st, a) => equals(a[0]!, a[1]!),
+  neq: (_st, a) => !equals(a[0]!, a[1]!),
+  lt: (_st, a) => compare(a[0]!, a[1]!) < 0,
+  lte: (_st, a) => compare(a[0]!, a[1]!) <= 0,
+  gt: (_st, a) => compare(a[0]!, a[1]!) > 0,
+  gte: (_st, a) => compare(a[0]!, a[1]!) >= 0,
+};
+
+/** Calls a `with` replacement. Inside the replacement the replaced function is the original again (OPA: no recursion). */
+function applyOverride(name: string, o: FunctionOverride, st: EvalState, args: Value[], loc: Location): Value | undefined {
+  if (o.kind === 'value') return o.value;
+  const saved = st.fnOverrides!;
+  const without = new Map(saved);
+  without.delete(name);
+  st.fnOverrides = without.size > 0 ? without : null;
+  try {
+    return o.call(st, args, loc);
+  } finally {
+    st.fnOverrides = saved;
+  }
+}
+
+export abstract class CallCompiler extends CompilerBase {
+  protected callee(t: CallTerm): Callee | null {
+    return this.resolveCallee(t.fn, t.loc, true);
+  }
+
+  resolveCallee(fn: RefTerm, loc: Location, report: boolean): Callee | null {
+    if (fn.head.type === 'var' && fn.head.name === 'data') {
+      const path = refPathStrings(fn);
+      const node = path && findNodeAt(this.cx.tree, path);
+      if (node && node.kind === 'complete' && node.rules.some((r) => r.rule.head.args?.length === 0)) return this.zeroArityCallee(node, loc);
+      if (!node || node.kind !== 'function') {
+        if (report) this.error('rego_type_error', `undefined function data.${(path ?? []).join('.')}`, loc);
+        return report ? { name: 'undefined', arity: -1, invoke: () => undefined } : null;
+      }
+      const name = 'data.' + path!.join('.');
+      const c = (): CompiledNode => node.compiled as CompiledNode;
+      const arity = node.rules[0]?.rule.head.args?.length ?? 0;
+      return {
+        name,
+        arity,
+        invoke: (st, args) => {
+          if (st.fnOverrides !== null) {
+            const o = st.fnOverrides.get(name);
+            if (o) return applyOverride(name, o, st, args, loc);
+          }
+          return callFunction(st, c(), args);
+        },
+      };
+    }
+    const name = builtinName(fn);
+    const decl = name !== undefined ? builtinDecl(name) : undefined;
+    if (!name || !decl) {
+      if (report) this.error('rego_type_error', `undefined function ${name ?? '?'}`, loc);
+      return report ? { name: name ?? '?', arity: -1, invoke: () => undefined } : null;
+    }
+    // A refused built-in is refused however it is reached: called, or put in place of another function by `with`.
+    if (this.cx.refused.has(name)) this.error('rego_type_error', `unsafe built-in function calls in expression: ${name}`, loc);
+    const relation = relationTable.get(name);
+    const impl = inlineOps[name] ?? null;
+    const builtin = builtinTable.get(name) ?? notImplemented(name);
+    const invoke: Invoke = impl
+      ? (st, args) => {
+          if (st.fnOverrides !== null) {
+            const o = st.fnOverrides.get(name);
+            if (o) return applyOverride(name, o, st, args, loc);
+          }
+          return impl(st, args);
+        }
+      : (st, args) => {
+          if (st.fnOverrides !== null) {
+            const o = st.fnOverrides.get(name);
+            if (o) return applyOverride(name, o, st, args, loc);
+          }
+          return callBuiltin(st, builtin, args, loc);
+        };
+    return { name, arity: decl.arity, invoke, ...(relation ? { relation } : {}) };
+  }
+
+  /** `f()` where `f() := v` was declared: OPA keeps such a "function" as a complete rule, and the call reads its value. */
+  protected zeroArityCallee(node: RuleNode, loc: Location): Callee {
+    const tree = this.cx.tree;
+    const name = 'data.' + node.path.join('.');
+    return {
+      name,
+      arity: 0,
+      invoke: (st, args) => {
+        if (st.fnOverrides !== null) {
+          const o = st.fnOverrides.get(name);
+          if (o) return applyOverride(name, o, st, args, loc);
+        }
+        return st.dataOverrides !== null ? dataAt(st, tree, node.path) : nodeValue(st, node);
+      },
+    };
+  }
+
+  protected call(t: CallTerm, sc: Scope, bound: Set<number>): CompiledTerm | null {
+    const callee = this.callee(t);
+    if (!callee) return null;
+    if (callee.name === 'print') return this.print(t, sc, bound);
+    const args = this.terms(t.args, sc, bound);
+    if (!args) return null;
+    if (callee.relation) {
+      const rel = callee.relation;
+      const loc = t.loc;
+      return {
+        gen: (st, f, k) =>
+          genAll(args, (_st, _f, vals) => {
+            let outs: Iterable<Value> = [];
+            try {
+              outs = rel(vals.slice(), st);
+            } catch (e) {
+              callBuiltin(st, () => {
+                throw e;
+              }, [], loc);
+            }
+            for (const v of outs) if (k(v)) return true;
+            return false;
+          })(st, f),
+      };
+    }
+    return this.callTerm(args, callee);
+  }
+
+  protected callTerm(args: CompiledTerm[], callee: Callee): CompiledTerm {
+    const invoke = callee.invoke;
+    const vals = allVals(args);
+    if (vals) {
+      const n = vals.length;
+      if (n === 2) {
+        const a0 = vals[0]!;
+        const a1 = vals[1]!;
+        return fromVal((st, f) => {
+          const x = a0(st, f);
+          if (x === undefined) return undefined;
+          const y = a1(st, f);
+          if (y === undefined) return undefined;
+          return invoke(st, [x, y]);
+        });
+      }
+      return fromVal((st, f) => {
+        const a = valuesOf(vals, st, f);
+        return a === undefined ? undefined : invoke(st, a);
+      });
+    }
+    return {
+      gen: (st, f, k) =>
+        genAll(args, (_st, _f, vs) => {
+          const r = invoke(st, vs.slice());
+          return r === undefined ? false : k(r);
+        })(st, f),
+    };
+  }
+
+  /** `print(...)`: every operand is collected (undefined prints `<undefined>`), combinations printed. */
+  protected print(t: CallTerm, sc: Scope, bound: Set<number>): CompiledTerm | null {
+    const args = this.terms(t.args, sc, bound);
+    if (!args) return null;
+    return fromVal((st, f) => {
+      const sets: Value[][] = args.map((a) => {
+        const vs: Value[] = [];
+        a.gen(st, f, (v) => (vs.push(v), false));
+        return vs;
+      });
+      const lines: string[] = [];
+      const walk = (i: number, acc: string[]): void => {
+        if (i === sets.length) {
+          lines.push(acc.join(' '));
+          return;
+        }
+        const vs = sets[i]!;
+        if (vs.length === 0) walk(i + 1, [...acc, '<undefined>']);
+        else for (const v of vs) walk(i + 1, [...acc, formatPrintValue(v)]);
+      };
+      walk(0, []);
+      for (const l of lines) st.print(l);
+      return true;
+    });
+  }
+}

@@ -22,8 +22,12 @@ test(`${STALLED} stalled event subscribers: memory stays bounded, they are dropp
   // Every policy event carries the policy directory's path: a long one makes each event ~4 KB.
   let deep = join(home.home, 'p');
   for (let i = 0; i < 14; i++) deep = join(deep, 'd'.repeat(250));
-  mkdirSync(deep, { recursive: true });
   const policyDir = join(deep, 'policies');
+  // Only a module that does not parse: every reload fails fast (little garbage of its own) and publishes
+  // a ~4 KB `policy failed` event.
+  mkdirSync(join(policyDir, 'rego'), { recursive: true });
+  writeFileSync(join(policyDir, 'rego', 'data.json'), '{}');
+  writeFileSync(join(policyDir, 'rego', 'zz_broken.rego'), 'package broken\n\nx := {\n');
   writeFileSync(
     join(home.home, 'config.yaml'),
     `${NO_WATCH_CONFIG}policy_dir: ${JSON.stringify(policyDir)}\ngateway:\n  limits:\n    max_connections: 400\n    events_max_clients: 256\n    events_max_queued_bytes: ${QUEUE_BYTES}\n`,
@@ -59,8 +63,6 @@ test(`${STALLED} stalled event subscribers: memory stays bounded, they are dropp
     }
     assert.equal((await eventually(health, (h) => h.events.subscribers === STALLED + 1)).events.subscribers, STALLED + 1);
 
-    // A broken module: every reload fails fast and publishes a ~4 KB `policy failed` event.
-    writeFileSync(join(policyDir, 'rego', 'zz_broken.rego'), 'package broken\n\nx := {\n');
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 100);
     let reloads = 0;

@@ -8,9 +8,10 @@ import { registerValidate } from './commands/validate.js';
 import { registerTest } from './commands/test.js';
 import { registerEval } from './commands/eval.js';
 import { registerPolicyLocal } from './commands/policy-local.js';
+import { registerFmt } from './commands/fmt.js';
 
 const program = new Command('defenseclaw')
-  .description('DefenseClaw policy tools: validate, test and evaluate Rego policies');
+  .description('DefenseClaw policy tools: validate, test, evaluate and format Rego policies');
 // Usage errors (unknown flag, missing argument) stay one `error: …` line, exit 1: no help dump.
 
 const policy = program.command('policy').description('author and check Rego policies');
@@ -18,5 +19,6 @@ registerValidate(policy);
 registerTest(policy);
 registerEval(policy);
 registerPolicyLocal(policy);
+registerFmt(policy);
 
 await program.parseAsync(process.argv);

@@ -46,12 +46,16 @@ export class GatewayMetrics {
   private readonly rollbacks: LabeledCounter;
   private readonly cacheHits: LabeledCounter;
   private readonly cacheMisses: LabeledCounter;
+  private readonly unchangedReloads: LabeledCounter;
+  private readonly auditErrors: LabeledCounter;
   private readonly attributeCache = new Map<string, Attributes>();
+  private readonly meter: Meter;
 
   constructor() {
     this.reader = new PrometheusExporter({ preventServerStart: true });
     this.provider = new MeterProvider({ readers: [this.reader] });
     const meter = this.provider.getMeter('defenseclaw.gateway');
+    this.meter = meter;
     this.reloads = new LabeledCounter(meter, 'defenseclaw.policy.reloads', 'Policy reload attempts by outcome', '{reload}');
     this.evaluations = new LabeledCounter(meter, 'defenseclaw.policy.evaluations', 'Policy evaluations by domain and verdict', '{evaluation}');
     this.latency = meter.createHistogram('defenseclaw.policy.latency', {
@@ -64,6 +68,31 @@ export class GatewayMetrics {
     this.rollbacks = new LabeledCounter(meter, 'defenseclaw.policy.rollbacks', 'Policy rollback attempts by outcome', '{rollback}');
     this.cacheHits = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.hits', 'LLM-judge verdict cache hits by judge kind', '{lookup}');
     this.cacheMisses = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.misses', 'LLM-judge verdict cache misses by judge kind', '{lookup}');
+    this.unchangedReloads = new LabeledCounter(
+      meter,
+      'defenseclaw.policy.reloads.unchanged',
+      'Reloads that found the serving revision unchanged and were not audited again (the first one is)',
+      '{reload}',
+    );
+    this.auditErrors = new LabeledCounter(meter, 'defenseclaw.audit.errors', 'Audit store failures by kind (write, damaged)', '{error}');
+  }
+
+  /** A value read when metrics are collected (open connections, a component's state). */
+  observeGauge(name: string, description: string, unit: string, read: () => number): void {
+    this.meter.createObservableGauge(name, { description, unit }).addCallback((result) => result.observe(read()));
+  }
+
+  /** A monotonic count kept elsewhere (a component's own counter), read when metrics are collected. */
+  observeCounter(name: string, description: string, unit: string, read: () => number): void {
+    this.meter.createObservableCounter(name, { description, unit }).addCallback((result) => result.observe(read()));
+  }
+
+  recordUnchangedReload(): void {
+    this.unchangedReloads.inc('', () => ({}));
+  }
+
+  recordAuditError(kind: 'write' | 'damaged'): void {
+    this.auditErrors.inc(kind, () => ({ kind }));
   }
 
   recordRollback(status: RollbackStatus): void {

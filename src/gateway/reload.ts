@@ -29,6 +29,8 @@ export interface ReloadSuccessBody {
   modules: number;
   duration_ms: number;
   unchanged?: true;
+  /** Domains the new policy does not define: they answer their fail-closed default. */
+  missing_domains?: string[];
 }
 
 export interface ReloadFailureBody {
@@ -59,7 +61,7 @@ export interface ReloadDeps {
   /** null when no policy directory is configured. */
   engine: PolicyEngineApi | null;
   audit: { log(event: AuditEvent): unknown };
-  metrics: { recordReload(status: ReloadStatus): void };
+  metrics: { recordReload(status: ReloadStatus): void; recordUnchangedReload?(): void };
   events: { emit(subsystem: string, transition: LifecycleTransition, details: Record<string, unknown>): unknown };
   caches: Invalidatable;
   /** Where applied snapshots are recorded (none: no history kept). */
@@ -79,6 +81,12 @@ export interface LastReload {
 export class PolicyReloader {
   private queue: Promise<unknown> = Promise.resolve();
   private last: LastReload | null = null;
+  /**
+   * The serving revision whose "unchanged" reload has been audited: further
+   * reloads that find it unchanged are only counted (a loop of reloads must not
+   * fill the audit trail). Cleared when the policy changes.
+   */
+  private unchangedAudited: string | null = null;
 
   constructor(private readonly deps: ReloadDeps) {}
 
@@ -143,12 +151,17 @@ export class PolicyReloader {
     const policyDir = engine.policyDir;
     let auditError: Error | null = null;
     let ignored = false;
+    let repeated = false;
     const beforeSwap = (next: SnapshotInfo): void => {
       const current = engine.current();
       const changed = current?.fullRevision !== next.fullRevision;
       // The watcher also sees writes that change nothing (a rollback's own files, `touch`): not a policy change.
       if (!changed && source === 'watch') {
         ignored = true;
+        return;
+      }
+      if (!changed && this.unchangedAudited === next.fullRevision) {
+        repeated = true;
         return;
       }
       const details = {
@@ -167,6 +180,7 @@ export class PolicyReloader {
         auditError = err as Error;
         throw err;
       }
+      this.unchangedAudited = changed ? null : next.fullRevision;
       if (changed) this.recordHistory(source, next);
     };
     let outcome: ReloadOutcome;
@@ -192,6 +206,16 @@ export class PolicyReloader {
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
     };
     if (!outcome.changed) body.unchanged = true;
+    const missing = outcome.snapshot.missingDomains ?? [];
+    if (missing.length > 0) body.missing_domains = [...missing];
+    if (repeated) {
+      // Counted, not audited or journaled again (the first such reload was).
+      this.deps.caches.invalidate();
+      this.deps.metrics.recordReload('success');
+      this.deps.metrics.recordUnchangedReload?.();
+      this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
+      return { ok: true, httpStatus: 200, body };
+    }
     if (ignored) {
       this.deps.logger?.info({ source, revision: body.revision }, 'policy directory unchanged, nothing to reload');
       // Back to the files being served (say, a broken edit undone): the last failure no longer describes the state.
@@ -200,9 +224,17 @@ export class PolicyReloader {
     }
     this.deps.caches.invalidate();
     this.deps.metrics.recordReload('success');
-    this.deps.events.emit('policy', 'completed', { policy_dir: policyDir, source, revision: outcome.revision });
+    this.deps.events.emit('policy', 'completed', {
+      policy_dir: policyDir,
+      source,
+      revision: outcome.revision,
+      ...(missing.length > 0 ? { missing_domains: body.missing_domains } : {}),
+    });
     this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
     this.deps.logger?.info({ source, revision: body.revision, previous: body.previous_revision }, 'policy reloaded');
+    if (missing.length > 0) {
+      this.deps.logger?.warn({ revision: body.revision, missing_domains: missing }, 'the policy does not define some domains: they answer their fail-closed default');
+    }
     return { ok: true, httpStatus: 200, body };
   }
 

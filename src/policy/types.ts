@@ -27,6 +27,11 @@ export interface SnapshotInfo {
   /** Number of `.rego` modules (tests included). */
   moduleCount: number;
   files: readonly PolicyFile[];
+  /**
+   * Domains the policy does not define (no package `defenseclaw.<domain>`, no
+   * data there): their decisions give the domain's fail-closed default.
+   */
+  missingDomains?: readonly DomainName[];
 }
 
 export type ReloadOutcome =

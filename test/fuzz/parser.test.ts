@@ -72,7 +72,7 @@ const DEEP_SHAPES: Record<string, (n: number) => string> = {
   'unary minus': (n) => 'x := ' + '- '.repeat(n) + 'y\ny := 1',
   'operator chain': (n) => 'x := 1' + ' + 1'.repeat(n),
   'membership chain': (n) => 'x := 1' + ' in [1]'.repeat(n),
-  // Well typed (OPA's type checker rejects indexing an array by an array, or counting a number).
+  // Well-typed shapes (the type checker rejects what OPA rejects): y[y[…y[0]…]] with y := [0], abs(abs(…1…)).
   'ref keys': (n) => 'x := y' + '[y'.repeat(n) + '[0]' + ']'.repeat(n) + '\ny := [0]',
   calls: (n) => 'x := ' + 'abs('.repeat(n) + '1' + ')'.repeat(n),
   comprehensions: (n) => 'x := ' + '[z | z := '.repeat(n) + '1' + ']'.repeat(n),

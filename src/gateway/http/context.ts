@@ -10,7 +10,11 @@ import type { InvalidationHub } from '../verdict-cache.js';
 import type { VerdictCache } from '../../judge/cache.js';
 import type { Inspector } from '../../judge/inspect.js';
 import type { PolicyHistory } from '../../policy/history.js';
+import type { ServerLimits } from '../config.js';
+import type { WatcherStatus } from '../../policy/watch.js';
 import { HttpError } from './errors.js';
+import type { ConnectionGuard } from './limits.js';
+import type { EventStreams } from './event-stream.js';
 
 export const REVISION_HEADER = 'x-defenseclaw-policy-revision';
 
@@ -37,6 +41,14 @@ export interface GatewayContext {
   startedAt: Date;
   version: string;
   logger: Logger;
+  /** `gateway.limits`: the HTTP server's limits. */
+  limits: ServerLimits;
+  /** Open connections (bounded by `limits.maxConnections`). */
+  connections: ConnectionGuard;
+  /** `GET /events` subscribers. */
+  eventStreams: EventStreams;
+  /** The policy directory watcher (null: automatic reload is off); set once it has started. */
+  watcher: { status(): WatcherStatus } | null;
 }
 
 export function requireEngine(ctx: GatewayContext): PolicyEngineApi {

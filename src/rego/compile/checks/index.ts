@@ -11,6 +11,7 @@ import { checkFunctionCalls } from './functions.js';
 import { checkDuplicateImports } from './imports.js';
 import { indexRules } from './names.js';
 import { checkRecursion } from './recursion.js';
+import { checkRootShadowing } from './roots.js';
 
 export interface CheckOptions {
   /** Built-ins policies may not call: a call is `undefined function <name>`, as with OPA capabilities that lack it. */
@@ -28,7 +29,7 @@ export function checkModules(modules: Module[], opts: CheckOptions = {}): RegoEr
 /** The checks one after another, pausing (`yield`) between them (for `compileAsync`). */
 export function* checkSteps(modules: Module[], opts: CheckOptions = {}): Generator<void, RegoError[], void> {
   const index = indexRules(modules);
-  const errors = [...checkDuplicateImports(modules), ...checkRuleConflicts(modules)];
+  const errors = [...checkDuplicateImports(modules), ...checkRootShadowing(modules), ...checkRuleConflicts(modules)];
   yield;
   errors.push(...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? [])));
   yield;

@@ -24,6 +24,7 @@ import { BodyChecker, type CheckContext } from './body.js';
 import { DataTypes, Scope } from './env.js';
 import { VarGen } from './normalize.js';
 import { RuleTypes } from './rules.js';
+import { checkOrder } from './order.js';
 import { builtinType } from './builtins.js';
 import { argError } from './errors.js';
 import { ANY, type MaybeType } from './types.js';
@@ -36,7 +37,7 @@ export function* checkTypeSteps(rules: readonly ResolvedRule[], tree: RuleNode, 
   const data = new DataTypes((prefix) => types!.ensure(prefix));
   const cx: CheckContext = { data, order, rewriteEquals: true, gen: new VarGen() };
   types = new RuleTypes(tree, cx);
-  for (const rr of rules) {
+  for (const rr of checkOrder(rules, tree)) {
     types.check(rr);
     yield;
   }

@@ -26,9 +26,13 @@ export class VarGen {
   }
 }
 
+const names = new WeakMap<RefTerm, string>();
+
 /** A call's name as OPA prints it: `count`, `strings.replace_n`, `data.lib.f`. */
 export function callName(fn: RefTerm): string {
-  return refText(fn.head, fn.path);
+  let name = names.get(fn);
+  if (name === undefined) names.set(fn, (name = refText(fn.head, fn.path)));
+  return name;
 }
 
 export function normalizeExpr(e: Expr, gen: VarGen, rewriteEquals: boolean): Step[] {

@@ -12,7 +12,12 @@ import type { RuleNode } from '../ruletree.js';
 
 export function checkOrder(rules: readonly ResolvedRule[], tree: RuleNode): ResolvedRule[] {
   const subtrees = new Map<RuleNode, ResolvedRule[]>();
-  const rulesAt = (node: RuleNode): ResolvedRule[] => [...node.rules, ...node.dynamic.map((d) => d.rule)];
+  const at = new Map<RuleNode, ResolvedRule[]>();
+  const rulesAt = (node: RuleNode): ResolvedRule[] => {
+    let out = at.get(node);
+    if (!out) at.set(node, (out = node.dynamic.length === 0 ? node.rules : [...node.rules, ...node.dynamic.map((d) => d.rule)]));
+    return out;
+  };
   const subtree = (node: RuleNode): ResolvedRule[] => {
     let out = subtrees.get(node);
     if (!out) {
@@ -29,6 +34,7 @@ export function checkOrder(rules: readonly ResolvedRule[], tree: RuleNode): Reso
   };
   const depsOf = (rr: ResolvedRule): ResolvedRule[] => {
     const deps = new Set<ResolvedRule>();
+    const below = new Set<RuleNode>();
     const visit = (t: Term): void => {
       const ref = t.type === 'call' ? t.fn : t.type === 'ref' ? t : undefined;
       if (!ref || ref.head.type !== 'var' || ref.head.name !== 'data') return;
@@ -43,7 +49,10 @@ export function checkOrder(rules: readonly ResolvedRule[], tree: RuleNode): Reso
         }
         node = next;
       }
-      if (node) for (const r of subtree(node)) deps.add(r);
+      if (node && !below.has(node)) {
+        below.add(node);
+        for (const r of subtree(node)) deps.add(r);
+      }
     };
     // The walker visits `with` targets too: replacing data.x reads data.x's rules.
     for (let r: Rule | undefined = rr.rule; r; r = r.else) walkRule(r, visit);

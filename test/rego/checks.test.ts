@@ -40,6 +40,11 @@ test('arity mismatches, allowing an output operand (OPA: built-ins `arity mismat
   assert.deepEqual(check(['package a\nf(x) := x\np if { y := f(1, 2) }']), ['m0.rego:3:13: rego_type_error: function data.a.f has arity 1, got 2 arguments']);
 });
 
+test('a built-in without a result used as a value (OPA: CheckVoidCalls)', () => {
+  assert.deepEqual(check(['package a\np if {\n  x := print(1, "a")\n  x\n}']), ['m0.rego:3:8: rego_type_error: print(1, "a") used as value']);
+  assert.deepEqual(check(['package a\np if print(1)']), []);
+});
+
 test('deprecated built-ins are refused in v1 modules only', () => {
   assert.deepEqual(check(['package a\np if any([true])']), ['m0.rego:2:6: rego_type_error: deprecated built-in function calls in expression: any']);
   assert.deepEqual(check(['package a\np { any([true]) }'], [], true), []);

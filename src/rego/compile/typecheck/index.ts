@@ -24,7 +24,6 @@ import { BodyChecker, type CheckContext } from './body.js';
 import { DataTypes, Scope } from './env.js';
 import { VarGen } from './normalize.js';
 import { RuleTypes } from './rules.js';
-import { checkOrder } from './order.js';
 import { builtinType } from './builtins.js';
 import { argError } from './errors.js';
 import { ANY, type MaybeType } from './types.js';
@@ -37,8 +36,8 @@ export function* checkTypeSteps(rules: readonly ResolvedRule[], tree: RuleNode, 
   const data = new DataTypes((prefix) => types!.ensure(prefix));
   const cx: CheckContext = { data, order, rewriteEquals: true, gen: new VarGen() };
   types = new RuleTypes(tree, cx);
-  for (const rr of checkOrder(rules, tree)) {
-    types.check(rr);
+  for (const rr of rules) {
+    types.checkRule(rr);
     yield;
   }
   return { errors: sortErrors(types.errors), types };

@@ -10,6 +10,8 @@ import { registerEval } from './commands/eval.js';
 import { registerPolicyLocal } from './commands/policy-local.js';
 import { registerBundleCommands } from './commands/bundle.js';
 import { registerFmt } from './commands/fmt.js';
+import { registerCheck } from './commands/check.js';
+import { registerBench } from './commands/bench.js';
 
 const program = new Command('defenseclaw')
   .description('DefenseClaw policy tools: validate, test, evaluate and format Rego policies');
@@ -22,5 +24,7 @@ registerEval(policy);
 registerPolicyLocal(policy);
 registerBundleCommands(policy);
 registerFmt(policy);
+registerCheck(policy);
+registerBench(policy);
 
 await program.parseAsync(process.argv);

@@ -18,6 +18,7 @@ import type { AuditEvent } from './audit-store.js';
 import type { LifecycleTransition } from './events.js';
 import type { ReloadStatus } from './metrics.js';
 import type { Invalidatable } from './verdict-cache.js';
+import { ReloadAttempts } from './reload-attempts.js';
 
 export type ReloadSource = Exclude<HistorySource, 'start'>;
 
@@ -87,6 +88,8 @@ export class PolicyReloader {
    * fill the audit trail). Cleared when the policy changes.
    */
   private unchangedAudited: string | null = null;
+  /** The last attempts with their errors (`GET /policy/reloads`). */
+  readonly attempts = new ReloadAttempts();
 
   constructor(private readonly deps: ReloadDeps) {}
 
@@ -105,7 +108,7 @@ export class PolicyReloader {
    * would wait for itself).
    */
   exclusive<T>(fn: (reloadNow: (source: ReloadSource) => Promise<ReloadResult>) => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => fn((source) => this.reloadNow(source)));
+    const run = this.queue.then(() => fn((source) => this.attempt(source)));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -140,6 +143,16 @@ export class PolicyReloader {
       };
       return { ok: true, httpStatus: 200, body };
     });
+  }
+
+  /** One reload, recorded in `attempts` (a background reload that found nothing new is not an attempt). */
+  private async attempt(source: ReloadSource): Promise<ReloadResult> {
+    const started = performance.now();
+    const result = await this.reloadNow(source);
+    const background = source !== 'api' && source !== 'rollback';
+    if (background && result.ok && result.body.unchanged && this.attempts.list()[0]?.status !== 'failed') return result;
+    this.attempts.record(source, result, performance.now() - started, this.deps.engine?.current()?.revision ?? null);
+    return result;
   }
 
   private async reloadNow(source: ReloadSource): Promise<ReloadResult> {

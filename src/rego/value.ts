@@ -356,6 +356,8 @@ export function equals(a: Value, b: Value): boolean {
   if (ta === 'string' || ta === 'boolean' || typeof b === 'string' || typeof b === 'boolean') return false;
   if (ta === 'number' && typeof b === 'number') return a === b;
   if (isNumber(a) && isNumber(b)) return compareNumbers(a, b) === 0;
+  // A number equals only a number (an object has no keys to compare it by).
+  if (isNumber(a) || isNumber(b)) return false;
   if (a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;

@@ -227,6 +227,8 @@ export class PolicyEngine implements PolicyEngineApi {
 
   /** Evaluates a domain's package against one snapshot and reads its output; any failure is a PolicyEvaluationError. */
   private evaluate<In extends object, Out>(domain: DomainSpec<In, Out>, input: In, snapshot: PolicySnapshot): Out {
+    // A domain the policy does not define answers its safe default, not an evaluation error.
+    if (snapshot.missingDomains !== null && snapshot.missingDomains.has(domain.name)) return domain.failClosed(input);
     const query = snapshot.domainQueries.get(domain.name)!;
     try {
       return domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true)));

@@ -179,8 +179,10 @@ function minus(args: Value[]): Value {
 }
 
 /** An integer operand of any size (OPA's BigIntOperand). */
+/** builtins.BigIntOperand: a non-number is reported as "must be integer" (bits.*, numbers.range*). */
 export function bigIntOperand(name: string, args: Value[], pos: number): bigint {
-  const v = num(name, args, pos);
+  const v = args[pos - 1]!;
+  if (!isNumber(v)) throw typeError(name, pos, 'integer', v);
   const i = asBigInt(v);
   if (i === undefined) {
     throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be integer number but got floating-point number`);

@@ -21,9 +21,10 @@ function dataPath(req: FastifyRequest): string[] {
 }
 
 export function dataRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const answer = (req: FastifyRequest, reply: FastifyReply, input: unknown): FastifyReply => {
+  const answer = async (req: FastifyRequest, reply: FastifyReply, input: unknown): Promise<FastifyReply> => {
     const engine = requireEngine(ctx);
-    const decision = engine.query(dataPath(req), input);
+    const pending = engine.query(dataPath(req), input);
+    const decision = pending instanceof Promise ? await pending : pending;
     withRevision(reply, decision.revision);
     const text = decision.output === undefined ? '{}' : `{"result":${toJSONText(decision.output as Value)}}`;
     return reply.type('application/json; charset=utf-8').send(text);

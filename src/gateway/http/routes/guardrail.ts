@@ -30,7 +30,8 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
     const input = guardrailInput(objectBody(req.body), ctx);
     const engine = requireEngine(ctx);
     const started = performance.now();
-    const decision = engine.guardrail(input);
+    const pending = engine.guardrail(input);
+    const decision = pending instanceof Promise ? await pending : pending;
     return sendVerdict(reply, ctx, decision.output, decision.revision, started);
   });
   rejectOtherMethods(app, '/v1/guardrail/evaluate', ['POST']);
@@ -48,7 +49,7 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
       verdict = judgeOutageVerdict(request.mode, judged.error);
       revision = engine.current()?.revision ?? '';
     } else {
-      const decision = engine.guardrail({
+      const decision = await engine.guardrail({
         // The guardrail policy knows prompts and completions; a tool call is model output.
         direction: request.direction === 'tool_call' ? 'completion' : request.direction,
         model: request.model,

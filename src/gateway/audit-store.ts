@@ -4,12 +4,22 @@
  * feed admission's `block_list`/`allow_list`. One owner (the sidecar process),
  * WAL journal, prepared statements. The lists are cached in memory and rebuilt
  * only after a change, so admission does not query SQLite per request.
+ *
+ * Damage is looked for, not assumed away (`audit-integrity.ts`): after every
+ * write and periodically the file is checked, and a write into a damaged
+ * database is a failed write (a reload without its audit row is not applied).
+ * The store then refuses writes until restarted; `health()` says why, and
+ * `onHealthChange` tells the sidecar (lifecycle event, metric, log). At start
+ * a damaged database is moved aside (`audit.db.damaged-<timestamp>`), the
+ * block/allow entries still readable in it are carried over, and a new one is
+ * created: the sidecar starts.
  */
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ListEntry } from '../policy/types.js';
+import { checkBeforeOpen, FileWatch, isDamage, moveAside, salvageListEntries } from './audit-integrity.js';
 
 export type ListAction = 'block' | 'allow';
 
@@ -47,6 +57,27 @@ export class AuditStoreError extends Error {
   readonly code = 'audit_store_error';
 }
 
+/** `ok`; `failing`: the last write failed (a full disk…), the next may succeed; `damaged`: no writes until restart. */
+export type AuditStatus = 'ok' | 'failing' | 'damaged';
+
+export interface AuditHealth {
+  status: AuditStatus;
+  db: string;
+  /** When the status last changed (absent while ok since start). */
+  since?: string;
+  error?: string;
+  /** A damaged database found at start and moved aside. */
+  recovered?: { moved_to: string; error: string; salvaged_entries: number; at: string };
+}
+
+export interface AuditStoreOptions {
+  /** Told on every change of `health()`. */
+  onHealthChange?: (health: AuditHealth) => void;
+  /** Every failed or refused write, by kind. */
+  onError?: (kind: 'write' | 'damaged') => void;
+  now?: () => Date;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_events (
   id TEXT PRIMARY KEY,
@@ -76,9 +107,19 @@ export class AuditStore {
   private readonly deleteAction: Database.Statement;
   private readonly selectActions: Database.Statement;
   private lists: { block: ListEntry[]; allow: ListEntry[] } | null = null;
+  private readonly fileWatch: FileWatch;
+  private state: AuditHealth;
+  private monitor: NodeJS.Timeout | null = null;
 
-  private constructor(db: Database.Database) {
+  private constructor(
+    db: Database.Database,
+    private readonly file: string,
+    private readonly opts: AuditStoreOptions,
+    recovered?: AuditHealth['recovered'],
+  ) {
     this.db = db;
+    this.fileWatch = new FileWatch(file);
+    this.state = { status: 'ok', db: file, ...(recovered ? { recovered } : {}) };
     this.insertEvent = db.prepare(
       'INSERT INTO audit_events (id, timestamp, action, target, actor, details, severity) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -93,19 +134,52 @@ export class AuditStore {
     );
   }
 
-  static open(file: string): AuditStore {
+  /**
+   * Opens (or creates) the store. A damaged database is moved aside and
+   * replaced (see `health().recovered`); any other failure is an `AuditStoreError`.
+   */
+  static open(file: string, opts: AuditStoreOptions = {}): AuditStore {
+    const now = opts.now ?? (() => new Date());
     try {
       mkdirSync(dirname(file), { recursive: true });
-      const db = new Database(file);
-      // The audit trail is the operator's: not world-readable.
-      chmodSync(file, 0o600);
-      db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
-      return new AuditStore(db);
+      return new AuditStore(openDatabase(file), file, opts);
     } catch (err) {
-      throw new AuditStoreError(`cannot open audit store ${file}: ${(err as Error).message}`);
+      if (!isDamage(err)) throw new AuditStoreError(`cannot open audit store ${file}: ${(err as Error).message}`);
+      const at = now();
+      let movedTo: string;
+      let db: Database.Database;
+      try {
+        movedTo = moveAside(file, at);
+        db = openDatabase(file);
+      } catch (err2) {
+        throw new AuditStoreError(`audit store ${file} is damaged (${(err as Error).message}) and could not be replaced: ${(err2 as Error).message}`);
+      }
+      const salvaged = salvageListEntries(movedTo);
+      const store = new AuditStore(db, file, opts, { moved_to: movedTo, error: (err as Error).message, salvaged_entries: salvaged.length, at: at.toISOString() });
+      try {
+        store.write(
+          db.transaction(() => {
+            for (const e of salvaged) store.upsertAction.run(randomUUID(), e.target_type, e.target_name, e.reason ?? '', e.action, e.created_at);
+          }),
+        );
+      } catch {
+        store.state.recovered!.salvaged_entries = 0;
+      }
+      return store;
     }
+  }
+
+  health(): AuditHealth {
+    return { ...this.state };
+  }
+
+  /** Checks the database file every `intervalMs` so that damage shows in `health()` without waiting for a write. */
+  startMonitor(intervalMs: number): void {
+    this.monitor ??= setInterval(() => {
+      if (this.state.status === 'damaged') return;
+      const damage = this.fileWatch.damage();
+      if (damage !== null) this.markDamaged(damage);
+    }, intervalMs).unref();
   }
 
   /** Appends an audit row; throws `AuditStoreError` if it could not be written. */
@@ -146,6 +220,7 @@ export class AuditStore {
   }
 
   list(action: ListAction): ActionRow[] {
+    if (this.state.status === 'damaged') throw new AuditStoreError(`audit store damaged: ${this.state.error}`);
     return this.selectActions.all(action) as ActionRow[];
   }
 
@@ -164,11 +239,15 @@ export class AuditStore {
   }
 
   close(): void {
+    if (this.monitor !== null) clearInterval(this.monitor);
+    this.monitor = null;
     if (this.db.open) {
       try {
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        // Nothing is written into a damaged file: the next start moves it aside as it is.
+        if (this.state.status !== 'damaged') this.db.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
         this.db.close();
+        this.fileWatch.close();
       }
     }
   }
@@ -185,13 +264,70 @@ export class AuditStore {
     );
   }
 
+  /**
+   * Runs a write and checks the file afterwards: SQLite committing into a
+   * damaged file is still a failed write. A failed write changes nothing
+   * (SQLite rolled it back), so the cached lists stay valid.
+   */
   private write(fn: () => unknown): void {
+    if (this.state.status === 'damaged') {
+      this.opts.onError?.('damaged');
+      throw new AuditStoreError(`audit store damaged, nothing can be recorded until the sidecar restarts: ${this.state.error}`);
+    }
     try {
       fn();
     } catch (err) {
-      throw new AuditStoreError(`audit store write failed: ${(err as Error).message}`);
-    } finally {
-      this.lists = null;
+      const why = (err as Error).message;
+      if (isDamage(err)) {
+        this.markDamaged(`SQLite: ${why}`);
+        throw new AuditStoreError(`audit store damaged: SQLite: ${why}`);
+      }
+      this.opts.onError?.('write');
+      this.setState({ status: 'failing', error: why });
+      throw new AuditStoreError(`audit store write failed: ${why}`);
     }
+    this.lists = null;
+    const damage = this.fileWatch.damage();
+    if (damage !== null) {
+      this.markDamaged(damage);
+      throw new AuditStoreError(`audit store damaged, the record is not durable: ${damage}`);
+    }
+    if (this.state.status === 'failing') this.setState({ status: 'ok' });
+  }
+
+  private markDamaged(error: string): void {
+    this.opts.onError?.('damaged');
+    if (this.state.status !== 'damaged') this.setState({ status: 'damaged', error });
+  }
+
+  private setState(next: { status: AuditStatus; error?: string }): void {
+    const { recovered } = this.state;
+    this.state = { status: next.status, db: this.file, since: (this.opts.now?.() ?? new Date()).toISOString() };
+    if (next.error !== undefined) this.state.error = next.error;
+    if (recovered) this.state.recovered = recovered;
+    this.opts.onHealthChange?.(this.health());
+  }
+}
+
+/**
+ * Opens the database after a look at the file, sets it up, and reads a little
+ * of each table so that a damaged file fails here (SQLite reports damage only
+ * when it meets it). Closes what it opened on failure.
+ */
+function openDatabase(file: string): Database.Database {
+  checkBeforeOpen(file);
+  const db = new Database(file);
+  try {
+    // The audit trail is the operator's: not world-readable.
+    chmodSync(file, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    db.prepare('SELECT count(*) FROM actions').get();
+    db.prepare('SELECT rowid FROM audit_events ORDER BY rowid DESC LIMIT 1').get();
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
   }
 }

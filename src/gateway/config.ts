@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defaultDataDir } from '../policy/paths.js';
+import { readFleetConfig, type FleetConfig } from '../bundle/config.js';
+import { readDecisionLogsConfig, type DecisionLogsConfig } from './decision-logs/config.js';
 
 export const DEFAULT_API_BIND = '127.0.0.1';
 export const DEFAULT_API_PORT = 18970;
@@ -25,6 +27,8 @@ export interface GatewayConfig {
     apiPort: number;
     token: string;
     tokenEnv: string;
+    /** `gateway.limits.*`: what one client (or many) may hold of the server. */
+    limits: ServerLimits;
   };
   watch: { policy: boolean; debounceMs: number };
   /** How many applied snapshots `<data_dir>/policy-history/` keeps. */
@@ -33,9 +37,50 @@ export interface GatewayConfig {
     /** The mode `/v1/guardrail/inspect` uses when the request gives none. */
     mode: 'observe' | 'action';
     hilt: { enabled: boolean; minSeverity: string };
-    judge: { baseUrl: string; model: string; apiKeyEnv: string; timeoutMs: number };
+    judge: { baseUrl: string; model: string; apiKeyEnv: string; timeoutMs: number; maxResponseBytes: number };
   };
+  /** OPA's `services`, `bundles`, `keys`, `labels`, `persistence_directory`: with a bundle, it is the policy source. */
+  fleet: FleetConfig;
+  /** OPA's `decision_logs` (null: no decision logging). */
+  decisionLogs: DecisionLogsConfig | null;
 }
+
+/** HTTP server limits (`gateway.limits.*`); a timeout of 0 turns that timeout off. */
+export interface ServerLimits {
+  /** Open connections at most; at the limit the oldest connections that sent nothing are closed first. */
+  maxConnections: number;
+  /** The request line and headers must arrive within this time (Node's `headersTimeout`). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this time (Node's `requestTimeout`). */
+  requestTimeoutMs: number;
+  /** A connection on which nothing moves for this long is closed (Node's socket timeout). */
+  idleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this time. */
+  keepAliveTimeoutMs: number;
+  /** Request line plus headers, bytes (Node's `maxHeaderSize`). */
+  maxHeaderBytes: number;
+  /** Request body, bytes. */
+  maxBodyBytes: number;
+  /** `GET /events` subscribers at most. */
+  eventsMaxClients: number;
+  /** Bytes queued for one `GET /events` subscriber that does not read; beyond it the subscriber is dropped. */
+  eventsMaxQueuedBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  maxConnections: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+  maxBodyBytes: 1024 * 1024,
+  eventsMaxClients: 64,
+  eventsMaxQueuedBytes: 1024 * 1024,
+});
+
+/** Largest judge answer read by default (a verdict is a few hundred bytes). */
+export const DEFAULT_JUDGE_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** Command-line overrides (`--bind`, `--port`, `--policy-dir`). */
 export interface ConfigOverrides {
@@ -71,6 +116,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const dataDir = r.path('data_dir', base) ?? defaultDataDir(env);
   const configuredPolicyDir = r.path('policy_dir', base, true);
   const policyDir = overrides.policyDir !== undefined ? resolve(expandHome(overrides.policyDir)) : configuredPolicyDir ?? join(dataDir, 'policies');
+  const fleet = readFleetConfig(r, base, dataDir);
   const cfg: GatewayConfig = {
     configPath: path,
     configFileFound: found,
@@ -82,6 +128,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       apiPort: overrides.port ?? r.port('gateway.api_port') ?? DEFAULT_API_PORT,
       token: r.string('gateway.token') ?? '',
       tokenEnv: r.string('gateway.token_env') ?? '',
+      limits: readLimits(r),
     },
     watch: {
       policy: r.boolean('watch.policy') ?? true,
@@ -99,13 +146,56 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
         model: r.string('guardrail.judge.model') ?? '',
         apiKeyEnv: r.string('guardrail.judge.api_key_env') ?? '',
         timeoutMs: r.durationMs('guardrail.judge.timeout_ms') ?? 30_000,
+        maxResponseBytes: r.positiveInteger('guardrail.judge.max_response_bytes') ?? DEFAULT_JUDGE_MAX_RESPONSE_BYTES,
       },
     },
+    fleet,
+    decisionLogs: readDecisionLogsConfig(r, fleet.services),
   };
   if (overrides.port !== undefined && !isPort(overrides.port)) {
     throw new ConfigError('--port', `--port must be an integer between 0 and 65535`);
   }
   return cfg;
+}
+
+/**
+ * `gateway.limits.*`. The connection limit defaults to 1,024 but never more
+ * than half the process's file-descriptor limit: the policy directory, the
+ * audit database and reloads need descriptors too.
+ */
+function readLimits(r: KeyReader): ServerLimits {
+  const d = DEFAULT_LIMITS;
+  const limits: ServerLimits = {
+    maxConnections: r.positiveInteger('gateway.limits.max_connections') ?? defaultMaxConnections(),
+    headersTimeoutMs: r.durationMs('gateway.limits.headers_timeout_ms') ?? d.headersTimeoutMs,
+    requestTimeoutMs: r.durationMs('gateway.limits.request_timeout_ms') ?? d.requestTimeoutMs,
+    idleTimeoutMs: r.durationMs('gateway.limits.idle_timeout_ms') ?? d.idleTimeoutMs,
+    keepAliveTimeoutMs: r.durationMs('gateway.limits.keep_alive_timeout_ms') ?? d.keepAliveTimeoutMs,
+    maxHeaderBytes: r.positiveInteger('gateway.limits.max_header_bytes') ?? d.maxHeaderBytes,
+    maxBodyBytes: r.positiveInteger('gateway.limits.max_body_bytes') ?? d.maxBodyBytes,
+    eventsMaxClients: r.positiveInteger('gateway.limits.events_max_clients') ?? d.eventsMaxClients,
+    eventsMaxQueuedBytes: r.positiveInteger('gateway.limits.events_max_queued_bytes') ?? d.eventsMaxQueuedBytes,
+  };
+  // Node refuses a headers timeout longer than the request timeout.
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError('gateway.limits.headers_timeout_ms', `config ${r.file}: gateway.limits.headers_timeout_ms must not exceed gateway.limits.request_timeout_ms`);
+  }
+  return limits;
+}
+
+function defaultMaxConnections(): number {
+  const fds = openFileLimit();
+  return fds === null ? DEFAULT_LIMITS.maxConnections : Math.max(1, Math.min(DEFAULT_LIMITS.maxConnections, Math.floor(fds / 2)));
+}
+
+/** The soft limit on open files (Linux `/proc/self/limits`), or null where it cannot be read. */
+function openFileLimit(): number | null {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The longest delay `setTimeout` honours. */
@@ -143,13 +233,13 @@ function isPort(n: number): boolean {
 }
 
 /** Typed access to dotted keys; a present value of the wrong type is a `ConfigError` naming the key. */
-class KeyReader {
+export class KeyReader {
   constructor(
     private readonly doc: unknown,
-    private readonly file: string,
+    readonly file: string,
   ) {}
 
-  private get(key: string): unknown {
+  get(key: string): unknown {
     let cur: unknown = this.doc;
     const parts = key.split('.');
     for (let i = 0; i < parts.length; i++) {
@@ -162,7 +252,7 @@ class KeyReader {
     return cur === null ? undefined : cur;
   }
 
-  private fail(key: string, what: string): ConfigError {
+  fail(key: string, what: string): ConfigError {
     return new ConfigError(key, `config ${this.file}: ${key} ${what}`);
   }
 

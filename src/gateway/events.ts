@@ -19,7 +19,8 @@ export interface LifecycleEvent {
   };
 }
 
-export type EventListener = (event: LifecycleEvent) => void;
+/** `json` is the event's JSON text, serialised once for every listener. */
+export type EventListener = (event: LifecycleEvent, json: string) => void;
 
 export class LifecycleEvents {
   private readonly listeners = new Set<EventListener>();
@@ -36,7 +37,8 @@ export class LifecycleEvents {
       timestamp: new Date().toISOString(),
       lifecycle: { subsystem, transition, details },
     };
-    const line = JSON.stringify(event) + '\n';
+    const json = JSON.stringify(event);
+    const line = json + '\n';
     // Chained so lines land in emission order.
     this.writes = this.writes
       .then(async () => {
@@ -46,7 +48,7 @@ export class LifecycleEvents {
       .catch((err: Error) => this.onWriteError(err));
     for (const l of this.listeners) {
       try {
-        l(event);
+        l(event, json);
       } catch {
         // A broken subscriber must not affect the emitter or the others.
       }

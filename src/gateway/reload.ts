@@ -1,7 +1,7 @@
 /**
  * Policy reload: the one path through which the serving policy changes, used by
- * `POST /policy/reload` (source `api`), the file watcher (`watch`) and rollback
- * (`rollback`).
+ * `POST /policy/reload` (source `api`), the file watcher (`watch`), rollback
+ * (`rollback`) and bundle activation (`bundle`, `src/bundle/manager.ts`).
  *
  * No policy change goes unrecorded: the directory is compiled once, and in the
  * engine's `beforeSwap` hook (after the compile, before the swap) the
@@ -18,6 +18,7 @@ import type { AuditEvent } from './audit-store.js';
 import type { LifecycleTransition } from './events.js';
 import type { ReloadStatus } from './metrics.js';
 import type { Invalidatable } from './verdict-cache.js';
+import { ReloadAttempts } from './reload-attempts.js';
 
 export type ReloadSource = Exclude<HistorySource, 'start'>;
 
@@ -29,6 +30,8 @@ export interface ReloadSuccessBody {
   modules: number;
   duration_ms: number;
   unchanged?: true;
+  /** Domains the new policy does not define: they answer their fail-closed default. */
+  missing_domains?: string[];
 }
 
 export interface ReloadFailureBody {
@@ -59,7 +62,7 @@ export interface ReloadDeps {
   /** null when no policy directory is configured. */
   engine: PolicyEngineApi | null;
   audit: { log(event: AuditEvent): unknown };
-  metrics: { recordReload(status: ReloadStatus): void };
+  metrics: { recordReload(status: ReloadStatus): void; recordUnchangedReload?(): void };
   events: { emit(subsystem: string, transition: LifecycleTransition, details: Record<string, unknown>): unknown };
   caches: Invalidatable;
   /** Where applied snapshots are recorded (none: no history kept). */
@@ -79,6 +82,14 @@ export interface LastReload {
 export class PolicyReloader {
   private queue: Promise<unknown> = Promise.resolve();
   private last: LastReload | null = null;
+  /**
+   * The serving revision whose "unchanged" reload has been audited: further
+   * reloads that find it unchanged are only counted (a loop of reloads must not
+   * fill the audit trail). Cleared when the policy changes.
+   */
+  private unchangedAudited: string | null = null;
+  /** The last attempts with their errors (`GET /policy/reloads`). */
+  readonly attempts = new ReloadAttempts();
 
   constructor(private readonly deps: ReloadDeps) {}
 
@@ -97,7 +108,7 @@ export class PolicyReloader {
    * would wait for itself).
    */
   exclusive<T>(fn: (reloadNow: (source: ReloadSource) => Promise<ReloadResult>) => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => fn((source) => this.reloadNow(source)));
+    const run = this.queue.then(() => fn((source) => this.attempt(source)));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -134,6 +145,16 @@ export class PolicyReloader {
     });
   }
 
+  /** One reload, recorded in `attempts` (a background reload that found nothing new is not an attempt). */
+  private async attempt(source: ReloadSource): Promise<ReloadResult> {
+    const started = performance.now();
+    const result = await this.reloadNow(source);
+    const background = source !== 'api' && source !== 'rollback';
+    if (background && result.ok && result.body.unchanged && this.attempts.list()[0]?.status !== 'failed') return result;
+    this.attempts.record(source, result, performance.now() - started, this.deps.engine?.current()?.revision ?? null);
+    return result;
+  }
+
   private async reloadNow(source: ReloadSource): Promise<ReloadResult> {
     const started = performance.now();
     const { engine } = this.deps;
@@ -143,12 +164,18 @@ export class PolicyReloader {
     const policyDir = engine.policyDir;
     let auditError: Error | null = null;
     let ignored = false;
+    let repeated = false;
     const beforeSwap = (next: SnapshotInfo): void => {
       const current = engine.current();
       const changed = current?.fullRevision !== next.fullRevision;
-      // The watcher also sees writes that change nothing (a rollback's own files, `touch`): not a policy change.
-      if (!changed && source === 'watch') {
+      // The watcher also sees writes that change nothing (a rollback's own files, `touch`), and a bundle server
+      // may serve the same files under a new ETag: not a policy change.
+      if (!changed && (source === 'watch' || source === 'bundle')) {
         ignored = true;
+        return;
+      }
+      if (!changed && this.unchangedAudited === next.fullRevision) {
+        repeated = true;
         return;
       }
       const details = {
@@ -160,6 +187,7 @@ export class PolicyReloader {
         modules: next.moduleCount,
         unchanged: !changed,
         diff: diffFiles(current?.files ?? [], next.files),
+        ...(next.bundle ? { bundle: next.bundle } : {}),
       };
       try {
         this.deps.audit.log({ action: 'policy-reload', target: policyDir, details, severity: 'INFO' });
@@ -167,6 +195,7 @@ export class PolicyReloader {
         auditError = err as Error;
         throw err;
       }
+      this.unchangedAudited = changed ? null : next.fullRevision;
       if (changed) this.recordHistory(source, next);
     };
     let outcome: ReloadOutcome;
@@ -192,17 +221,36 @@ export class PolicyReloader {
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
     };
     if (!outcome.changed) body.unchanged = true;
+    const missing = outcome.snapshot.missingDomains ?? [];
+    if (missing.length > 0) body.missing_domains = [...missing];
+    if (repeated) {
+      // Counted, not audited or journaled again (the first such reload was).
+      this.deps.caches.invalidate();
+      this.deps.metrics.recordReload('success');
+      this.deps.metrics.recordUnchangedReload?.();
+      this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
+      return { ok: true, httpStatus: 200, body };
+    }
     if (ignored) {
-      this.deps.logger?.info({ source, revision: body.revision }, 'policy directory unchanged, nothing to reload');
+      this.deps.logger?.info({ source, revision: body.revision }, source === 'bundle' ? 'bundle files unchanged, nothing to reload' : 'policy directory unchanged, nothing to reload');
       // Back to the files being served (say, a broken edit undone): the last failure no longer describes the state.
       if (this.last?.status === 'failed') this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
       return { ok: true, httpStatus: 200, body };
     }
     this.deps.caches.invalidate();
     this.deps.metrics.recordReload('success');
-    this.deps.events.emit('policy', 'completed', { policy_dir: policyDir, source, revision: outcome.revision });
+    this.deps.events.emit('policy', 'completed', {
+      policy_dir: policyDir,
+      source,
+      revision: outcome.revision,
+      ...(missing.length > 0 ? { missing_domains: body.missing_domains } : {}),
+      ...(outcome.snapshot.bundle ? { bundle: outcome.snapshot.bundle } : {}),
+    });
     this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
     this.deps.logger?.info({ source, revision: body.revision, previous: body.previous_revision }, 'policy reloaded');
+    if (missing.length > 0) {
+      this.deps.logger?.warn({ revision: body.revision, missing_domains: missing }, 'the policy does not define some domains: they answer their fail-closed default');
+    }
     return { ok: true, httpStatus: 200, body };
   }
 
@@ -215,7 +263,14 @@ export class PolicyReloader {
     if (!history) return;
     try {
       history.record(
-        { revision: snap.revision, full_revision: snap.fullRevision, applied_at: new Date().toISOString(), source, modules: snap.moduleCount },
+        {
+          revision: snap.revision,
+          full_revision: snap.fullRevision,
+          applied_at: new Date().toISOString(),
+          source,
+          modules: snap.moduleCount,
+          ...(snap.bundle ? { bundle: { ...snap.bundle } } : {}),
+        },
         snap.files,
       );
     } catch (err) {

@@ -2,7 +2,15 @@
  * A client for an LLM "judge" behind any OpenAI-compatible chat-completions
  * endpoint. It asks for one JSON verdict per kind of check and validates the
  * answer; a timeout, an HTTP error or an answer that is not a valid verdict is
- * a `JudgeError` (the caller fails closed).
+ * a `JudgeError` (the caller fails closed), whose message says what happened.
+ *
+ * What the judge can do to us is bounded:
+ * - time: one `JudgeDeadline` covers every call of an inspection, headers and
+ *   body alike (several sequential calls cannot add up to several timeouts);
+ * - memory: the body is read as a stream and abandoned past `maxResponseBytes`;
+ * - the prompt's destination: redirects are followed by hand (`redirect:
+ *   'manual'`) and only within the configured origin, and only 307/308 (which
+ *   keep the method and body); anything else is an error, never a re-sent prompt.
  */
 import type { JudgeVerdict } from './cache.js';
 
@@ -14,12 +22,26 @@ export interface JudgeConfig {
   model: string;
   /** API key (already read from the variable named by `api_key_env`), if any. */
   apiKey?: string;
+  /** The deadline of one inspection (all its calls together). */
   timeoutMs: number;
+  /** Largest response body read, bytes (default 1 MiB). */
+  maxResponseBytes?: number;
 }
 
 export class JudgeError extends Error {
   override name = 'JudgeError';
 }
+
+/** One deadline shared by every call of an inspection. */
+export class JudgeDeadline {
+  readonly signal: AbortSignal;
+  constructor(readonly ms: number) {
+    this.signal = AbortSignal.timeout(ms);
+  }
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_REDIRECTS = 3;
 
 const ACTIONS = new Set(['allow', 'alert', 'block']);
 const SEVERITIES = new Set(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
@@ -36,10 +58,15 @@ const ANSWER_FORMAT =
   'Answer with one JSON object only: {"action": "allow"|"alert"|"block", "severity": "NONE"|"LOW"|"MEDIUM"|"HIGH"|"CRITICAL", "reason": string, "findings": [string]}.';
 
 export class JudgeClient {
-  constructor(readonly config: JudgeConfig) {}
+  private readonly maxResponseBytes: number;
 
-  async judge(kind: JudgeKind, direction: string, content: string): Promise<JudgeVerdict> {
-    const url = this.config.baseUrl.replace(/\/+$/, '') + '/chat/completions';
+  constructor(readonly config: JudgeConfig) {
+    this.maxResponseBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  /** One verdict; `deadline` is the inspection's (a call on its own gets `timeoutMs`). */
+  async judge(kind: JudgeKind, direction: string, content: string, deadline = new JudgeDeadline(this.config.timeoutMs)): Promise<JudgeVerdict> {
+    const url = new URL(this.config.baseUrl.replace(/\/+$/, '') + '/chat/completions');
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
     const body = JSON.stringify({
@@ -51,18 +78,83 @@ export class JudgeClient {
         { role: 'user', content: `Direction: ${direction}\n\n${content}` },
       ],
     });
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.config.timeoutMs) });
-    } catch (err) {
-      const e = err as Error;
-      const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-      throw new JudgeError(timedOut ? `judge timed out after ${this.config.timeoutMs} ms` : `judge unreachable: ${e.message}`);
+    const res = await this.post(url, headers, body, deadline);
+    if (!res.ok) {
+      await discard(res);
+      throw new JudgeError(`judge answered HTTP ${res.status}`);
     }
-    const text = await res.text().catch(() => '');
-    if (!res.ok) throw new JudgeError(`judge answered HTTP ${res.status}`);
-    return parseVerdict(extractContent(text));
+    return parseVerdict(extractContent(await this.readBody(res, deadline)));
   }
+
+  /** POSTs, following redirects only within the configured origin and only those that keep the body. */
+  private async post(url: URL, headers: Record<string, string>, body: string, deadline: JudgeDeadline): Promise<Response> {
+    let target = url;
+    for (let hops = 0; ; hops++) {
+      let res: Response;
+      try {
+        res = await fetch(target, { method: 'POST', headers, body, redirect: 'manual', signal: deadline.signal });
+      } catch (err) {
+        throw failure(err, deadline, 'waiting for its answer', 'judge unreachable');
+      }
+      if (res.status < 300 || res.status > 399) return res;
+      await discard(res);
+      const location = res.headers.get('location');
+      if (location === null) throw new JudgeError(`judge answered HTTP ${res.status} without a Location`);
+      let next: URL;
+      try {
+        next = new URL(location, target);
+      } catch {
+        throw new JudgeError(`judge answered HTTP ${res.status} with an invalid Location`);
+      }
+      if (next.origin !== url.origin) throw new JudgeError(`judge redirected to another origin (${next.origin}): not followed, the content is only sent to ${url.origin}`);
+      if (res.status !== 307 && res.status !== 308) throw new JudgeError(`judge answered HTTP ${res.status}: a redirect that would drop the request body, not followed`);
+      if (hops >= MAX_REDIRECTS) throw new JudgeError(`judge redirected more than ${MAX_REDIRECTS} times`);
+      target = next;
+    }
+  }
+
+  /** The body as text, read as a stream and abandoned past `maxResponseBytes`. */
+  private async readBody(res: Response, deadline: JudgeDeadline): Promise<string> {
+    const max = this.maxResponseBytes;
+    const declared = Number(res.headers.get('content-length'));
+    if (declared > max) {
+      await discard(res);
+      throw new JudgeError(`judge response too large: ${declared} bytes declared, the limit is ${max}`);
+    }
+    if (res.body === null) return '';
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw failure(err, deadline, 'reading its answer', 'judge connection failed while reading its answer');
+      }
+      if (chunk.done) break;
+      total += chunk.value.byteLength;
+      if (total > max) {
+        await reader.cancel().catch(() => undefined);
+        throw new JudgeError(`judge response too large: more than ${max} bytes, not read further`);
+      }
+      chunks.push(chunk.value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** A fetch failure as what it was: the deadline, or the connection (with its cause). */
+function failure(err: unknown, deadline: JudgeDeadline, phase: string, otherwise: string): JudgeError {
+  if (deadline.signal.aborted) return new JudgeError(`judge timed out after ${deadline.ms} ms ${phase}`);
+  const e = err as Error & { cause?: unknown };
+  const cause = e.cause instanceof Error ? e.cause.message : '';
+  return new JudgeError(`${otherwise}: ${cause || e.message}`);
+}
+
+/** Releases a response whose body is not wanted, without reading it. */
+async function discard(res: Response): Promise<void> {
+  await res.body?.cancel().catch(() => undefined);
 }
 
 /** The assistant message text of a chat-completions response. */

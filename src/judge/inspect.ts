@@ -4,7 +4,7 @@
  * result that the guardrail policy then decides on.
  */
 import { VerdictCache, type JudgeVerdict } from './cache.js';
-import { JudgeError, type JudgeClient, type JudgeKind } from './client.js';
+import { JudgeDeadline, JudgeError, type JudgeClient, type JudgeKind } from './client.js';
 
 export type InspectDirection = 'prompt' | 'completion' | 'tool_call';
 
@@ -47,6 +47,8 @@ export class Inspector {
     const content = req.direction === 'tool_call' ? `${req.tool_name ?? ''}\0${req.content}` : req.content;
     const verdicts: JudgeVerdict[] = [];
     let cacheHits = 0;
+    // One deadline for the whole inspection, however many calls it takes.
+    const deadline = new JudgeDeadline(this.judge.config.timeoutMs);
     try {
       for (const kind of KINDS_BY_DIRECTION[req.direction]) {
         const key = VerdictCache.key(kind, model, req.direction, content);
@@ -54,7 +56,7 @@ export class Inspector {
         if (v) cacheHits++;
         else {
           const generation = this.cache.generation;
-          v = await this.judge.judge(kind, req.direction, content);
+          v = await this.judge.judge(kind, req.direction, content, deadline);
           this.cache.set(key, v, generation);
         }
         verdicts.push(v);

@@ -60,6 +60,10 @@ export interface PolicyDirectory {
   shadowedKeys: string[];
   /** Every file read (name relative to regoDir), sorted by name: the input of the revision hash. */
   files: { name: string; content: string }[];
+  /** Set when the policy comes from a bundle (`src/bundle/`): its name and manifest revision. */
+  bundle?: { name: string; revision: string };
+  /** Parse the modules as Rego v0 (a bundle whose manifest says `rego_version: 0`). */
+  v0Compatible?: boolean;
 }
 
 function errorCode(e: unknown): string | undefined {

@@ -319,6 +319,8 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
 
   /** Evaluates a domain's package against one snapshot and reads its output; any failure is a PolicyEvaluationError. */
   private evaluate<In extends object, Out>(domain: DomainSpec<In, Out>, input: In, snapshot: PolicySnapshot): Out | Promise<Out> {
+    // A domain the policy does not define answers its safe default, not an evaluation error.
+    if (snapshot.missingDomains !== null && snapshot.missingDomains.has(domain.name)) return domain.failClosed(input);
     const query = snapshot.domainQueries.get(domain.name)!;
     return this.bounded(
       domain.name,

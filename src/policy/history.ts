@@ -22,7 +22,7 @@ import { writeFileAtomic, writeFileExclusive } from './safe-write.js';
 import { computeRevision } from './snapshot.js';
 import type { PolicyFile } from './types.js';
 
-export type HistorySource = 'start' | 'api' | 'watch' | 'rollback';
+export type HistorySource = 'start' | 'api' | 'watch' | 'rollback' | 'bundle';
 
 export interface HistoryEntry {
   revision: string;
@@ -31,6 +31,8 @@ export interface HistoryEntry {
   /** `recovered`: rebuilt from the revision directories after the index was found damaged. */
   source: HistorySource | 'recovered';
   modules: number;
+  /** The bundle the revision came from (name and manifest revision). */
+  bundle?: { name: string; revision: string };
 }
 
 export class UnknownRevisionError extends Error {

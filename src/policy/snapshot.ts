@@ -33,6 +33,26 @@ export interface PolicySnapshot {
   readonly domainQueries: ReadonlyMap<DomainName, DomainQuery>;
   /** Data API queries prepared on first use (bounded; keyed by the JSON of the path). */
   readonly pathQueries: Map<string, PreparedQuery>;
+  /** Domains the policy does not define (null: none), answered with their fail-closed default. */
+  readonly missingDomains: ReadonlySet<DomainName> | null;
+}
+
+/**
+ * Whether the policy can define `data.defenseclaw.<domain>`: a module whose
+ * package is that one, one below it, or one above it (which may define it by a
+ * rule), or data there. A set without `firewall.rego` defines no firewall.
+ */
+export function definesDomain(policy: Policy, data: JsonObject, domain: DomainName): boolean {
+  const target = ['defenseclaw', domain];
+  for (const m of policy.modules) {
+    const path = m.package.path;
+    const n = Math.min(path.length, target.length);
+    let i = 0;
+    while (i < n && path[i] === target[i]) i++;
+    if (i === n) return true;
+  }
+  const ours = data['defenseclaw'];
+  return typeof ours === 'object' && ours !== null && !Array.isArray(ours) && (ours as JsonObject)[domain] !== undefined;
 }
 
 /** SHA-256 (hex) over the files sorted by name: name, NUL, content, NUL for each. */
@@ -54,7 +74,9 @@ export function shortRevision(fullRevision: string): string {
 
 /** What the compiler is given for a loaded directory: its modules, with the refused built-ins. */
 export function compileInputs(dir: PolicyDirectory): [ModuleSource[], CompileOptions] {
-  return [dir.modules.map((m) => ({ file: m.file, source: m.source })), { refusedBuiltins: REFUSED_BUILTINS }];
+  const options: CompileOptions = { refusedBuiltins: REFUSED_BUILTINS };
+  if (dir.v0Compatible) options.v0Compatible = true;
+  return [dir.modules.map((m) => ({ file: m.file, source: m.source })), options];
 }
 
 /** Compiles a loaded directory into a snapshot. Throws what `compile`/`prepare` throw (RegoErrors). */
@@ -66,17 +88,21 @@ export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevi
 export function snapshotOf(dir: PolicyDirectory, policy: Policy, fullRevision: string, loadedAt: Date): PolicySnapshot {
   const domainQueries = new Map<DomainName, DomainQuery>();
   for (const domain of DOMAINS) domainQueries.set(domain, prepareDomainQuery(policy, domain));
+  const missing = DOMAINS.filter((d) => !definesDomain(policy, dir.data, d));
   const files = Object.freeze(dir.files.map((f) => Object.freeze({ name: f.name, content: f.content })));
   const info: SnapshotInfo = Object.freeze({
-    revision: shortRevision(fullRevision),
+    // A bundle's decisions carry its manifest revision (the one operators publish), else the content hash.
+    revision: dir.bundle?.revision || shortRevision(fullRevision),
     fullRevision,
     loadedAt,
     policyDir: dir.policyDir,
     regoDir: dir.regoDir,
     moduleCount: dir.modules.length,
     files,
+    ...(dir.bundle ? { bundle: Object.freeze({ ...dir.bundle }) } : {}),
+    missingDomains: Object.freeze(missing),
   });
-  return { info, data: dir.data, policy, domainQueries, pathQueries: new Map() };
+  return { info, data: dir.data, policy, domainQueries, pathQueries: new Map(), missingDomains: missing.length > 0 ? new Set(missing) : null };
 }
 
 /**

@@ -25,11 +25,18 @@ export type ErrorCode =
   | 'eval_budget_error'
   | 'eval_internal_error';
 
+/** More about an error, printed on the lines after it as OPA does (a type error's `have:`/`want:` types). */
+export interface ErrorDetails {
+  lines(): string[];
+  toJSON(): unknown;
+}
+
 export class RegoError extends Error {
   readonly code: ErrorCode;
   readonly location?: Location;
+  readonly details?: ErrorDetails;
 
-  constructor(code: ErrorCode, message: string, location?: Location) {
+  constructor(code: ErrorCode, message: string, location?: Location, details?: ErrorDetails) {
     // A Rego error's JavaScript stack says nothing to a policy author, and
     // capturing it is costly where the parser tries alternatives: skip it.
     const limit = Error.stackTraceLimit;
@@ -39,18 +46,21 @@ export class RegoError extends Error {
     this.name = 'RegoError';
     this.code = code;
     if (location !== undefined) this.location = location;
+    if (details !== undefined) this.details = details;
   }
 
-  /** OPA's one-line layout: `file:row:col: code: message` (location omitted when unknown). */
+  /** OPA's layout: `file:row:col: code: message` (location omitted when unknown), then each detail line after a tab. */
   format(): string {
     const where = this.location ? `${formatLocation(this.location)}: ` : '';
-    return `${where}${this.code}: ${this.message}`;
+    const details = this.details ? this.details.lines().map((l) => `\n\t${l}`).join('') : '';
+    return `${where}${this.code}: ${this.message}${details}`;
   }
 
-  toJSON(): { code: ErrorCode; message: string; location?: Location } {
-    return this.location
-      ? { code: this.code, message: this.message, location: this.location }
-      : { code: this.code, message: this.message };
+  toJSON(): { code: ErrorCode; message: string; location?: Location; details?: unknown } {
+    const out: { code: ErrorCode; message: string; location?: Location; details?: unknown } = { code: this.code, message: this.message };
+    if (this.location) out.location = this.location;
+    if (this.details) out.details = this.details.toJSON();
+    return out;
   }
 }
 

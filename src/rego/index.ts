@@ -5,15 +5,16 @@
  */
 import type { CompileOptions, EvalOptions, FieldList, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 import { ERROR_LIMIT, RegoError, RegoErrors } from './errors.js';
-import type { Module } from './syntax/ast.js';
+import type { Body, Expr, Module } from './syntax/ast.js';
 import { parseModule, parseQuery } from './syntax/parser.js';
-import { checkSteps } from './compile/checks/index.js';
+import { checkStages, checkSteps } from './compile/checks/index.js';
 import { inlineMetadataCalls } from './compile/metadata.js';
 import { ClosureCompiler } from './compile/closures.js';
 import { compileQuery, type CompiledQuery } from './compile/query.js';
 import { Resolver } from './compile/resolve.js';
 import { compileTree } from './compile/rules.js';
 import { buildRuleTree, type RuleNode } from './compile/ruletree.js';
+import { checkQueryTypes, checkTypeSteps, type RuleTypes } from './compile/typecheck/index.js';
 import { compileFieldReader } from './eval/fields.js';
 import { EvalState } from './eval/state.js';
 import type { Frame } from './eval/types.js';
@@ -70,6 +71,7 @@ class CompiledPolicy implements Policy {
     readonly modules: readonly Module[],
     private readonly tree: RuleNode,
     private readonly refused: ReadonlySet<string>,
+    private readonly types: RuleTypes,
   ) {}
 
   prepare(query: string): PreparedQuery {
@@ -81,9 +83,12 @@ class CompiledPolicy implements Policy {
       throw e;
     }
     const errors: RegoError[] = [];
-    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused });
+    const bodyOrder = new Map<Body, Expr[]>();
+    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused, bodyOrder });
     const resolved = new Resolver([]).resolveQuery(body);
     const compiled = compileQuery(cc, resolved, query);
+    // As OPA's query compiler: type checking follows a successful safety check.
+    if (errors.length === 0) errors.push(...checkQueryTypes(resolved, this.types, bodyOrder));
     if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
     return new Prepared(compiled);
   }
@@ -167,7 +172,10 @@ class Prepared implements PreparedQuery {
 function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions): Generator<void, Policy, void> {
   // Annotations are static: metadata calls become constants before anything else sees the rules.
   const modules = (yield* parseAll(sources, opts)).map(inlineMetadataCalls);
-  const errors: RegoError[] = yield* checkSteps(modules, opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {});
+  const checkOpts = { ...(opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {}), strict: opts.strict === true };
+  const stopping = checkStages(modules, checkOpts);
+  if (stopping.length > 0) throw new RegoErrors(sortErrors(stopping));
+  const errors: RegoError[] = yield* checkSteps(modules, checkOpts);
   yield;
   const refused = new Set(opts.refusedBuiltins ?? []);
   const resolver = new Resolver(modules);
@@ -175,10 +183,14 @@ function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions)
   errors.push(...resolver.errors);
   const tree = buildRuleTree(rules);
   yield;
-  const cc = new ClosureCompiler({ tree, errors, refused });
+  const bodyOrder = new Map<Body, Expr[]>();
+  const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder });
   yield* compileTree(cc, tree);
   if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
-  return new CompiledPolicy(modules, tree, refused);
+  // OPA type-checks once every earlier stage has passed, following the order the safety check gave each body.
+  const typed = yield* checkTypeSteps(rules, tree, bodyOrder);
+  if (typed.errors.length > 0) throw new RegoErrors(sortErrors(typed.errors));
+  return new CompiledPolicy(modules, tree, refused, typed.types);
 }
 
 /** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */

@@ -72,8 +72,9 @@ const DEEP_SHAPES: Record<string, (n: number) => string> = {
   'unary minus': (n) => 'x := ' + '- '.repeat(n) + 'y\ny := 1',
   'operator chain': (n) => 'x := 1' + ' + 1'.repeat(n),
   'membership chain': (n) => 'x := 1' + ' in [1]'.repeat(n),
-  'ref keys': (n) => 'x := y' + '[y'.repeat(n) + ']'.repeat(n) + '\ny := [1]',
-  calls: (n) => 'x := ' + 'count('.repeat(n) + '[]' + ')'.repeat(n),
+  // Well-typed shapes (the type checker rejects what OPA rejects): y[y[…y[0]…]] with y := [0], abs(abs(…1…)).
+  'ref keys': (n) => 'x := y' + '[y'.repeat(n) + '[0]' + ']'.repeat(n) + '\ny := [0]',
+  calls: (n) => 'x := ' + 'abs('.repeat(n) + '1' + ')'.repeat(n),
   comprehensions: (n) => 'x := ' + '[z | z := '.repeat(n) + '1' + ']'.repeat(n),
   every: (n) => 'x if {' + ' every y in [1] {'.repeat(n) + ' true ' + '}'.repeat(n) + '}',
   'else chain': (n) => 'x := 1 if false' + ' else := 1 if false'.repeat(n),

@@ -274,7 +274,7 @@ describe('POST /policy/reload', () => {
     assert.equal(r.json.status, 'failed');
     assert.match(r.json.error, /^reload failed: /);
     assert.equal((await s.call('POST', '/policy/evaluate', { body: ADMISSION })).headers.get('x-defenseclaw-policy-revision'), serving);
-    const health = (await s.call('GET', '/health', { token: false })).json;
+    const health = (await s.call('GET', '/health')).json;
     assert.equal(health.policy.revision, serving);
     assert.equal(health.policy.last_reload.status, 'failed');
     assert.match(health.policy.last_reload.error, /^reload failed: /);
@@ -332,7 +332,7 @@ describe('without a loadable policy', () => {
   test('a directory that does not load at start serves fail-closed answers until a reload succeeds', async () => {
     const s = await inProcessSidecar({ policy: { compile_error: 'bad' } });
     try {
-      const health = (await s.call('GET', '/health', { token: false })).json;
+      const health = (await s.call('GET', '/health')).json;
       assert.equal(health.status, 'degraded');
       assert.equal(health.policy.revision, null);
       assert.equal(health.policy.error, '1 error occurred');
@@ -348,7 +348,7 @@ describe('without a loadable policy', () => {
       assert.equal(r.status, 200);
       assert.equal(r.json.previous_revision, null);
       assert.equal((await s.call('POST', '/policy/evaluate', { body: ADMISSION })).json.data.verdict, 'allowed');
-      assert.equal((await s.call('GET', '/health', { token: false })).json.policy.error, undefined);
+      assert.equal((await s.call('GET', '/health')).json.policy.error, undefined);
     } finally {
       await s.stop();
     }

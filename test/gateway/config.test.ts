@@ -54,9 +54,9 @@ describe('config', () => {
       assert.equal(c.dataDir, join(t.home, 'data'));
       assert.equal(c.policyDir, '/srv/policies');
       assert.equal(c.auditDb, join(t.home, 'data', 'audit.db'));
-      assert.deepEqual(c.gateway, { apiBind: '0.0.0.0', apiPort: 19000, token: 'from-file', tokenEnv: 'MY_TOKEN' });
+      assert.deepEqual(c.gateway, { apiBind: '0.0.0.0', apiPort: 19000, token: 'from-file', tokenEnv: 'MY_TOKEN', limits: c.gateway.limits });
       assert.deepEqual(c.watch, { policy: false, debounceMs: 250 });
-      assert.deepEqual(c.guardrail.judge, { baseUrl: 'http://judge', model: 'm', apiKeyEnv: 'KEY', timeoutMs: 1000 });
+      assert.deepEqual(c.guardrail.judge, { baseUrl: 'http://judge', model: 'm', apiKeyEnv: 'KEY', timeoutMs: 1000, maxResponseBytes: 1024 * 1024 });
       c = loadConfig({ bind: '127.0.0.2', port: 0, policyDir: '/tmp/p' }, env);
       assert.deepEqual([c.gateway.apiBind, c.gateway.apiPort, c.policyDir], ['127.0.0.2', 0, '/tmp/p']);
     } finally {

@@ -150,7 +150,7 @@ describe('automatic reload', () => {
     writeFileSync(broken, 'package extra\n\nx := 2\n');
     const fixed = await eventually(revision, (r) => r !== serving);
     assert.notEqual(fixed, serving);
-    assert.equal((await call(s.url, 'GET', '/health', { token: false })).json.policy.error, undefined);
+    assert.equal((await call(s.url, 'GET', '/health')).json.policy.error, undefined);
   });
 
   test("a rollback's own writes do not cause a second reload", async () => {
@@ -255,7 +255,7 @@ describe('history, rollback and dry run', () => {
     assert.match(bad.json.error, /^compilation failed: .*zz_broken\.rego/);
     assert.equal((await api('POST', '/policy/reload?dry_run=maybe')).status, 400);
 
-    const health = (await call(s.url, 'GET', '/health', { token: false })).json;
+    const health = (await call(s.url, 'GET', '/health')).json;
     assert.deepEqual([health.policy.revision, health.policy.error], [serving, undefined]);
     assert.equal(await verdict(), 'scan');
     assert.equal(auditRows(t, 'policy-reload').length, reloadsBefore);

@@ -45,11 +45,19 @@ describe('sidecar process', () => {
     assert.match(s.stdout(), /listening on http:\/\/127\.0\.0\.1:\d+/);
     assert.match(s.stdout(), new RegExp(`policy directory: ${escape(t.policyDir)} \\(revision [0-9a-f]{12}`));
     assert.match(s.stdout(), /token: .*\.env/);
+    // Without the token: states only, no paths or error texts.
     const health = await call(s.url, 'GET', '/health', { token: false });
     assert.equal(health.status, 200);
     assert.equal(health.json.status, 'ok');
     assert.match(health.json.policy.revision, /^[0-9a-f]{12}$/);
-    assert.equal(health.json.policy.policy_dir, t.policyDir);
+    assert.deepEqual([health.json.watcher, health.json.audit], [{ state: 'off' }, { status: 'ok' }]);
+    assert.ok(!health.text.includes(t.home), health.text);
+    const wrongToken = await call(s.url, 'GET', '/health', { token: 'not-the-token' });
+    assert.ok(!wrongToken.text.includes(t.home), wrongToken.text);
+    const full = await call(s.url, 'GET', '/health', { token });
+    assert.equal(full.json.policy.policy_dir, t.policyDir);
+    assert.equal(full.json.audit.db, join(t.home, 'audit.db'));
+    assert.equal(full.json.connections.max > 0, true);
   });
 
   test('admission through the real engine', async () => {
@@ -212,7 +220,7 @@ describe('process start-up failures', () => {
       const s2 = await startSidecarProcess(['--port', '0'], t.env);
       try {
         assert.match(s2.stdout(), /NOT LOADED/);
-        const h = await call(s2.url, 'GET', '/health', { token: false });
+        const h = await call(s2.url, 'GET', '/health');
         assert.equal(h.json.policy.revision, null);
         assert.match(h.json.policy.error, /zz_broken\.rego/);
         const e = await call(s2.url, 'POST', '/policy/evaluate', { body: ADMISSION });

@@ -285,12 +285,34 @@ test('an evaluation error fails closed per domain', () => {
   assert.throws(() => engine.firewall({ destination: 'a' }), (e: unknown) => e instanceof PolicyEvaluationError && /eval_conflict_error/.test(e.message));
 });
 
-test('a missing domain package fails closed (empty result set)', () => {
-  const engine = open(policyDir());
+test('a domain the policy does not define answers its fail-closed default, and the snapshot names it', () => {
+  const engine = open(policyDir({ 'data.json': '{"defenseclaw": {"audit": {"retain": false}}}' }));
+  assert.deepEqual(engine.current()!.missingDomains, ['sandbox', 'skill_actions']);
   assert.equal(engine.admission(admissionInput).output.verdict, 'clean');
-  assert.throws(() => engine.sandbox({}), /policy evaluation failed: empty result set/);
-  assert.throws(() => engine.audit({}), PolicyEvaluationError);
-  assert.throws(() => engine.skillActions({ severity: 'LOW' }), PolicyEvaluationError);
+  assert.deepEqual(engine.sandbox({ skill_name: 's', requested_endpoints: ['a.example', 'b.example'] }).output, {
+    allowed_endpoints: [],
+    denied_endpoints: ['a.example', 'b.example'],
+    denied_from_request: ['a.example', 'b.example'],
+    permissions: [],
+    allowed_skills: [],
+  });
+  assert.deepEqual(engine.skillActions({ severity: 'LOW' }).output, { runtime_action: 'block', file_action: 'quarantine', install_action: 'block', should_block: true });
+  // Data under the domain's path defines it (evaluated, not defaulted): audit is not listed.
+
+  const bare = open(policyDir({ 'admission.rego': 'package defenseclaw.admission_test\n{}', 'firewall.rego': 'package other\n{}', 'guardrail.rego': 'package x\n{}' }));
+  assert.deepEqual(bare.current()!.missingDomains, ['admission', 'guardrail', 'firewall', 'sandbox', 'audit', 'skill_actions']);
+  assert.equal(bare.admission(admissionInput).output.verdict, 'rejected');
+  assert.deepEqual(bare.firewall({ destination: 'x' }).output, { action: 'deny', rule_name: 'default-deny' });
+  assert.deepEqual(bare.audit({}).output, { retain: true, retain_reason: 'retained by default: the policy does not define data.defenseclaw.audit', export_to: [] });
+  const g = bare.guardrail(guardrailInput('action')).output;
+  assert.deepEqual([g.action, g.severity, g.scanner_sources], ['block', 'HIGH', ['policy-outage']]);
+  assert.match(g.reason, /does not define data\.defenseclaw\.guardrail/);
+  assert.equal(bare.guardrail(guardrailInput('observe')).output.action, 'alert');
+});
+
+test('a package above the domains may define them by rules: none reported missing', () => {
+  const engine = open(policyDir({ 'lib.rego': 'package defenseclaw\n{"sandbox": {"permissions": ["net"]}}' }));
+  assert.deepEqual(engine.current()!.missingDomains, []);
 });
 
 test('a non-object package document is an evaluation error', () => {

@@ -6,6 +6,7 @@
  * evaluation. `{"$input": "key"}` echoes `input.key`.
  */
 import type { CompileOptions, ModuleSource, Policy, PreparedQuery } from '../../src/rego/api.js';
+import type { Module } from '../../src/rego/syntax/ast.js';
 import { RegoError, RegoErrors } from '../../src/rego/errors.js';
 import { fromJS, RegoSet, type Value } from '../../src/rego/value.js';
 
@@ -32,6 +33,8 @@ export function fakeCompiler(stats: FakeCompilerStats = { compiles: 0 }) {
     stats.compiles++;
     stats.lastOptions = options;
     const docs = new Map<string, { json: unknown; evalError: boolean }>();
+    // Only the package paths: the engine looks at them for domains the policy does not define.
+    const modules: Module[] = [];
     for (const { file, source } of sources) {
       if (source.includes('SYNTAX ERROR')) {
         throw new RegoErrors([new RegoError('rego_parse_error', 'unexpected ident token', { file, row: 2, col: 1 })]);
@@ -39,10 +42,11 @@ export function fakeCompiler(stats: FakeCompilerStats = { compiles: 0 }) {
       const [head, ...rest] = source.split('\n');
       const pkg = head!.replace(/^package\s+/, '').trim();
       const body = rest.join('\n').trim();
+      modules.push({ file, package: { path: pkg.split('.') } } as unknown as Module);
       docs.set(`data.${pkg}`, { json: body.includes('EVAL ERROR') ? null : JSON.parse(body || '{}'), evalError: body.includes('EVAL ERROR') });
     }
     return {
-      modules: [],
+      modules,
       prepare(rawQuery: string): PreparedQuery {
         const query = rawQuery.replace(/\["([^"]*)"\]/g, '.$1');
         return {

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
 
+/** The default body limit (`gateway.limits.max_body_bytes`). */
 export const BODY_LIMIT = 1024 * 1024;
 
 /**
@@ -15,35 +16,82 @@ export const BODY_LIMIT = 1024 * 1024;
  */
 export const MAX_JSON_DEPTH = 512;
 
-/** Nesting depth of JSON text, counted over brackets outside strings (one linear scan, no allocation). */
-export function jsonDepth(text: string): number {
+/** Longest run of digits a float64 can hold without an exponent (1.8e308 has 309). */
+const MAX_PLAIN_DIGITS = 309;
+
+/**
+ * One linear scan of JSON text, no allocation: the nesting depth (brackets
+ * outside strings), times two, plus one when a number might lie beyond
+ * float64 (it has an exponent, or more digits than a float64 holds). Only then
+ * is the parsed value searched for infinities.
+ */
+function scanJson(text: string): number {
   let depth = 0;
   let max = 0;
   let inString = false;
+  let digits = 0;
+  let mayOverflow = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+      continue;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits > MAX_PLAIN_DIGITS) mayOverflow = 1;
+      continue;
+    }
+    // An exponent follows a digit or a point; the e of `true`/`false` does not.
+    if ((c === 0x65 || c === 0x45) && i > 0) {
+      const p = text.charCodeAt(i - 1);
+      if ((p >= 0x30 && p <= 0x39) || p === 0x2e) mayOverflow = 1;
+    }
+    digits = 0;
+    if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) max = depth;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return max;
+  return max * 2 + mayOverflow;
 }
 
-export function installJsonParser(app: FastifyInstance): void {
+/** Nesting depth of JSON text, counted over brackets outside strings. */
+export function jsonDepth(text: string): number {
+  return scanJson(text) >> 1;
+}
+
+/** Whether a parsed JSON value holds a number JSON.parse turned into ±Infinity. */
+function holdsInfinity(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.some(holdsInfinity);
+  for (const k in v) if (holdsInfinity((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/**
+ * Numbers beyond float64 are refused (400): OPA keeps them as arbitrary-precision
+ * JSON numbers, our value model cannot, and JSON.parse's Infinity is not JSON
+ * (it would come back as `Infinity` in a Data API answer).
+ */
+export function installJsonParser(app: FastifyInstance, bodyLimit: number = BODY_LIMIT): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, text, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, text, done) => {
     const s = typeof text === 'string' ? text : text.toString('utf8');
     if (s.trim() === '') return done(null, undefined);
-    if (jsonDepth(s) > MAX_JSON_DEPTH) return done(new HttpError(400, `JSON body nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    const scan = scanJson(s);
+    if (scan >> 1 > MAX_JSON_DEPTH) return done(new HttpError(400, `JSON body nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    let value: unknown;
     try {
-      done(null, JSON.parse(s));
+      value = JSON.parse(s);
     } catch {
-      done(new HttpError(400, 'invalid JSON body'), undefined);
+      return done(new HttpError(400, 'invalid JSON body'), undefined);
     }
+    if ((scan & 1) === 1 && holdsInfinity(value)) {
+      return done(new HttpError(400, 'JSON body holds a number beyond the range of a 64-bit float'), undefined);
+    }
+    done(null, value);
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PolicyEvaluationError, PolicyInputError, PolicyUnavailableError } from '../../policy/types.js';
+import { AuditStoreError } from '../audit-store.js';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -23,6 +24,8 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof PolicyInputError) return new HttpError(400, err.message);
   if (err instanceof PolicyUnavailableError) return new HttpError(503, err.message);
   if (err instanceof PolicyEvaluationError) return new HttpError(500, err.message);
+  // The store cannot record (damaged, disk full): the service is unavailable, and says why.
+  if (err instanceof AuditStoreError) return new HttpError(503, err.message);
   const fe = err as Partial<FastifyError>;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new HttpError(fe.statusCode, fastifyClientMessage(fe));

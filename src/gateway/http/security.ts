@@ -1,11 +1,13 @@
 /**
  * Request checks run before routing (the original's `tokenAuth` then
- * `apiCSRFProtect`): every route but `GET /health` needs the gateway token;
+ * `apiCSRFProtect`): every route but `GET /health` (and the console's static
+ * files, `GET /ui`) needs the gateway token;
  * state-changing requests must also look like they come from a DefenseClaw
  * client and not from a browser page on another site.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
+import { isConsolePath } from '../ui/routes.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const LOCAL_ORIGIN_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -34,8 +36,11 @@ export function presentedToken(req: FastifyRequest): string | null {
   return null;
 }
 
+/** `GET /health`, and the console's static page and assets (their data comes from the API, with the token). */
 function isPublic(req: FastifyRequest): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && pathOf(req.url) === '/health';
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const path = pathOf(req.url);
+  return path === '/health' || isConsolePath(path);
 }
 
 export function pathOf(url: string): string {
@@ -43,22 +48,57 @@ export function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-export function securityHook(expectedToken: string): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+/** Whether a request carries the gateway token (`GET /health` shows more to those that do). */
+export function requestAuthorizer(expectedToken: string): (req: FastifyRequest) => boolean {
   const matches = tokenMatcher(expectedToken);
+  return (req) => {
+    const token = presentedToken(req);
+    return token !== null && matches(token);
+  };
+}
+
+export function securityHook(expectedToken: string): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const authorized = requestAuthorizer(expectedToken);
   return async (req) => {
     if (isPublic(req)) return;
-    const token = presentedToken(req);
-    if (token === null || !matches(token)) throw new HttpError(401, 'unauthorized');
+    if (!authorized(req)) throw new HttpError(401, 'unauthorized');
     if (SAFE_METHODS.has(req.method)) return;
     checkStateChangingRequest(req);
   };
+}
+
+const JSON_MEDIA_TYPE = 'application/json';
+
+/**
+ * Whether a Content-Type's media type (RFC 9110: type "/" subtype, before any
+ * parameters, case-insensitive) is application/json. `text/plain;
+ * charset=application/json` is not, nor `application/json-patch+json`.
+ * Compared in place: no allocation on the request path.
+ */
+export function isJsonMediaType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const n = value.length;
+  let i = 0;
+  while (i < n && isOptionalWhitespace(value.charCodeAt(i))) i++;
+  if (n - i < JSON_MEDIA_TYPE.length) return false;
+  for (let k = 0; k < JSON_MEDIA_TYPE.length; k++, i++) {
+    let c = value.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== JSON_MEDIA_TYPE.charCodeAt(k)) return false;
+  }
+  while (i < n && isOptionalWhitespace(value.charCodeAt(i))) i++;
+  return i === n || value.charCodeAt(i) === 0x3b; // ";" starts the parameters
+}
+
+function isOptionalWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }
 
 function checkStateChangingRequest(req: FastifyRequest): void {
   const site = header(req, 'sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'cross-site request rejected');
   if (!header(req, 'x-defenseclaw-client')) throw new HttpError(403, 'missing X-DefenseClaw-Client header');
-  if (!(header(req, 'content-type') ?? '').toLowerCase().includes('application/json')) {
+  if (!isJsonMediaType(req.headers['content-type'])) {
     throw new HttpError(415, 'Content-Type must be application/json');
   }
   const origin = header(req, 'origin');

@@ -81,6 +81,7 @@ export function parseAdmissionInput(raw: unknown): AdmissionInput {
 
 export const admissionDomain: DomainSpec<AdmissionInput, AdmissionOutput> = {
   name: 'admission',
+  failClosed: () => ({ ...ADMISSION_DENY_DEFAULT }),
   parseInput: parseAdmissionInput,
   ...outputOf<AdmissionOutput>({
     verdict: stringOutput,

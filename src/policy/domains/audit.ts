@@ -1,7 +1,7 @@
 /** Audit: retention and export of one audit event (spec 2.5). */
 import type { AuditOutput } from '../types.js';
 import { booleanOutput, stringListOutput, stringOutput } from './coerce.js';
-import { outputOf, type DomainSpec } from './domain.js';
+import { missingDomainReason, outputOf, type DomainSpec } from './domain.js';
 import { optInteger, optString, optStringArray, requireObject } from './fields.js';
 
 export interface AuditInput {
@@ -23,6 +23,8 @@ export function parseAuditInput(raw: unknown): AuditInput {
 
 export const auditDomain: DomainSpec<AuditInput, AuditOutput> = {
   name: 'audit',
+  // Keeping an event is the safe side of a retention decision; nothing is exported.
+  failClosed: () => ({ retain: true, retain_reason: `retained by default: ${missingDomainReason('audit')}`, export_to: [] }),
   parseInput: parseAuditInput,
   ...outputOf<AuditOutput>({
     retain: booleanOutput,

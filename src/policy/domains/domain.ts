@@ -11,6 +11,13 @@ export interface DomainSpec<In, Out> {
   outputFields: readonly string[];
   /** Reads the values of `outputFields`, in that order (undefined: the package has no such value), into the typed output. */
   readOutput(values: FieldList): Out;
+  /** The answer when the policy does not define the domain at all: the safe one (deny, block, retain). */
+  failClosed(input: In): Out;
+}
+
+/** Why a domain answers its fail-closed default without evaluating. */
+export function missingDomainReason(name: DomainName): string {
+  return `the policy does not define data.defenseclaw.${name}`;
 }
 
 /** Typed inputs are plain JSON objects, hence Rego values as they stand (no copy, no round trip). */

@@ -25,6 +25,8 @@ export function parseFirewallInput(raw: unknown): FirewallInput {
 
 export const firewallDomain: DomainSpec<FirewallInput, FirewallOutput> = {
   name: 'firewall',
+  // The bundled firewall policy's own defaults.
+  failClosed: () => ({ action: 'deny', rule_name: 'default-deny' }),
   parseInput: parseFirewallInput,
   ...outputOf<FirewallOutput>({ action: stringOutput, rule_name: stringOutput }),
 };

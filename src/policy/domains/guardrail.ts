@@ -1,7 +1,7 @@
 /** Guardrail: the verdict for one prompt or completion from precomputed scanner results (spec 2.2). */
 import { PolicyInputError, type GuardrailOutput } from '../types.js';
 import { stringListOutput, stringOutput } from './coerce.js';
-import { outputOf, type DomainSpec } from './domain.js';
+import { missingDomainReason, outputOf, type DomainSpec } from './domain.js';
 import { definedOnly, optBoolean, optInteger, optObject, optString, optStringArray, requireObject, type Fields } from './fields.js';
 
 export interface ScannerResult {
@@ -71,6 +71,7 @@ export function parseGuardrailInput(raw: unknown): GuardrailInput {
 
 export const guardrailDomain: DomainSpec<GuardrailInput, GuardrailOutput> = {
   name: 'guardrail',
+  failClosed: (input) => guardrailOutageVerdict(input.mode, missingDomainReason('guardrail')),
   parseInput: parseGuardrailInput,
   ...outputOf<GuardrailOutput>({
     action: stringOutput,

@@ -21,6 +21,14 @@ export function parseSandboxInput(raw: unknown): SandboxInput {
 
 export const sandboxDomain: DomainSpec<SandboxInput, SandboxOutput> = {
   name: 'sandbox',
+  // Nothing allowed: every requested endpoint denied, no permissions.
+  failClosed: (input) => ({
+    allowed_endpoints: [],
+    denied_endpoints: [...input.requested_endpoints],
+    denied_from_request: [...input.requested_endpoints],
+    permissions: [],
+    allowed_skills: [],
+  }),
   parseInput: parseSandboxInput,
   ...outputOf<SandboxOutput>({
     allowed_endpoints: stringListOutput,

@@ -20,6 +20,7 @@ export function parseSkillActionsInput(raw: unknown): SkillActionsInput {
 
 export const skillActionsDomain: DomainSpec<SkillActionsInput, SkillActionsOutput> = {
   name: 'skill_actions',
+  failClosed: () => ({ runtime_action: 'block', file_action: 'quarantine', install_action: 'block', should_block: true }),
   parseInput: parseSkillActionsInput,
   ...outputOf<SkillActionsOutput>({
     runtime_action: stringOutput,

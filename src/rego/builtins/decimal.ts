@@ -141,3 +141,9 @@ export function toBigInt(d: Decimal): bigint {
   const n = normalize(d);
   return n.m * pow10(n.e);
 }
+
+/** -1, 0 or 1 as `a` is below, equal to or above `b`. */
+export function compare(a: Decimal, b: Decimal): number {
+  const d = sub(a, b).m;
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}

@@ -1,393 +1,401 @@
 /**
- * A compact JSON Schema (draft 4/6/7) validator for `json.match_schema` and
- * `json.verify_schema`, producing the results of OPA's gojsonschema-based
- * built-ins: error objects `{error, type, field, desc}` with gojsonschema's
- * English descriptions and field paths (`(root)`, `a.b`, `items.0`).
+ * `json.match_schema` and `json.verify_schema` (OPA v1/topdown/jsonschema.go)
+ * over our port of OPA's vendored gojsonschema: the schema side is in
+ * `json-schema-compile.ts`, the validation walk (validation.go) and the format
+ * checkers (format_checkers.go) are here.
  *
- * Covered: type, enum, const, minimum/maximum (+ exclusive, both draft 4
- * booleans and draft 6 numbers), multipleOf, minLength/maxLength, pattern
- * (RE2), format (date-time, date, time, email, ipv4, ipv6, uri, uuid; others
- * ignored), items/additionalItems, min/maxItems, uniqueItems, contains,
- * properties, required, additionalProperties, patternProperties,
- * min/maxProperties, propertyNames, dependencies, allOf/anyOf/oneOf/not,
- * if/then/else, true/false schemas, and `$ref` to "#" and local JSON pointers.
- * Remote `$ref`s are reported as schema errors.
+ * The walk keeps gojsonschema's order of checks and its "score", which picks
+ * whose errors an `anyOf`/`oneOf`/`contains` failure reports. Each error is
+ * `{error, type, field, desc}`: `field` is the path without `(root).` (`a.0.b`),
+ * `desc` the English text of gojsonschema's default locale, `error` is
+ * `"<field>: <desc>"`. Both operands are a JSON string or an object/array.
  */
 import { builtinError } from './operands.js';
-import { compare, equals, isNumber, isPlainObject, objectGet, typeName, type JsonObject, type Value } from '../value.js';
+import { isNumber, isPlainObject, typeName, type JsonObject, type Value } from '../value.js';
 import { goMarshal, isValidJSON, parseJSON } from './json-text.js';
 import { tryCompileRegex } from './regex.js';
+import { canonicalJSON, compileSchema, SchemaError, type SubSchema } from './json-schema-compile.js';
+import * as dec from './decimal.js';
+import { formatFloat } from './gofloat.js';
+import { parse as parseTime, NAMED_LAYOUTS, TimeParseError } from './time-layout.js';
+import { parseIP } from './net-ip.js';
+import { parseURL } from './go-url.js';
+import { isEmailAddress } from './mail-address.js';
 
-type Schema = boolean | JsonObject;
-
-interface SchemaError {
-  context: string[];
+interface ResultError {
+  context: readonly string[];
   type: string;
   desc: string;
 }
 
-class SchemaInvalid extends Error {}
+class Result {
+  errors: ResultError[] = [];
+  score = 0;
 
-function isObj(v: Value | undefined): v is JsonObject {
-  return v !== undefined && isPlainObject(v);
-}
-
-/** OPA's loader: a JSON string (pre-checked as valid JSON) or an object (marshalled), nothing else. */
-function load(v: Value): Value {
-  if (typeof v === 'string') {
-    if (!isValidJSON(v)) throw new SchemaInvalid('invalid JSON string');
-    return parseJSON(v);
+  add(type: string, context: readonly string[], desc: string): void {
+    this.errors.push({ type, context, desc });
+    this.score -= 2;
   }
-  if (typeName(v) === 'object') return parseJSON(goMarshal(v));
-  throw new SchemaInvalid('wrong type, expected string or object');
+
+  merge(other: Result): void {
+    this.errors.push(...other.errors);
+    this.score += other.score;
+  }
+
+  get valid(): boolean {
+    return this.errors.length === 0;
+  }
 }
 
-const TYPES = ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'];
-
-function fieldOf(context: string[]): string {
+function fieldOf(context: readonly string[]): string {
   return context.length === 0 ? '(root)' : context.join('.');
 }
 
-function jsonType(v: Value): string {
-  const t = typeName(v);
-  if (t === 'number') return Number.isInteger(Number(v)) ? 'integer' : 'number';
-  return t;
+/** big.Float's String() of a bound: `%.10g`. */
+const bound = (d: dec.Decimal): string => formatFloat(Number(dec.toNumber(d)), 'g', 10);
+
+function typesText(types: string[]): string {
+  return types.length > 1 ? `[${types.join(',')}]` : types[0]!;
 }
 
-function runeLength(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
+const isObj = (v: Value): v is JsonObject => isPlainObject(v);
+
+function isIntegral(n: number | bigint): boolean {
+  return typeof n === 'bigint' || Number.isInteger(n);
+}
+
+function subValidate(s: SubSchema, node: Value, context: readonly string[]): Result {
+  const r = new Result();
+  validateRecursive(s, node, r, context);
+  return r;
+}
+
+function validateRecursive(s: SubSchema, node: Value, result: Result, context: readonly string[]): void {
+  if (s.pass !== undefined) {
+    if (!s.pass) result.add('false', context, 'False always fails validation');
+    return;
+  }
+  if (s.refSchema) {
+    validateRecursive(s.refSchema, node, result, context);
+    return;
+  }
+  const typed = s.types.length > 0;
+  const wrongType = (given: string): void => result.add('invalid_type', context, `Invalid type. Expected: ${typesText(s.types)}, given: ${given}`);
+  if (node === null) {
+    if (typed && !s.types.includes('null')) return wrongType('null');
+    validateSchema(s, node, result, context);
+    validateCommon(s, node, result, context);
+  } else if (isNumber(node)) {
+    const isInt = isIntegral(node);
+    if (typed && !(s.types.includes('number') || (isInt && s.types.includes('integer')))) return wrongType(isInt ? 'integer' : 'number');
+    validateSchema(s, node, result, context);
+    validateNumber(s, node, result, context);
+    validateCommon(s, node, result, context);
+  } else if (Array.isArray(node)) {
+    if (typed && !s.types.includes('array')) return wrongType('array');
+    validateSchema(s, node, result, context);
+    validateArray(s, node, result, context);
+    validateCommon(s, node, result, context);
+  } else if (isObj(node)) {
+    if (typed && !s.types.includes('object')) return wrongType('object');
+    validateSchema(s, node, result, context);
+    validateObject(s, node, result, context);
+    validateCommon(s, node, result, context);
+    for (const p of s.properties) {
+      const next = Object.prototype.hasOwnProperty.call(node, p.property) ? node[p.property] : undefined;
+      if (next !== undefined) validateRecursive(p, next, result, [...context, p.property]);
+    }
+  } else if (typeof node === 'boolean') {
+    if (typed && !s.types.includes('boolean')) return wrongType('boolean');
+    validateSchema(s, node, result, context);
+    validateCommon(s, node, result, context);
+  } else if (typeof node === 'string') {
+    if (typed && !s.types.includes('string')) return wrongType('string');
+    validateSchema(s, node, result, context);
+    validateCommon(s, node, result, context);
+    validateString(s, node, result, context);
+  }
+  result.score++;
+}
+
+/** The failing alternative with the best score (the first of equals), as gojsonschema picks it. */
+function better(best: Result | undefined, r: Result): Result {
+  return best === undefined || r.score > best.score ? r : best;
+}
+
+function validateSchema(s: SubSchema, node: Value, result: Result, context: readonly string[]): void {
+  if (s.anyOf.length > 0) {
+    let ok = false;
+    let best: Result | undefined;
+    for (const alt of s.anyOf) {
+      const r = subValidate(alt, node, context);
+      ok = r.valid;
+      if (ok) break;
+      best = better(best, r);
+    }
+    if (!ok) {
+      result.add('number_any_of', context, 'Must validate at least one schema (anyOf)');
+      if (best) result.merge(best);
+    }
+  }
+  if (s.oneOf.length > 0) {
+    let validated = 0;
+    let best: Result | undefined;
+    for (const alt of s.oneOf) {
+      const r = subValidate(alt, node, context);
+      if (r.valid) validated++;
+      else if (validated === 0) best = better(best, r);
+    }
+    if (validated !== 1) {
+      result.add('number_one_of', context, 'Must validate one and only one schema (oneOf)');
+      if (validated === 0 && best) result.merge(best);
+    }
+  }
+  if (s.allOf.length > 0) {
+    let validated = 0;
+    for (const alt of s.allOf) {
+      const r = subValidate(alt, node, context);
+      if (r.valid) validated++;
+      result.merge(r);
+    }
+    if (validated !== s.allOf.length) result.add('number_all_of', context, 'Must validate all the schemas (allOf)');
+  }
+  if (s.not && subValidate(s.not, node, context).valid) result.add('number_not', context, 'Must not validate the schema (not)');
+  if (s.dependencies && isObj(node)) {
+    for (const [key, dependency] of s.dependencies) {
+      if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
+      if (Array.isArray(dependency)) {
+        for (const d of dependency) {
+          if (!Object.prototype.hasOwnProperty.call(node, d)) result.add('missing_dependency', context, `Has a dependency on ${d}`);
+        }
+      } else validateRecursive(dependency, node, result, context);
+    }
+  }
+  if (s.if) {
+    const ifValid = subValidate(s.if, node, context).valid;
+    const branch = ifValid ? s.then : s.else;
+    if (branch) {
+      const r = subValidate(branch, node, context);
+      if (!r.valid) {
+        if (ifValid) result.add('condition_then', context, 'Must validate "then" as "if" was valid');
+        else result.add('condition_else', context, 'Must validate "else" as "if" was not valid');
+        result.merge(r);
+      }
+    }
+  }
+  result.score++;
+}
+
+function validateCommon(s: SubSchema, node: Value, result: Result, context: readonly string[]): void {
+  const field = fieldOf(context);
+  if (s.constText !== undefined && canonicalJSON(node) !== s.constText) result.add('const', context, `${field} does not match: ${s.constText}`);
+  if (s.enumPresent && !s.enumTexts.includes(canonicalJSON(node))) {
+    const allowed = s.enumTexts.length === 0 ? '(none)' : s.enumTexts.join(', ');
+    result.add('enum', context, `${field} must be one of the following: ${allowed}`);
+  }
+  if (s.format !== undefined && typeof node === 'string') {
+    const check = FORMATS[s.format];
+    if (check && !check(node)) result.add('format', context, `Does not match format '${s.format}'`);
+  }
+  result.score++;
+}
+
+function validateArray(s: SubSchema, a: Value[], result: Result, context: readonly string[]): void {
+  if (s.itemsIsSingleSchema) {
+    a.forEach((x, i) => result.merge(subValidate(s.items[0]!, x, [...context, String(i)])));
+  } else if (s.items.length > 0) {
+    for (let i = 0; i < s.items.length && i < a.length; i++) result.merge(subValidate(s.items[i]!, a[i]!, [...context, String(i)]));
+    if (s.items.length < a.length) {
+      if (s.additionalItems === false) result.add('array_no_additional_items', context, 'No additional items allowed on array');
+      else if (typeof s.additionalItems === 'object') {
+        for (let i = s.items.length; i < a.length; i++) result.merge(subValidate(s.additionalItems, a[i]!, [...context, String(i)]));
+      }
+    }
+  }
+  if (s.minItems !== undefined && a.length < s.minItems) result.add('array_min_items', context, `Array must have at least ${s.minItems} items`);
+  if (s.maxItems !== undefined && a.length > s.maxItems) result.add('array_max_items', context, `Array must have at most ${s.maxItems} items`);
+  if (s.uniqueItems) {
+    const seen = new Map<string, number>();
+    a.forEach((x, j) => {
+      const text = canonicalJSON(x);
+      const i = seen.get(text);
+      if (i !== undefined) result.add('unique', context, `array items[${i},${j}] must be unique`);
+      seen.set(text, j);
+    });
+  }
+  if (s.contains) {
+    let ok = false;
+    let best: Result | undefined;
+    for (let i = 0; i < a.length; i++) {
+      const r = subValidate(s.contains, a[i]!, [...context, String(i)]);
+      if (r.valid) {
+        ok = true;
+        break;
+      }
+      best = better(best, r);
+    }
+    if (!ok) {
+      result.add('contains', context, 'At least one of the items must match');
+      if (best) result.merge(best);
+    }
+  }
+  result.score++;
+}
+
+function matches(re: { lastIndex: number; test(s: string): boolean }, s: string): boolean {
+  re.lastIndex = 0;
+  return re.test(s);
+}
+
+function validateObject(s: SubSchema, o: JsonObject, result: Result, context: readonly string[]): void {
+  const keys = Object.keys(o).sort();
+  if (s.minProperties !== undefined && keys.length < s.minProperties) result.add('array_min_properties', context, `Must have at least ${s.minProperties} properties`);
+  if (s.maxProperties !== undefined && keys.length > s.maxProperties) result.add('array_max_properties', context, `Must have at most ${s.maxProperties} properties`);
+  for (const r of s.required) {
+    if (Object.prototype.hasOwnProperty.call(o, r)) result.score++;
+    else result.add('required', context, `${r} is required`);
+  }
+  for (const k of keys) {
+    const declared = s.properties.some((p) => p.property === k);
+    let patternMatched = false;
+    for (const [, re, sub] of s.patternProperties ?? []) {
+      if (!matches(re, k)) continue;
+      patternMatched = true;
+      result.merge(subValidate(sub, o[k]!, [...context, k]));
+    }
+    if (patternMatched) result.score++;
+    if (declared || patternMatched) continue;
+    if (s.additionalProperties === false) result.add('additional_property_not_allowed', context, `Additional property ${k} is not allowed`);
+    else if (typeof s.additionalProperties === 'object') result.merge(subValidate(s.additionalProperties, o[k]!, [...context, k]));
+  }
+  if (s.propertyNames) {
+    for (const k of keys) {
+      const r = subValidate(s.propertyNames, k, context);
+      if (!r.valid) {
+        result.add('invalid_property_name', context, `Property name of "${k}" does not match`);
+        result.merge(r);
+      }
+    }
+  }
+  result.score++;
+}
+
+function validateString(s: SubSchema, str: string, result: Result, context: readonly string[]): void {
+  const runes = s.minLength !== undefined || s.maxLength !== undefined ? Array.from(str).length : 0;
+  if (s.minLength !== undefined && runes < s.minLength) result.add('string_gte', context, `String length must be greater than or equal to ${s.minLength}`);
+  if (s.maxLength !== undefined && runes > s.maxLength) result.add('string_lte', context, `String length must be less than or equal to ${s.maxLength}`);
+  if (s.pattern && !matches(s.pattern, str)) result.add('pattern', context, `Does not match pattern '${s.patternText!}'`);
+  result.score++;
+}
+
+function validateNumber(s: SubSchema, n: number | bigint, result: Result, context: readonly string[]): void {
+  const v = dec.fromNumber(n);
+  if (s.multipleOf && !isMultiple(v, s.multipleOf)) result.add('multiple_of', context, `Must be a multiple of ${bound(s.multipleOf)}`);
+  if (s.maximum && dec.compare(v, s.maximum) > 0) result.add('number_lte', context, `Must be less than or equal to ${bound(s.maximum)}`);
+  if (s.exclusiveMaximum && dec.compare(v, s.exclusiveMaximum) >= 0) result.add('number_lt', context, `Must be less than ${bound(s.exclusiveMaximum)}`);
+  if (s.minimum && dec.compare(v, s.minimum) < 0) result.add('number_gte', context, `Must be greater than or equal to ${bound(s.minimum)}`);
+  if (s.exclusiveMinimum && dec.compare(v, s.exclusiveMinimum) <= 0) result.add('number_gt', context, `Must be greater than ${bound(s.exclusiveMinimum)}`);
+  result.score++;
+}
+
+/** Whether a / b is an integer, exactly (big.Rat in gojsonschema). */
+function isMultiple(a: dec.Decimal, b: dec.Decimal): boolean {
+  if (a.e >= b.e) return (a.m * 10n ** BigInt(a.e - b.e)) % b.m === 0n;
+  return a.m % (b.m * 10n ** BigInt(b.e - a.e)) === 0n;
+}
+
+// ---------------------------------------------------------------------------
+// Formats (format_checkers.go); an unknown format always passes.
+
+function parsesAs(layouts: string[], s: string): boolean {
+  for (const layout of layouts) {
+    try {
+      parseTime(layout, s);
+      return true;
+    } catch (e) {
+      if (!(e instanceof TimeParseError)) throw e;
+    }
+  }
+  return false;
+}
+
+const HOSTNAME = /^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]))*$/;
+const URI_TEMPLATE = /^([^{]*({[^}]*})?)*$/;
+const UUID = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/i;
+const JSON_POINTER = /^(?:\/(?:[^~/]|~0|~1)*)*$/;
+const RELATIVE_JSON_POINTER = /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/;
+
+function uri(s: string, needScheme: boolean): boolean {
+  const u = parseURL(s);
+  return typeof u !== 'string' && (!needScheme || u.scheme !== '') && !s.includes('\\');
 }
 
 const FORMATS: Record<string, (s: string) => boolean> = {
-  'date-time': (s) => /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s.toUpperCase())),
-  date: (s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)),
-  time: (s) => /^\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$/.test(s),
-  email: (s) => /^[^@\s]+@[^@\s]+$/.test(s),
-  ipv4: (s) => /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(s),
-  ipv6: (s) => s.includes(':') && /^[0-9A-Fa-f:.]+$/.test(s),
-  uri: (s) => /^[A-Za-z][A-Za-z0-9+.-]*:/.test(s),
-  uuid: (s) => /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(s),
+  date: (s) => parsesAs(['2006-01-02'], s),
+  time: (s) => parsesAs(['15:04:05Z07:00', '15:04:05'], s),
+  'date-time': (s) => parsesAs(['15:04:05', '15:04:05Z07:00', '2006-01-02', NAMED_LAYOUTS.RFC3339!, NAMED_LAYOUTS.RFC3339Nano!], s),
+  hostname: (s) => HOSTNAME.test(s) && s.length < 256,
+  email: isEmailAddress,
+  'idn-email': isEmailAddress,
+  ipv4: (s) => parseIP(s) !== null && s.includes('.'),
+  ipv6: (s) => parseIP(s) !== null && s.includes(':'),
+  uri: (s) => uri(s, true),
+  iri: (s) => uri(s, true),
+  'uri-reference': (s) => uri(s, false),
+  'iri-reference': (s) => uri(s, false),
+  'uri-template': (s) => {
+    const u = parseURL(s);
+    return typeof u !== 'string' && !s.includes('\\') && URI_TEMPLATE.test(u.path);
+  },
+  uuid: (s) => UUID.test(s),
+  regex: (s) => s === '' || tryCompileRegex(s).ok,
+  'json-pointer': (s) => JSON_POINTER.test(s),
+  'relative-json-pointer': (s) => RELATIVE_JSON_POINTER.test(s),
 };
 
-class Validator {
-  constructor(readonly root: Schema) {}
+// ---------------------------------------------------------------------------
+// The built-ins.
 
-  /** Resolves a local `$ref` ("#", "#/definitions/x", "#/$defs/x"…). */
-  resolve(ref: string): Schema {
-    if (!ref.startsWith('#')) throw new SchemaInvalid(`remote reference ${ref} is not supported`);
-    let cur: Value = this.root;
-    const pointer = decodeURIComponent(ref.slice(1));
-    if (pointer !== '') {
-      for (const raw of pointer.replace(/^\//, '').split('/')) {
-        const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-        const next: Value | undefined = Array.isArray(cur) ? cur[Number(seg)] : isObj(cur) ? objectGet(cur, seg) : undefined;
-        if (next === undefined) throw new SchemaInvalid(`Object has no key '${seg}'`);
-        cur = next;
-      }
-    }
-    if (typeof cur !== 'boolean' && !isObj(cur)) throw new SchemaInvalid(`Invalid reference ${ref}`);
-    return cur;
+class LoadError extends Error {}
+
+/** OPA's astValueToJSONSchemaLoader: a JSON string (checked first), or an object or array (as its JSON). */
+function load(v: Value): Value {
+  if (typeof v === 'string') {
+    if (!isValidJSON(v)) throw new LoadError('invalid JSON string');
+    return parseJSON(v);
   }
-
-  validate(schema: Schema, v: Value, context: string[], depth = 0): SchemaError[] {
-    if (depth > 1000) throw new SchemaInvalid('reference loop');
-    const errs: SchemaError[] = [];
-    const add = (type: string, desc: string, ctx = context) => errs.push({ context: ctx, type, desc });
-    if (schema === true) return errs;
-    if (schema === false) {
-      add('false', 'False always fails validation');
-      return errs;
-    }
-    const kw = (k: string) => objectGet(schema, k);
-    const ref = kw('$ref');
-    if (typeof ref === 'string') return this.validate(this.resolve(ref), v, context, depth + 1);
-
-    const type = kw('type');
-    if (type !== undefined) {
-      const types = (Array.isArray(type) ? type : [type]) as string[];
-      const given = jsonType(v);
-      const ok = types.includes(given) || (given === 'integer' && types.includes('number'));
-      if (!ok) {
-        const expected = types.length === 1 ? types[0]! : `[${types.join(',')}]`;
-        add('invalid_type', `Invalid type. Expected: ${expected}, given: ${given}`);
-        return errs;
-      }
-    }
-    const sub = (s: Value, ctx = context) => this.validate(s as Schema, v, ctx, depth + 1);
-
-    // Combinators (gojsonschema's validateSchema).
-    const anyOf = kw('anyOf');
-    if (Array.isArray(anyOf) && anyOf.length > 0) {
-      const results = anyOf.map((s) => sub(s));
-      if (!results.some((r) => r.length === 0)) {
-        add('number_any_of', 'Must validate at least one schema (anyOf)');
-        errs.push(...closest(results));
-      }
-    }
-    const oneOf = kw('oneOf');
-    if (Array.isArray(oneOf) && oneOf.length > 0) {
-      const results = oneOf.map((s) => sub(s));
-      const valid = results.filter((r) => r.length === 0).length;
-      if (valid !== 1) {
-        add('number_one_of', 'Must validate one and only one schema (oneOf)');
-        if (valid === 0) errs.push(...closest(results));
-      }
-    }
-    const allOf = kw('allOf');
-    if (Array.isArray(allOf) && allOf.length > 0) {
-      const results = allOf.map((s) => sub(s));
-      for (const r of results) errs.push(...r);
-      if (results.some((r) => r.length > 0)) add('number_all_of', 'Must validate all the schemas (allOf)');
-    }
-    const not = kw('not');
-    if (not !== undefined && sub(not).length === 0) add('number_not', 'Must not validate the schema (not)');
-    const dependencies = kw('dependencies');
-    if (isObj(v) && isObj(dependencies)) {
-      for (const [k, dep] of Object.entries(dependencies)) {
-        if (objectGet(v, k) === undefined) continue;
-        if (Array.isArray(dep)) {
-          for (const d of dep) if (typeof d === 'string' && objectGet(v, d) === undefined) add('missing_dependency', `Has a dependency on ${d}`);
-        } else errs.push(...sub(dep));
-      }
-    }
-    const cond = kw('if');
-    if (cond !== undefined) {
-      const ifOk = sub(cond).length === 0;
-      const branch = ifOk ? kw('then') : kw('else');
-      if (branch !== undefined) {
-        const r = sub(branch);
-        if (r.length > 0) {
-          if (ifOk) add('condition_then', 'Must validate "then" as "if" was valid');
-          else add('condition_else', 'Must validate "else" as "if" was not valid');
-          errs.push(...r);
-        }
-      }
-    }
-
-    if (isNumber(v)) this.numberChecks(schema, Number(v), add);
-    if (Array.isArray(v)) this.arrayChecks(schema, v, context, depth, errs, add);
-    if (isObj(v)) this.objectChecks(schema, v, context, depth, errs, add);
-
-    // validateCommon: const and enum.
-    const field = fieldOf(context);
-    const c = kw('const');
-    if (c !== undefined && !equals(c, v)) add('const', `${field} does not match: ${goMarshal(c)}`);
-    const e = kw('enum');
-    if (Array.isArray(e) && !e.some((x) => equals(x, v))) add('enum', `${field} must be one of the following: ${e.map(goMarshal).join(', ')}`);
-
-    if (typeof v === 'string') this.stringChecks(schema, v, add);
-    if (isObj(v)) {
-      const props = kw('properties');
-      if (isObj(props)) {
-        for (const k of Object.keys(props).sort()) {
-          const x = objectGet(v, k);
-          if (x !== undefined) errs.push(...this.validate(props[k] as Schema, x, [...context, k], depth + 1));
-        }
-      }
-    }
-    return errs;
-  }
-
-  private numberChecks(schema: JsonObject, n: number, add: (t: string, d: string) => void): void {
-    const kw = (k: string) => objectGet(schema, k);
-    const mult = kw('multipleOf');
-    if (typeof mult === 'number' && mult > 0) {
-      const q = n / mult;
-      if (Math.abs(q - Math.round(q)) > 1e-9) add('multiple_of', `Must be a multiple of ${mult}`);
-    }
-    const max = kw('maximum');
-    const exMax = kw('exclusiveMaximum');
-    if (typeof max === 'number') {
-      if (exMax === true ? n >= max : n > max) add(exMax === true ? 'number_lt' : 'number_lte', exMax === true ? `Must be less than ${max}` : `Must be less than or equal to ${max}`);
-    }
-    if (typeof exMax === 'number' && n >= exMax) add('number_lt', `Must be less than ${exMax}`);
-    const min = kw('minimum');
-    const exMin = kw('exclusiveMinimum');
-    if (typeof min === 'number') {
-      if (exMin === true ? n <= min : n < min) add(exMin === true ? 'number_gt' : 'number_gte', exMin === true ? `Must be greater than ${min}` : `Must be greater than or equal to ${min}`);
-    }
-    if (typeof exMin === 'number' && n <= exMin) add('number_gt', `Must be greater than ${exMin}`);
-  }
-
-  private stringChecks(schema: JsonObject, s: string, add: (t: string, d: string) => void): void {
-    const kw = (k: string) => objectGet(schema, k);
-    const len = runeLength(s);
-    const minL = kw('minLength');
-    if (typeof minL === 'number' && len < minL) add('string_gte', `String length must be greater than or equal to ${minL}`);
-    const maxL = kw('maxLength');
-    if (typeof maxL === 'number' && len > maxL) add('string_lte', `String length must be less than or equal to ${maxL}`);
-    const pattern = kw('pattern');
-    if (typeof pattern === 'string') {
-      const r = tryCompileRegex(pattern);
-      if (r.ok) {
-        r.re.lastIndex = 0;
-        if (!r.re.test(s)) add('pattern', `Does not match pattern '${pattern}'`);
-      }
-    }
-    const format = kw('format');
-    if (typeof format === 'string' && FORMATS[format] && !FORMATS[format]!(s)) add('format', `Does not match format '${format}'`);
-  }
-
-  private arrayChecks(schema: JsonObject, a: Value[], context: string[], depth: number, errs: SchemaError[], add: (t: string, d: string) => void): void {
-    const kw = (k: string) => objectGet(schema, k);
-    const items = kw('items');
-    if (items !== undefined && !Array.isArray(items)) {
-      a.forEach((x, i) => errs.push(...this.validate(items as Schema, x, [...context, String(i)], depth + 1)));
-    } else if (Array.isArray(items)) {
-      for (let i = 0; i < items.length && i < a.length; i++) errs.push(...this.validate(items[i] as Schema, a[i]!, [...context, String(i)], depth + 1));
-      const extra = kw('additionalItems');
-      if (items.length < a.length) {
-        if (extra === false) add('array_no_additional_items', 'No additional items allowed on array');
-        else if (isObj(extra)) for (let i = items.length; i < a.length; i++) errs.push(...this.validate(extra, a[i]!, [...context, String(i)], depth + 1));
-      }
-    }
-    const minI = kw('minItems');
-    if (typeof minI === 'number' && a.length < minI) add('array_min_items', `Array must have at least ${minI} items`);
-    const maxI = kw('maxItems');
-    if (typeof maxI === 'number' && a.length > maxI) add('array_max_items', `Array must have at most ${maxI} items`);
-    if (kw('uniqueItems') === true) {
-      outer: for (let i = 0; i < a.length; i++) {
-        for (let j = i + 1; j < a.length; j++) {
-          if (compare(a[i]!, a[j]!) === 0) {
-            add('unique', `array items[${i},${j}] must be unique`);
-            break outer;
-          }
-        }
-      }
-    }
-    const contains = kw('contains');
-    if (contains !== undefined && !a.some((x) => this.validate(contains as Schema, x, context, depth + 1).length === 0)) add('contains', 'At least one of the items must match');
-  }
-
-  private objectChecks(schema: JsonObject, o: JsonObject, context: string[], depth: number, errs: SchemaError[], add: (t: string, d: string) => void): void {
-    const kw = (k: string) => objectGet(schema, k);
-    const keys = Object.keys(o).sort();
-    const minP = kw('minProperties');
-    if (typeof minP === 'number' && keys.length < minP) add('array_min_properties', `Must have at least ${minP} properties`);
-    const maxP = kw('maxProperties');
-    if (typeof maxP === 'number' && keys.length > maxP) add('array_max_properties', `Must have at most ${maxP} properties`);
-    const required = kw('required');
-    if (Array.isArray(required)) for (const r of required) if (typeof r === 'string' && objectGet(o, r) === undefined) add('required', `${r} is required`);
-    const props = kw('properties');
-    const patterns = kw('patternProperties');
-    const additional = kw('additionalProperties');
-    for (const k of keys) {
-      const declared = isObj(props) && objectGet(props, k) !== undefined;
-      let matchedPattern = false;
-      if (isObj(patterns)) {
-        for (const [p, s] of Object.entries(patterns)) {
-          const r = tryCompileRegex(p);
-          if (!r.ok) continue;
-          r.re.lastIndex = 0;
-          if (r.re.test(k)) {
-            matchedPattern = true;
-            errs.push(...this.validate(s as Schema, o[k]!, [...context, k], depth + 1));
-          }
-        }
-      }
-      if (!declared && !matchedPattern) {
-        if (additional === false) add('additional_property_not_allowed', `Additional property ${k} is not allowed`);
-        else if (isObj(additional)) errs.push(...this.validate(additional, o[k]!, [...context, k], depth + 1));
-      }
-    }
-    const names = kw('propertyNames');
-    if (names !== undefined) {
-      for (const k of keys) if (this.validate(names as Schema, k, context, depth + 1).length > 0) add('invalid_property_name', `Property name of "${k}" does not match`);
-    }
-  }
-}
-
-/** The failing alternative with the fewest errors: gojsonschema reports the "closest" sub-schema's errors. */
-function closest(results: SchemaError[][]): SchemaError[] {
-  let best: SchemaError[] | undefined;
-  for (const r of results) if (best === undefined || r.length < best.length) best = r;
-  return best ?? [];
-}
-
-/** Structural checks of a schema (what gojsonschema's NewSchema rejects). */
-function checkSchema(s: Value, where: string, validator: Validator): void {
-  if (typeof s === 'boolean') return;
-  if (!isObj(s)) throw new SchemaInvalid(`Invalid type. Expected: object or boolean, given: ${jsonType(s)} at ${where}`);
-  const kw = (k: string) => objectGet(s, k);
-  const type = kw('type');
-  if (type !== undefined) {
-    const list = Array.isArray(type) ? type : [type];
-    for (const t of list) {
-      if (typeof t !== 'string' || !TYPES.includes(t)) {
-        throw new SchemaInvalid(`has a primitive type that is NOT VALID -- given: /${typeof t === 'string' ? t : goMarshal(t)}/ Expected valid values are:/array/ /boolean/ /integer/ /number/ /null/ /object/ /string/`);
-      }
-    }
-  }
-  for (const k of ['minimum', 'maximum', 'multipleOf', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']) {
-    const v = kw(k);
-    if (v !== undefined && !isNumber(v)) throw new SchemaInvalid(`Invalid type. Expected: number, given: ${k}`);
-  }
-  const required = kw('required');
-  if (required !== undefined && (!Array.isArray(required) || !required.every((r) => typeof r === 'string'))) throw new SchemaInvalid('Invalid type. Expected: array of strings, given: required');
-  const pattern = kw('pattern');
-  if (pattern !== undefined && (typeof pattern !== 'string' || !tryCompileRegex(pattern).ok)) throw new SchemaInvalid(`Invalid regex pattern '${String(pattern)}'`);
-  const ref = kw('$ref');
-  if (ref !== undefined) {
-    if (typeof ref !== 'string') throw new SchemaInvalid('Invalid type. Expected: string, given: $ref');
-    validator.resolve(ref);
-  }
-  for (const k of ['properties', 'patternProperties', 'definitions', '$defs']) {
-    const m = kw(k);
-    if (m === undefined) continue;
-    if (!isObj(m)) throw new SchemaInvalid(`Invalid type. Expected: object, given: ${k}`);
-    for (const [name, sub] of Object.entries(m)) checkSchema(sub, `${where}.${k}.${name}`, validator);
-  }
-  for (const k of ['allOf', 'anyOf', 'oneOf']) {
-    const list = kw(k);
-    if (list === undefined) continue;
-    if (!Array.isArray(list) || list.length === 0) throw new SchemaInvalid(`${k} must be a non-empty array`);
-    list.forEach((sub, i) => checkSchema(sub, `${where}.${k}.${i}`, validator));
-  }
-  for (const k of ['not', 'additionalProperties', 'additionalItems', 'propertyNames', 'contains', 'if', 'then', 'else']) {
-    const sub = kw(k);
-    if (sub !== undefined) checkSchema(sub, `${where}.${k}`, validator);
-  }
-  const items = kw('items');
-  if (Array.isArray(items)) items.forEach((sub, i) => checkSchema(sub, `${where}.items.${i}`, validator));
-  else if (items !== undefined) checkSchema(items, `${where}.items`, validator);
-}
-
-function compile(schemaValue: Value): Validator {
-  const schema = load(schemaValue);
-  if (typeof schema !== 'boolean' && !isObj(schema)) throw new SchemaInvalid('Invalid type. Expected: object or boolean');
-  const v = new Validator(schema);
-  checkSchema(schema, '(root)', v);
-  return v;
+  const t = typeName(v);
+  if (t === 'object' || t === 'array') return parseJSON(goMarshal(v));
+  throw new LoadError('wrong type, expected string or object');
 }
 
 /** `json.verify_schema(schema)`: `[true, null]` or `[false, "jsonschema: <reason>"]`. */
 export function verifySchema(schema: Value): Value {
   try {
-    compile(schema);
+    compileSchema(load(schema));
     return [true, null];
   } catch (e) {
-    if (e instanceof SchemaInvalid) return [false, `jsonschema: ${e.message}`];
+    if (e instanceof LoadError || e instanceof SchemaError) return [false, `jsonschema: ${e.message}`];
     throw e;
   }
 }
 
-/** `json.match_schema(document, schema)`: `[valid, [ {error, type, field, desc}… ]]`. */
+/** `json.match_schema(document, schema)`: `[valid, [{error, type, field, desc}, …]]`; a bad operand is a builtin error. */
 export function matchSchema(name: string, document: Value, schema: Value): Value {
   try {
     const doc = load(document);
-    const validator = compile(schema);
-    const errors = validator.validate(validator.root, doc, []);
+    const root = compileSchema(load(schema));
+    const result = new Result();
+    validateRecursive(root, doc, result, []);
     return [
-      errors.length === 0,
-      errors.map((e) => {
+      result.valid,
+      result.errors.map((e) => {
         const field = fieldOf(e.context);
         return { error: `${field}: ${e.desc}`, type: e.type, field, desc: e.desc };
       }),
     ];
   } catch (e) {
-    if (e instanceof SchemaInvalid) throw builtinError(name, e.message);
+    if (e instanceof LoadError || e instanceof SchemaError) throw builtinError(name, e.message);
     throw e;
   }
 }

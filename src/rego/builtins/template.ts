@@ -1,251 +1,41 @@
 /**
- * `strings.render_template(template, vars)`: OPA renders Go's text/template with
- * `missingkey=error`. This is a small interpreter for the commonly used subset:
- *
- *   - text, `{{pipeline}}`, comments `{{/* ... *\/}}`, trim markers `{{- -}}`
- *   - operands: `.`, `.a.b`, `$`, `$x`, `$x.a`, string ("..." or `raw`),
- *     number, `true`/`false`/`nil` literals, parenthesised pipelines
- *   - pipelines with `|`, variable declaration `$x := ...` and assignment `$x = ...`
- *   - `if` / `else if` / `else`, `range` (with `$i, $v :=`, `else`, `break`,
- *     `continue`), `with` / `else`, `end`
- *   - functions: and, or, not, len, index, eq, ne, lt, le, gt, ge, print,
- *     println, printf (verbs %v %s %d %t %q %f %%)
- *
- * Not supported (parse error): `define`, `template`, `block`, and other functions.
- * Values print as Go's fmt `%v` does (`[a b]`, `map[k:v]`, `<no value>` for nil).
+ * `strings.render_template(template, vars)` (OPA v1/topdown/template.go): Go's
+ * text/template with `missingkey=error` over the variables as OPA hands them
+ * over, `ast.As` — the object's Rego text decoded as JSON with numbers kept as
+ * `json.Number`. So, as in OPA:
+ *   - a number from the variables is a json.Number, a *string* to text/template:
+ *     it prints as written, `eq .n "3"` is true, `eq .n 3` is an "incompatible
+ *     types" error, and `0` is truthy;
+ *   - a number written in the template is an int (`3`) or a float64 (`3.0`);
+ *   - a set, or a key that is not a string, makes the variables invalid JSON
+ *     (an error, with the JSON decoder's message);
+ *   - `null` prints as `<no value>`; inside a collection as `<nil>`.
+ * Syntax (and what is not supported) is in `template-syntax.ts`. Errors carry
+ * Go's `template:LINE:COL` and node context.
  */
 import type { BuiltinTable } from './builtin.js';
 import { builtinError, obj, str } from './operands.js';
-import { compare, formatNumber, isNumber, RegoObject, RegoSet, sortedEntries, toJSONText, type Value } from '../value.js';
+import { formatNumber, isNumber, RegoSet, sortedEntries, writeValue, type Value } from '../value.js';
+import { formatFloat } from './gofloat.js';
+import { goQuote, goQuoteRune } from './go-quote.js';
+import { GoNum, location, parseTemplate, TemplateError, type Command, type ControlNode, type Node, type Operand, type Pipeline } from './template-syntax.js';
 
-class TemplateError extends Error {}
-
-// ---------------------------------------------------------------------------
-// Syntax
-
-type Operand =
-  | { kind: 'field'; path: string[] } // `.a.b` (empty path is `.`)
-  | { kind: 'var'; name: string; path: string[] }
-  | { kind: 'literal'; value: Value }
-  | { kind: 'ident'; name: string }
-  | { kind: 'paren'; pipe: Pipeline; path: string[] };
-
-interface Pipeline {
-  decl: string[];
-  assign: boolean; // `=` rather than `:=`
-  cmds: Operand[][];
-  text: string;
-  line: number;
+/** A number from the variables: Go's json.Number, a string type. */
+class JsonNumber {
+  constructor(readonly text: string) {}
 }
-
-interface ControlNode {
-  kind: 'if' | 'with' | 'range';
-  pipe: Pipeline;
-  body: Node[];
-  otherwise: Node[] | null;
-}
-
-type Node = { kind: 'text'; text: string } | { kind: 'action'; pipe: Pipeline } | ControlNode | { kind: 'break' | 'continue' };
-
-interface Action {
-  body: string;
-  line: number;
-}
-
-type Piece = { text: string } | Action;
-
-/** Splits the source into text and action bodies, applying trim markers. */
-function split(src: string): Piece[] {
-  const out: Piece[] = [];
-  let pos = 0;
-  let trimNext = false;
-  while (pos <= src.length) {
-    const open = src.indexOf('{{', pos);
-    let text = open < 0 ? src.slice(pos) : src.slice(pos, open);
-    if (trimNext) text = text.replace(/^\s+/, '');
-    if (open < 0) {
-      if (text) out.push({ text });
-      break;
-    }
-    const trimLeft = /^\{\{- /.test(src.slice(open, open + 4)) || src.slice(open, open + 4) === '{{-\t' || src.slice(open, open + 4) === '{{-\n';
-    if (trimLeft) text = text.replace(/\s+$/, '');
-    if (text) out.push({ text });
-    const line = src.slice(0, open).split('\n').length;
-    const start = open + (trimLeft ? 3 : 2);
-    // Find the closing delimiter, skipping string literals and comments.
-    let i = start;
-    let close = -1;
-    while (i < src.length) {
-      const c = src[i]!;
-      if (src.startsWith('/*', i)) {
-        const end = src.indexOf('*/', i + 2);
-        if (end < 0) throw new TemplateError(`template: template:${line}: unclosed comment`);
-        i = end + 2;
-      } else if (c === '"' || c === '`' || c === "'") {
-        i++;
-        while (i < src.length && src[i] !== c) i += c !== '`' && src[i] === '\\' ? 2 : 1;
-        if (i >= src.length) throw new TemplateError(`template: template:${line}: unterminated quoted string`);
-        i++;
-      } else if (src.startsWith('}}', i)) {
-        close = i;
-        break;
-      } else i++;
-    }
-    if (close < 0) throw new TemplateError(`template: template:${line}: unclosed action`);
-    let body = src.slice(start, close);
-    trimNext = false;
-    if (/\s-$/.test(body)) {
-      body = body.slice(0, -1);
-      trimNext = true;
-    }
-    out.push({ body: body.trim(), line });
-    pos = close + 2;
-  }
-  return out;
-}
-
-const TOKEN =
-  /\s*(?:("(?:[^"\\]|\\.)*")|(`[^`]*`)|('(?:[^'\\]|\\.)')|(\$[A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)|(\.(?:[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)?)|([-+]?(?:0[xX][0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+))|([A-Za-z_][A-Za-z0-9_]*)|(:=|=|\||\(|\)|,))/y;
-
-type Tok = { t: 'operand'; op: Operand } | { t: 'punct'; v: string } | { t: 'word'; v: string };
-
-function lex(body: string, line: number): Tok[] {
-  const out: Tok[] = [];
-  TOKEN.lastIndex = 0;
-  let at = 0;
-  while (at < body.length) {
-    if (/^\s*$/.test(body.slice(at))) break;
-    TOKEN.lastIndex = at;
-    const m = TOKEN.exec(body);
-    if (!m) throw new TemplateError(`template: template:${line}: unexpected "${body.slice(at).trim()[0]}" in command`);
-    at = TOKEN.lastIndex;
-    if (m[1] !== undefined) out.push({ t: 'operand', op: { kind: 'literal', value: JSON.parse(m[1]) as string } });
-    else if (m[2] !== undefined) out.push({ t: 'operand', op: { kind: 'literal', value: m[2].slice(1, -1) } });
-    else if (m[3] !== undefined) out.push({ t: 'operand', op: { kind: 'literal', value: (JSON.parse(`"${m[3].slice(1, -1)}"`) as string).codePointAt(0)! } });
-    else if (m[4] !== undefined) {
-      const [name, ...path] = m[4].split('.');
-      out.push({ t: 'operand', op: { kind: 'var', name: name!, path } });
-    } else if (m[5] !== undefined) out.push({ t: 'operand', op: { kind: 'field', path: m[5] === '.' ? [] : m[5].slice(1).split('.') } });
-    else if (m[6] !== undefined) out.push({ t: 'operand', op: { kind: 'literal', value: Number(m[6]) } });
-    else if (m[7] !== undefined) {
-      const w = m[7];
-      if (w === 'true' || w === 'false') out.push({ t: 'operand', op: { kind: 'literal', value: w === 'true' } });
-      else if (w === 'nil') out.push({ t: 'operand', op: { kind: 'literal', value: null } });
-      else out.push({ t: 'word', v: w });
-    } else out.push({ t: 'punct', v: m[8]! });
-  }
-  return out;
-}
-
-const FUNCTIONS = new Set(['and', 'or', 'not', 'len', 'index', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'print', 'println', 'printf']);
-
-function parsePipeline(toks: Tok[], text: string, line: number): Pipeline {
-  let i = 0;
-  const pipe: Pipeline = { decl: [], assign: false, cmds: [], text, line };
-  // Declarations: `$x :=` or `$i, $v :=`.
-  const declEnd = toks.findIndex((t) => t.t === 'punct' && (t.v === ':=' || t.v === '='));
-  if (declEnd > 0 && toks.slice(0, declEnd).every((t) => (t.t === 'operand' && t.op.kind === 'var' && t.op.path.length === 0) || (t.t === 'punct' && t.v === ','))) {
-    pipe.decl = toks.slice(0, declEnd).flatMap((t) => (t.t === 'operand' && t.op.kind === 'var' ? [t.op.name] : []));
-    pipe.assign = (toks[declEnd] as { v: string }).v === '=';
-    i = declEnd + 1;
-  }
-  const parseCmds = (stop: string | null): Operand[][] => {
-    const cmds: Operand[][] = [[]];
-    for (; i < toks.length; i++) {
-      const t = toks[i]!;
-      if (t.t === 'punct') {
-        if (t.v === '|') {
-          if (cmds[cmds.length - 1]!.length === 0) throw new TemplateError(`template: template:${line}: missing command`);
-          cmds.push([]);
-          continue;
-        }
-        if (t.v === '(') {
-          i++;
-          const inner: Pipeline = { decl: [], assign: false, cmds: parseCmds(')'), text, line };
-          cmds[cmds.length - 1]!.push({ kind: 'paren', pipe: inner, path: [] });
-          continue;
-        }
-        if (t.v === ')' && stop === ')') return cmds;
-        throw new TemplateError(`template: template:${line}: unexpected "${t.v}" in operand`);
-      }
-      if (t.t === 'word') {
-        if (!FUNCTIONS.has(t.v)) throw new TemplateError(`template: template:${line}: function "${t.v}" not defined`);
-        cmds[cmds.length - 1]!.push({ kind: 'ident', name: t.v });
-        continue;
-      }
-      cmds[cmds.length - 1]!.push(t.op);
-    }
-    if (stop) throw new TemplateError(`template: template:${line}: unclosed left paren`);
-    return cmds;
-  };
-  pipe.cmds = parseCmds(null);
-  if (pipe.cmds.length === 1 && pipe.cmds[0]!.length === 0) throw new TemplateError(`template: template:${line}: missing value for command`);
-  if (pipe.cmds.some((c) => c.length === 0)) throw new TemplateError(`template: template:${line}: missing command`);
-  return pipe;
-}
-
-/** Parses pieces into a tree; stops at `end`/`else` and reports which. */
-function parseList(pieces: Piece[], pos: { i: number }, inRange: boolean): { nodes: Node[]; stop: Action | null } {
-  const nodes: Node[] = [];
-  while (pos.i < pieces.length) {
-    const p = pieces[pos.i++]!;
-    if ('text' in p) {
-      nodes.push({ kind: 'text', text: p.text });
-      continue;
-    }
-    const body = p.body;
-    if (body.startsWith('/*')) continue; // comment
-    const word = /^[a-z]+/.exec(body)?.[0] ?? '';
-    if (word === 'end' || word === 'else') return { nodes, stop: p };
-    if (word === 'break' || word === 'continue') {
-      if (!inRange) throw new TemplateError(`template: template:${p.line}: {{${word}}} outside {{range}}`);
-      nodes.push({ kind: word });
-      continue;
-    }
-    if (word === 'if' || word === 'with' || word === 'range') {
-      nodes.push(parseControl(word, body.slice(word.length), p.line, pieces, pos, inRange));
-      continue;
-    }
-    if (word === 'define' || word === 'template' || word === 'block') {
-      throw new TemplateError(`template: template:${p.line}: {{${word}}} is not supported by this engine`);
-    }
-    nodes.push({ kind: 'action', pipe: parsePipeline(lex(body, p.line), body, p.line) });
-  }
-  return { nodes, stop: null };
-}
-
-function parseControl(kind: 'if' | 'with' | 'range', rest: string, line: number, pieces: Piece[], pos: { i: number }, inRange: boolean): Node {
-  const pipe = parsePipeline(lex(rest, line), rest.trim(), line);
-  const bodyInRange = inRange || kind === 'range';
-  const body = parseList(pieces, pos, bodyInRange);
-  if (!body.stop) throw new TemplateError(`template: template:${line}: unexpected EOF`);
-  let otherwise: Node[] | null = null;
-  if (body.stop.body.startsWith('else')) {
-    const elseRest = body.stop.body.slice(4).trim();
-    const chained = /^(if|with)\b/.exec(elseRest);
-    if (chained) {
-      // `else if` / `else with`: a nested control sharing this one's `end`.
-      otherwise = [parseControl(chained[1] as 'if' | 'with', elseRest.slice(chained[1]!.length), body.stop.line, pieces, pos, inRange)];
-    } else {
-      const other = parseList(pieces, pos, inRange);
-      if (!other.stop || other.stop.body !== 'end') throw new TemplateError(`template: template:${line}: expected end; found ${other.stop ? other.stop.body : 'EOF'}`);
-      otherwise = other.nodes;
-    }
-  } else if (body.stop.body !== 'end') {
-    throw new TemplateError(`template: template:${body.stop.line}: unexpected ${body.stop.body}`);
-  }
-  return { kind, pipe, body: body.nodes, otherwise };
-}
-
-// ---------------------------------------------------------------------------
-// Evaluation
 
 const NO_VALUE = Symbol('no value');
-type TValue = Value | typeof NO_VALUE;
+type TData = string | boolean | null | JsonNumber | TData[] | { [k: string]: TData };
+type TValue = TData | GoNum | typeof NO_VALUE;
+
+interface Ctx {
+  src: string;
+}
 
 class Scope {
   private readonly vars: Map<string, TValue>[] = [];
-  constructor(root: Value) {
+  constructor(root: TValue) {
     this.vars.push(new Map([['$', root]]));
   }
   push(): void {
@@ -264,50 +54,59 @@ class Scope {
         return;
       }
     }
-    throw new TemplateError(`template: template:${line}: undefined variable: ${name}`);
+    throw undefinedVariable(name, line);
   }
   get(name: string, line: number): TValue {
     for (let i = this.vars.length - 1; i >= 0; i--) {
       const m = this.vars[i]!;
       if (m.has(name)) return m.get(name)!;
     }
-    throw new TemplateError(`template: template:${line}: undefined variable: ${name}`);
+    throw undefinedVariable(name, line);
   }
+}
+
+/** Go reports this while parsing: `template: template:1: undefined variable "$x"`. */
+function undefinedVariable(name: string, line: number): TemplateError {
+  return new TemplateError(`template: template:${line}: undefined variable "${name}"`);
 }
 
 class Signal {
   constructor(readonly kind: 'break' | 'continue') {}
 }
 
-function execError(pipe: Pipeline, message: string): TemplateError {
-  return new TemplateError(`template: template:${pipe.line}: executing "template" at <${pipe.text}>: ${message}`);
+/** Go's state.errorf at a node: `template: template:L:C: executing "template" at <node>: message`. */
+function execError(ctx: Ctx, at: { pos: number; text: string }, message: string): TemplateError {
+  return new TemplateError(`template: ${location(ctx.src, at.pos)}: executing "template" at <${at.text}>: ${message}`);
 }
 
-function isMap(v: TValue): v is Record<string, Value> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function field(pipe: Pipeline, v: TValue, path: string[]): TValue {
-  for (const key of path) {
-    if (v === null || v === NO_VALUE) throw execError(pipe, `nil pointer evaluating interface {}.${key}`);
-    if (!isMap(v)) throw execError(pipe, `can't evaluate field ${key} in type ${goType(v)}`);
-    if (!Object.prototype.hasOwnProperty.call(v, key)) throw execError(pipe, `map has no entry for key "${key}"`);
-    v = v[key]!;
-  }
-  return v;
+function isMap(v: TValue): v is { [k: string]: TData } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof JsonNumber) && !(v instanceof GoNum);
 }
 
 function goType(v: TValue): string {
   if (typeof v === 'string') return 'string';
   if (typeof v === 'boolean') return 'bool';
-  if (isNumber(v as Value)) return 'json.Number';
+  if (v instanceof JsonNumber) return 'json.Number';
+  if (v instanceof GoNum) return v.kind === 'int' ? 'int' : 'float64';
   if (Array.isArray(v)) return '[]interface {}';
   if (v === null || v === NO_VALUE) return 'interface {}';
   return 'map[string]interface {}';
 }
 
+function field(ctx: Ctx, at: Operand, v: TValue, path: string[]): TValue {
+  for (const key of path) {
+    if (v === null || v === NO_VALUE) throw execError(ctx, at, `nil pointer evaluating interface {}.${key}`);
+    if (!isMap(v)) throw execError(ctx, at, `can't evaluate field ${key} in type ${goType(v)}`);
+    if (!Object.prototype.hasOwnProperty.call(v, key)) throw execError(ctx, at, `map has no entry for key "${key}"`);
+    v = v[key]!;
+  }
+  return v;
+}
+
 function truth(v: TValue): boolean {
-  if (v === null || v === NO_VALUE || v === false || v === '' || v === 0 || v === 0n) return false;
+  if (v === null || v === NO_VALUE || v === false || v === '') return false;
+  if (v instanceof JsonNumber) return v.text !== '';
+  if (v instanceof GoNum) return v.n !== 0;
   if (Array.isArray(v)) return v.length > 0;
   if (isMap(v)) return Object.keys(v).length > 0;
   return true;
@@ -319,141 +118,196 @@ function show(v: TValue): string {
   if (v === null) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return String(v);
-  if (typeof v === 'number' || typeof v === 'bigint') return formatNumber(v);
+  if (v instanceof JsonNumber) return v.text;
+  if (v instanceof GoNum) return v.kind === 'int' ? String(v.n) : formatFloat(v.n, 'g', -1);
   if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
-  const m = v as Record<string, Value>;
+  const m = v as { [k: string]: TData };
   return `map[${Object.keys(m)
     .sort()
     .map((k) => `${k}:${show(m[k]!)}`)
     .join(' ')}]`;
 }
 
-function printf(pipe: Pipeline, format: TValue, args: TValue[]): string {
-  if (typeof format !== 'string') throw execError(pipe, 'wrong type for value; expected string');
+const isStringKind = (v: TValue): v is string | JsonNumber => typeof v === 'string' || v instanceof JsonNumber;
+const stringOf = (v: string | JsonNumber): string => (typeof v === 'string' ? v : v.text);
+
+/** fmt's rendering of one operand for a verb. */
+function formatVerb(verb: string, a: TValue): string {
+  const bad = (): string => `%!${verb}(${goType(a)}=${show(a)})`;
+  switch (verb) {
+    case 'v':
+      return show(a);
+    case 's':
+      return isStringKind(a) ? stringOf(a) : typeof a === 'object' && a !== null && !(a instanceof GoNum) ? show(a) : bad();
+    case 'q':
+      return isStringKind(a) ? goQuote(stringOf(a)) : a instanceof GoNum && a.kind === 'int' ? `'${goQuoteRune(String.fromCodePoint(a.n), "'")}'` : bad();
+    case 'd':
+      return a instanceof GoNum && a.kind === 'int' ? String(a.n) : bad();
+    case 't':
+      return typeof a === 'boolean' ? String(a) : bad();
+    case 'f':
+      return a instanceof GoNum && a.kind === 'float' ? formatFloat(a.n, 'f', 6) : bad();
+    default:
+      return bad();
+  }
+}
+
+function printf(format: TValue, args: TValue[]): string {
+  if (typeof format !== 'string') throw new Error('wrong type for value; expected string; got ' + goType(format));
   let n = 0;
-  const out = format.replace(/%([-+# 0]*\d*(?:\.\d+)?)?([a-zA-Z%])/g, (all, _flags: string | undefined, verb: string) => {
+  const out = format.replace(/%([-+# 0]*\d*(?:\.\d+)?)?([a-zA-Z%])/g, (_all, _flags: string | undefined, verb: string) => {
     if (verb === '%') return '%';
     if (n >= args.length) return `%!${verb}(MISSING)`;
-    const a = args[n++]!;
-    switch (verb) {
-      case 'v':
-      case 's':
-        return show(a);
-      case 'd':
-        return isNumber(a as Value) ? formatNumber(a as number | bigint) : `%!d(${goType(a)}=${show(a)})`;
-      case 't':
-        return typeof a === 'boolean' ? String(a) : `%!t(${goType(a)}=${show(a)})`;
-      case 'q':
-        return JSON.stringify(show(a));
-      case 'f':
-        return isNumber(a as Value) ? Number(a).toFixed(6) : `%!f(${goType(a)}=${show(a)})`;
-      default:
-        return all;
-    }
+    return formatVerb(verb, args[n++]!);
   });
   return n < args.length ? `${out}%!(EXTRA ${args.slice(n).map((a) => `${goType(a)}=${show(a)}`).join(', ')})` : out;
 }
 
-function basicCompare(pipe: Pipeline, a: TValue, b: TValue): number {
-  const kind = (v: TValue) => (isNumber(v as Value) ? 'number' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : 'other');
-  if (kind(a) !== kind(b) || kind(a) === 'other') throw execError(pipe, 'error calling compare: incompatible types for comparison');
-  return compare(a as Value, b as Value);
+type Kind = 'bool' | 'int' | 'float' | 'string' | 'invalid';
+
+function basicKind(v: TValue): Kind {
+  if (typeof v === 'boolean') return 'bool';
+  if (v instanceof GoNum) return v.kind;
+  if (isStringKind(v)) return 'string';
+  return 'invalid';
 }
 
-function callFunction(pipe: Pipeline, name: string, args: TValue[]): TValue {
-  const arity = (n: number) => {
-    if (args.length !== n) throw execError(pipe, `wrong number of args for ${name}: want ${n} got ${args.length}`);
-  };
-  switch (name) {
-    case 'and':
-      return args.find((a) => !truth(a)) ?? args[args.length - 1]!;
-    case 'or':
-      return args.find((a) => truth(a)) ?? args[args.length - 1]!;
-    case 'not':
-      arity(1);
-      return !truth(args[0]!);
-    case 'len': {
-      arity(1);
-      const a = args[0]!;
-      if (typeof a === 'string') return Buffer.byteLength(a, 'utf8');
-      if (Array.isArray(a)) return a.length;
-      if (isMap(a)) return Object.keys(a).length;
-      throw execError(pipe, `error calling len: len of type ${goType(a)}`);
-    }
-    case 'index': {
-      let v = args[0]!;
-      for (const k of args.slice(1)) {
-        if (Array.isArray(v) && isNumber(k as Value)) {
-          const i = Number(k);
-          if (!Number.isInteger(i) || i < 0 || i >= v.length) throw execError(pipe, `error calling index: index out of range: ${show(k)}`);
-          v = v[i]!;
-        } else if (isMap(v) && typeof k === 'string') v = Object.prototype.hasOwnProperty.call(v, k) ? v[k]! : NO_VALUE;
-        else throw execError(pipe, `error calling index: cannot index ${goType(v)} with ${goType(k)}`);
-      }
-      return v;
-    }
-    case 'eq': {
-      if (args.length < 2) throw execError(pipe, 'error calling eq: missing argument for comparison');
-      return args.slice(1).some((b) => basicCompare(pipe, args[0]!, b) === 0);
-    }
-    case 'ne':
-      arity(2);
-      return basicCompare(pipe, args[0]!, args[1]!) !== 0;
-    case 'lt':
-      arity(2);
-      return basicCompare(pipe, args[0]!, args[1]!) < 0;
-    case 'le':
-      arity(2);
-      return basicCompare(pipe, args[0]!, args[1]!) <= 0;
-    case 'gt':
-      arity(2);
-      return basicCompare(pipe, args[0]!, args[1]!) > 0;
-    case 'ge':
-      arity(2);
-      return basicCompare(pipe, args[0]!, args[1]!) >= 0;
-    case 'print':
-    case 'println': {
-      // fmt.Sprint puts spaces between operands when neither is a string; Sprintln always.
-      let s = '';
-      args.forEach((a, i) => {
-        if (i > 0 && (name === 'println' || (typeof a !== 'string' && typeof args[i - 1] !== 'string'))) s += ' ';
-        s += show(a);
-      });
-      return name === 'println' ? s + '\n' : s;
-    }
-    case 'printf':
-      if (args.length === 0) throw execError(pipe, 'wrong number of args for printf: want at least 1 got 0');
-      return printf(pipe, args[0]!, args.slice(1));
+/** text/template's eq for one pair; throws Go's comparison errors. */
+function equal(a: TValue, b: TValue): boolean {
+  const ka = basicKind(a);
+  if (ka !== basicKind(b)) {
+    if (a === NO_VALUE || b === NO_VALUE) return false;
+    throw new Error('incompatible types for comparison');
   }
-  throw execError(pipe, `function "${name}" not defined`);
+  if (ka === 'invalid') {
+    if ((a === null || a === NO_VALUE) && (b === null || b === NO_VALUE)) return true;
+    if (a === null || b === null) return false;
+    throw new Error(`non-comparable types ${show(a)}: ${goType(a)}, ${goType(b)}: ${show(b)}`);
+  }
+  if (ka === 'string') return stringOf(a as string | JsonNumber) === stringOf(b as string | JsonNumber);
+  if (ka === 'bool') return a === b;
+  return (a as GoNum).n === (b as GoNum).n;
 }
 
-function evalOperand(pipe: Pipeline, op: Operand, dot: TValue, scope: Scope): TValue {
+function less(a: TValue, b: TValue): boolean {
+  const ka = basicKind(a);
+  const kb = basicKind(b);
+  if (ka === 'invalid' || kb === 'invalid') throw new Error('invalid type for comparison');
+  if (ka !== kb) throw new Error('incompatible types for comparison');
+  if (ka === 'bool') throw new Error('invalid type for comparison');
+  if (ka === 'string') return Buffer.compare(Buffer.from(stringOf(a as string)), Buffer.from(stringOf(b as string))) < 0;
+  return (a as GoNum).n < (b as GoNum).n;
+}
+
+function index(v: TValue, keys: TValue[]): TValue {
+  for (const k of keys) {
+    if (Array.isArray(v) || typeof v === 'string') {
+      if (!(k instanceof GoNum) || k.kind !== 'int') throw new Error(`cannot index slice/array with type ${goType(k)}`);
+      if (k.n < 0 || k.n >= v.length) throw new Error(`index out of range: ${k.n}`);
+      v = Array.isArray(v) ? v[k.n]! : new GoNum('int', Buffer.from(v)[k.n]!);
+    } else if (isMap(v)) {
+      if (typeof k !== 'string') throw new Error(`value has type ${goType(k)}; should be string`);
+      v = Object.prototype.hasOwnProperty.call(v, k) ? v[k]! : null;
+    } else if (v === null || v === NO_VALUE) throw new Error('index of untyped nil');
+    else throw new Error(`can't index item of type ${goType(v)}`);
+  }
+  return v;
+}
+
+/** fmt.Sprint: a space between operands when neither is a string (json.Number counts as one). */
+function sprint(args: TValue[], line: boolean): string {
+  let s = '';
+  args.forEach((a, i) => {
+    if (i > 0 && (line || (!isStringKind(a) && !isStringKind(args[i - 1]!)))) s += ' ';
+    s += show(a);
+  });
+  return line ? s + '\n' : s;
+}
+
+const ARITY: Record<string, number> = { not: 1, len: 1, ne: 2, lt: 2, le: 2, gt: 2, ge: 2 };
+
+function callFunction(ctx: Ctx, cmd: Command, ident: Operand, name: string, args: TValue[]): TValue {
+  const want = ARITY[name];
+  if (want !== undefined && args.length !== want) throw execError(ctx, ident, `wrong number of args for ${name}: want ${want} got ${args.length}`);
+  if ((name === 'and' || name === 'or' || name === 'index' || name === 'printf') && args.length === 0) {
+    throw execError(ctx, ident, `wrong number of args for ${name}: want at least 1 got 0`);
+  }
+  try {
+    switch (name) {
+      case 'and':
+        return args.find((a) => !truth(a)) ?? args[args.length - 1]!;
+      case 'or':
+        return args.find((a) => truth(a)) ?? args[args.length - 1]!;
+      case 'not':
+        return !truth(args[0]!);
+      case 'len': {
+        const a = args[0]!;
+        if (isStringKind(a)) return new GoNum('int', Buffer.byteLength(stringOf(a), 'utf8'));
+        if (Array.isArray(a)) return new GoNum('int', a.length);
+        if (isMap(a)) return new GoNum('int', Object.keys(a).length);
+        throw new Error(`len of type ${goType(a)}`);
+      }
+      case 'index':
+        return index(args[0]!, args.slice(1));
+      case 'eq':
+        if (args.length < 2) throw new Error('missing argument for comparison');
+        return args.slice(1).some((b) => equal(args[0]!, b));
+      case 'ne':
+        return !equal(args[0]!, args[1]!);
+      case 'lt':
+        return less(args[0]!, args[1]!);
+      case 'le':
+        return less(args[0]!, args[1]!) || equal(args[0]!, args[1]!);
+      case 'gt':
+        return !(less(args[0]!, args[1]!) || equal(args[0]!, args[1]!));
+      case 'ge':
+        return !less(args[0]!, args[1]!);
+      case 'print':
+        return sprint(args, false);
+      case 'println':
+        return sprint(args, true);
+      case 'printf':
+        return printf(args[0]!, args.slice(1));
+      case 'html':
+        return sprint(args, false).replace(/[<>&'"\0]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&#34;', '\0': '\uFFFD' })[c]!);
+      case 'js':
+        return sprint(args, false).replace(/[\\'"<>&=\n\r\t]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '"': '\\"', '<': '\\u003C', '>': '\\u003E', '&': '\\u0026', '=': '\\u003D', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
+      case 'urlquery':
+        return encodeURIComponent(sprint(args, false)).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    }
+  } catch (e) {
+    if (e instanceof TemplateError) throw e;
+    throw execError(ctx, cmd, `error calling ${name}: ${(e as Error).message}`);
+  }
+  throw execError(ctx, ident, `"${name}" is not a defined function`);
+}
+
+function evalOperand(ctx: Ctx, op: Operand, dot: TValue, scope: Scope): TValue {
   switch (op.kind) {
     case 'field':
-      return field(pipe, dot, op.path);
+      return field(ctx, op, dot, op.path);
     case 'var':
-      return field(pipe, scope.get(op.name, pipe.line), op.path);
+      return field(ctx, op, scope.get(op.name, ctx.src.slice(0, op.pos).split('\n').length), op.path);
     case 'literal':
       return op.value;
     case 'paren':
-      return field(pipe, evalPipeline(op.pipe, dot, scope), op.path);
+      return evalPipeline(ctx, op.pipe, dot, scope);
     case 'ident':
-      return callFunction(pipe, op.name, []);
+      return callFunction(ctx, { ops: [op], pos: op.pos, text: op.text }, op, op.name, []);
   }
 }
 
-function evalPipeline(pipe: Pipeline, dot: TValue, scope: Scope): TValue {
+function evalPipeline(ctx: Ctx, pipe: Pipeline, dot: TValue, scope: Scope): TValue {
   let piped: TValue | undefined;
   for (const cmd of pipe.cmds) {
-    const [head, ...rest] = cmd;
+    const [head, ...rest] = cmd.ops;
     if (head!.kind === 'ident') {
-      const args = rest.map((o) => evalOperand(pipe, o, dot, scope));
+      const args = rest.map((o) => evalOperand(ctx, o, dot, scope));
       if (piped !== undefined) args.push(piped);
-      piped = callFunction(pipe, head!.name, args);
+      piped = callFunction(ctx, cmd, head!, head!.name, args);
     } else {
-      if (rest.length > 0 || piped !== undefined) throw execError(pipe, `can't give argument to non-function ${pipe.text}`);
-      piped = evalOperand(pipe, head!, dot, scope);
+      if (rest.length > 0 || piped !== undefined) throw execError(ctx, cmd, `can't give argument to non-function ${head!.text}`);
+      piped = evalOperand(ctx, head!, dot, scope);
     }
   }
   const v = piped!;
@@ -464,15 +318,16 @@ function evalPipeline(pipe: Pipeline, dot: TValue, scope: Scope): TValue {
   return v;
 }
 
-function execList(nodes: Node[], dot: TValue, scope: Scope, out: string[]): void {
+function execList(ctx: Ctx, nodes: Node[], dot: TValue, scope: Scope, out: string[]): void {
   for (const n of nodes) {
     switch (n.kind) {
       case 'text':
         out.push(n.text);
         break;
       case 'action': {
-        const v = evalPipeline(n.pipe, dot, scope);
-        if (n.pipe.decl.length === 0) out.push(show(v));
+        const v = evalPipeline(ctx, n.pipe, dot, scope);
+        // A nil interface printed on its own is Go's invalid value.
+        if (n.pipe.decl.length === 0) out.push(v === null ? '<no value>' : show(v));
         break;
       }
       case 'break':
@@ -482,33 +337,34 @@ function execList(nodes: Node[], dot: TValue, scope: Scope, out: string[]): void
       case 'with': {
         scope.push();
         try {
-          const v = evalPipeline(n.pipe, dot, scope);
-          if (truth(v)) execList(n.body, n.kind === 'with' ? v : dot, scope, out);
-          else if (n.otherwise) execList(n.otherwise, dot, scope, out);
+          const v = evalPipeline(ctx, n.pipe, dot, scope);
+          if (truth(v)) execList(ctx, n.body, n.kind === 'with' ? v : dot, scope, out);
+          else if (n.otherwise) execList(ctx, n.otherwise, dot, scope, out);
         } finally {
           scope.pop();
         }
         break;
       }
       case 'range':
-        execRange(n, dot, scope, out);
+        execRange(ctx, n, dot, scope, out);
         break;
     }
   }
 }
 
-function execRange(n: ControlNode, dot: TValue, scope: Scope, out: string[]): void {
+function execRange(ctx: Ctx, n: ControlNode, dot: TValue, scope: Scope, out: string[]): void {
   scope.push();
   try {
     const decl = n.pipe.decl;
-    const v = evalPipeline({ ...n.pipe, decl: [] }, dot, scope);
-    let items: [Value, Value][];
-    if (Array.isArray(v)) items = v.map((x, i) => [i, x]);
+    const v = evalPipeline(ctx, { ...n.pipe, decl: [] }, dot, scope);
+    let items: [TValue, TValue][];
+    if (Array.isArray(v)) items = v.map((x, i) => [new GoNum('int', i), x]);
     else if (isMap(v)) items = Object.keys(v).sort().map((k) => [k, v[k]!]);
     else if (v === null || v === NO_VALUE) items = [];
-    else throw execError(n.pipe, `range can't iterate over ${show(v)}`);
+    else if (v instanceof GoNum && v.kind === 'int') items = Array.from({ length: Math.max(0, v.n) }, (_, i) => [new GoNum('int', i), new GoNum('int', i)]);
+    else throw execError(ctx, n.pipe.cmds[0]!, `range can't iterate over ${show(v)}`);
     if (items.length === 0) {
-      if (n.otherwise) execList(n.otherwise, dot, scope, out);
+      if (n.otherwise) execList(ctx, n.otherwise, dot, scope, out);
       return;
     }
     for (const [k, x] of items) {
@@ -519,7 +375,7 @@ function execRange(n: ControlNode, dot: TValue, scope: Scope, out: string[]): vo
           scope.declare(decl[0]!, k);
           scope.declare(decl[1]!, x);
         }
-        execList(n.body, x, scope, out);
+        execList(ctx, n.body, x, scope, out);
       } catch (e) {
         if (!(e instanceof Signal)) throw e;
         if (e.kind === 'break') break;
@@ -532,26 +388,42 @@ function execRange(n: ControlNode, dot: TValue, scope: Scope, out: string[]): vo
   }
 }
 
-/** Template data as Go sees it after OPA's ast.As: sets become arrays, non-string keys their JSON text. */
-function toTemplateData(v: Value): Value {
-  if (Array.isArray(v)) return v.map(toTemplateData);
-  if (v instanceof RegoSet) return v.sorted().map(toTemplateData);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, Value> = Object.create(null) as Record<string, Value>;
-    for (const [k, x] of sortedEntries(v as RegoObject)) out[typeof k === 'string' ? k : toJSONText(k)] = toTemplateData(x);
-    return out;
+/** Go's JSON decoder error at the first character of a value's Rego text. */
+const decodeError = (c: string, what: string): TemplateError => new TemplateError(`invalid character '${c}' ${what}`);
+
+/** The variables as `ast.As` gives them: Rego text read back as JSON, numbers as json.Number. */
+function toTemplateData(v: Value): TData {
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    // strconv.Quote escapes some runes in ways JSON does not read (\x01, \a, \v, \U…).
+    for (const ch of v) {
+      const q = goQuoteRune(ch, '"');
+      if (q.length > 1 && q[0] === '\\' && 'xavU'.includes(q[1]!)) throw new TemplateError(`invalid character '${q[1]}' in string escape code`);
+    }
+    return v;
   }
-  return v;
+  if (isNumber(v)) return new JsonNumber(formatNumber(v));
+  if (Array.isArray(v)) return v.map(toTemplateData);
+  if (v instanceof RegoSet) {
+    const first = v.sorted()[0];
+    if (first === undefined) throw decodeError('s', 'looking for beginning of value');
+    if (typeof first === 'string') throw decodeError(v.size === 1 ? '}' : ',', 'after object key');
+    throw decodeError(writeValue(first, { quote: goQuote, json: false, separator: ', ', colon: ': ' })[0]!, 'looking for beginning of object key string');
+  }
+  const out: { [k: string]: TData } = Object.create(null) as { [k: string]: TData };
+  for (const [k, x] of sortedEntries(v)) {
+    if (typeof k !== 'string') throw decodeError(writeValue(k, { quote: goQuote, json: false, separator: ', ', colon: ': ' })[0]!, 'looking for beginning of object key string');
+    out[k] = toTemplateData(x);
+  }
+  return out;
 }
 
 export function renderTemplate(source: string, data: Value): string {
-  const pieces = split(source);
-  const pos = { i: 0 };
-  const { nodes, stop } = parseList(pieces, pos, false);
-  if (stop) throw new TemplateError(`template: template:${stop.line}: unexpected {{${stop.body}}}`);
-  const out: string[] = [];
+  // OPA converts the variables before it parses the template.
   const root = toTemplateData(data);
-  execList(nodes, root, new Scope(root), out);
+  const nodes = parseTemplate(source);
+  const out: string[] = [];
+  execList({ src: source }, nodes, root, new Scope(root), out);
   return out.join('');
 }
 

@@ -5,14 +5,15 @@
  * binary, set, omap and pairs tags. `yaml.unmarshal` returns the first document
  * but, as OPA, rejects a stream with any malformed document.
  *
- * Known output differences from go-yaml v2 in `yaml.marshal`: quoting style of
- * some ambiguous scalars and the folding of very long strings may differ.
+ * `yaml.marshal` writes go-yaml v2's text with our own emitter (`yaml-emit.ts`):
+ * the npm package's quoting, folding and key order are not go-yaml's.
  */
 import YAML from 'yaml';
 import type { BuiltinTable } from './builtin.js';
 import { builtinError, str } from './operands.js';
 import { fromJS, type Value } from '../value.js';
 import { goMarshal, parseJSON } from './json-text.js';
+import { goYAMLMarshal } from './yaml-emit.js';
 
 const YAML_11_TAGS_NOT_IN_GO = /timestamp|binary|set|omap|pairs/;
 
@@ -67,8 +68,7 @@ function normalize(x: unknown): Value {
 export const builtins: BuiltinTable = {
   'yaml.marshal': (args) => {
     // The JSON view of the value (sets as arrays, non-string keys as JSON text), then YAML.
-    const json = parseJSON(goMarshal(args[0]!));
-    return YAML.stringify(json, { version: '1.1', indentSeq: false, sortMapEntries: true });
+    return goYAMLMarshal(parseJSON(goMarshal(args[0]!)));
   },
 
   'yaml.unmarshal': (args) => {

@@ -36,6 +36,7 @@ export class ClosureCompiler extends WithCompiler {
     const outerHidden = this.hidden;
     const remaining = body.slice();
     const fns: ExprFn[] = [];
+    const ordered: Expr[] = [];
     while (remaining.length > 0) {
       let progressed = false;
       for (let i = 0; i < remaining.length; i++) {
@@ -49,7 +50,8 @@ export class ClosureCompiler extends WithCompiler {
         }
         if (fn) {
           for (const s of trial) bound.add(s);
-          fns.push(this.reportCoverage ? covered(fn, remaining[i]!.loc) : fn);
+          fns.push(this.inModule ? covered(fn, remaining[i]!.loc) : fn);
+          ordered.push(remaining[i]!);
           remaining.splice(i, 1);
           progressed = true;
           break;
@@ -61,6 +63,7 @@ export class ClosureCompiler extends WithCompiler {
         break;
       }
     }
+    this.cx.bodyOrder?.set(body, ordered);
     return seq(fns);
   }
 

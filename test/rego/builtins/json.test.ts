@@ -42,7 +42,7 @@ describe('json.filter / json.remove', () => {
     same(call('json.filter', [{ a: { b: { c: 7, d: 8 } }, e: 9 }, ['a/b/c', 'e']]), { a: { b: { c: 7 } }, e: 9 });
     same(call('json.filter', [{ a: [{ x: 1, y: 2 }, { x: 3 }] }, [['a', '0', 'x']]]), { a: [{ x: 1 }] });
     same(call('json.filter', [{ a: { b: 1, c: 2 } }, ['a/b', 'a']]), { a: { b: 1, c: 2 } });
-    throwsBuiltin(() => call('json.filter', [{}, 'a']), 'eval_type_error', 'json.filter: operand 2 must be {set, array}[string] but got string');
+    throwsBuiltin(() => call('json.filter', [{}, 'a']), 'eval_type_error', 'json.filter: operand 2 must be one of {set, array} but got string');
   });
   it('removes by paths (conformance jsonremove)', () => {
     same(call('json.remove', [{ a: { b: { c: 7, d: 8 } }, e: 9 }, new RegoSet(['a/b/c'])]), { a: { b: { d: 8 } }, e: 9 });
@@ -73,9 +73,11 @@ describe('json.patch', () => {
     assert.equal(patch({ a: 1 }, [{ op: 'remove', path: '/b' }]), undefined);
     assert.equal(patch([1], [{ op: 'add', path: '/5', value: 1 }]), undefined);
   });
-  it('rejects malformed operations', () => {
-    throwsBuiltin(() => patch({}, [{ op: 'add', value: 1 }]), 'eval_type_error', "json.patch: operand 2 patch is missing 'path' attribute");
-    throwsBuiltin(() => patch({}, [1]), 'eval_type_error', 'must be an array of JSON-Patch objects, but at least one element is number');
+  it('is undefined, not an error, for malformed operations (OPA returns nil on any patch error)', () => {
+    assert.equal(patch({}, [{ op: 'add', value: 1 }]), undefined);
+    assert.equal(patch({}, [1]), undefined);
+    assert.equal(patch({}, [{ op: 'bogus', path: '/a' }]), undefined);
+    throwsBuiltin(() => call('json.patch', [{}, {}]), 'eval_type_error', 'json.patch: operand 2 must be array but got object');
   });
 });
 
@@ -107,6 +109,23 @@ describe('json.verify_schema / json.match_schema', () => {
     ]);
     const [, typeErrors] = call('json.match_schema', [{ name: 5 }, schema]) as [boolean, Value[]];
     same(typeErrors, [{ error: 'name: Invalid type. Expected: string, given: integer', type: 'invalid_type', field: 'name', desc: 'Invalid type. Expected: string, given: integer' }]);
-    throwsBuiltin(() => call('json.match_schema', [[1], schema]), 'eval_builtin_error', 'json.match_schema: wrong type, expected string or object');
+    // OPA's loader takes arrays as documents too (ast.Object, *ast.Array); sets and scalars are refused.
+    same(call('json.match_schema', [[1], { type: 'array' }]), [true, []]);
+    throwsBuiltin(() => call('json.match_schema', [new RegoSet([1]), schema]), 'eval_builtin_error', 'json.match_schema: wrong type, expected string or object');
+    throwsBuiltin(() => call('json.match_schema', [1, schema]), 'eval_builtin_error', 'json.match_schema: wrong type, expected string or object');
+  });
+  it('reports every duplicate, merges the closest alternative, and keeps gojsonschema messages', () => {
+    same(call('json.match_schema', [[1, 1, 1], { uniqueItems: true }]), [false, [
+      { error: '(root): array items[0,1] must be unique', type: 'unique', field: '(root)', desc: 'array items[0,1] must be unique' },
+      { error: '(root): array items[1,2] must be unique', type: 'unique', field: '(root)', desc: 'array items[1,2] must be unique' },
+    ]]);
+    same(call('json.match_schema', [['a', 1], { contains: { type: 'number', minimum: 4 } }]), [false, [
+      { error: '(root): At least one of the items must match', type: 'contains', field: '(root)', desc: 'At least one of the items must match' },
+      { error: '1: Must be greater than or equal to 4', type: 'number_gte', field: '1', desc: 'Must be greater than or equal to 4' },
+    ]]);
+    same(call('json.verify_schema', [{ type: 'UNKNOWN' }]), [false, 'jsonschema: has a primitive type that is NOT VALID -- given: /UNKNOWN/ Expected valid values are:[array boolean integer number null object string]']);
+    same(call('json.verify_schema', [{ oneOf: [] }]), [true, null]);
+    same(call('json.verify_schema', [{ minLength: 1.5 }]), [false, 'jsonschema: minLength must be of an integer']);
+    same(call('json.match_schema', ['0.3', { multipleOf: 0.1 }]), [true, []]);
   });
 });

@@ -22,3 +22,20 @@ describe('yaml', () => {
     assert.equal(call('yaml.marshal', [{}]), '{}\n');
   });
 });
+
+describe('yaml.marshal as go-yaml v2', () => {
+  it('sorts keys in go-yaml natural order', () => {
+    assert.equal(call('yaml.marshal', [{ a10: 1, a9: 2, Z: 3, _: 4, '10': 5, '2': 6 }]), '_: 4\n"2": 6\n"10": 5\nZ: 3\na9: 2\na10: 1\n');
+  });
+  it('quotes as libyaml: double when the plain text reads back as another type, single when plain is not allowed', () => {
+    assert.equal(call('yaml.marshal', [['', 'null', '1.5', '2001-12-14', '1:20', '- x', 'a: b', 'a #c', 'x', 'a\tb', '😀']]), '- ""\n- "null"\n- "1.5"\n- "2001-12-14"\n- "1:20"\n- \'- x\'\n- \'a: b\'\n- \'a #c\'\n- x\n- "a\\tb"\n- "\\U0001F600"\n');
+  });
+  it('writes literal blocks with chomping hints, and go-yaml numbers', () => {
+    assert.equal(call('yaml.marshal', [{ s: 'a\nb', t: 'a\n', u: 'a\n\n', v: ' a\nb' }]), 's: |-\n  a\n  b\nt: |\n  a\nu: |+\n  a\n\nv: |2-\n   a\n  b\n');
+    assert.equal(call('yaml.marshal', [[1.5, 1234567.5, 1e21, 12345678901234567890n, 123456789012345678901234567890n]]), '- 1.5\n- 1.2345675e+06\n- 1e+21\n- 12345678901234567890\n- 1.2345678901234568e+29\n');
+  });
+  it('folds long scalars past column 80', () => {
+    const text = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 1234567890 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 1234567890 ';
+    assert.equal(call('yaml.marshal', [{ a: text }]), "a: 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 1234567890 abcdefghijklmnopqrstuvwxyz\n  ABCDEFGHIJKLMNOPQRSTUVWXYZ 1234567890 '\n");
+  });
+});

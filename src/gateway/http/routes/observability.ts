@@ -1,10 +1,9 @@
 /** `GET /metrics` (Prometheus text) and `GET /events` (lifecycle events as server-sent events). */
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import { HttpError } from '../errors.js';
+import { exemptFromIdleTimeout } from '../limits.js';
 import { rejectOtherMethods } from '../methods.js';
-
-const HEARTBEAT_MS = 15_000;
 
 export function observabilityRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/metrics', async (_req, reply) => {
@@ -13,34 +12,20 @@ export function observabilityRoutes(app: FastifyInstance, ctx: GatewayContext): 
   });
   rejectOtherMethods(app, '/metrics', ['GET']);
 
-  const streams = new Set<ServerResponse>();
-  app.get('/events', (req, reply) => {
+  const streams = ctx.eventStreams;
+  const unsubscribe = ctx.events.subscribe((_event, json) => streams.publish(json));
+  app.get('/events', (_req, reply) => {
+    if (streams.full) throw new HttpError(503, 'too many event subscribers', { 'retry-after': '5' });
+    // The stream is quiet between events: its own heartbeat and queue bound apply instead.
+    exemptFromIdleTimeout(reply);
     reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write(': connected\n\n');
-    streams.add(res);
-    const unsubscribe = ctx.events.subscribe((event) => {
-      res.write(`event: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
-    const close = (): void => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      streams.delete(res);
-    };
-    req.raw.on('close', close);
-    res.on('close', close);
+    streams.add(reply.raw);
   });
   rejectOtherMethods(app, '/events', ['GET']);
 
   // Open streams would keep `close()` waiting forever: end them when the server stops.
   app.addHook('preClose', async () => {
-    for (const res of streams) res.end();
+    unsubscribe();
+    streams.closeAll();
   });
 }

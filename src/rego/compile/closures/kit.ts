@@ -5,7 +5,7 @@
  * the rule tree. Nothing here decides what a Rego construct means.
  */
 import type { Location, RegoError } from '../../errors.js';
-import type { Expr, RefTerm, Term } from '../../syntax/ast.js';
+import type { Body, Expr, RefTerm, Term } from '../../syntax/ast.js';
 import { isObject, type Value } from '../../value.js';
 import { indexValue } from '../../eval/access.js';
 import type { EvalState } from '../../eval/state.js';
@@ -258,16 +258,6 @@ export function unifyWith(c: CompiledTerm, pat: UnifyFn): ExprFn {
   return (st, f, k) => gen(st, f, (v) => pat(st, f, v, k));
 }
 
-export function firstValue(st: EvalState, f: Frame, c: CompiledTerm): Value | undefined {
-  if (c.val) return c.val(st, f);
-  let out: Value | undefined;
-  c.gen(st, f, (v) => {
-    out = v;
-    return true;
-  });
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // Indexing and the rule tree
 
@@ -286,6 +276,8 @@ export interface CompileContext {
   tree: RuleNode;
   errors: RegoError[];
   refused: ReadonlySet<string>;
+  /** When set, each compiled body's expressions in the order chosen for safety (the type checker follows it). */
+  bodyOrder?: Map<Body, Expr[]>;
 }
 
 export function refPathStrings(r: RefTerm): string[] | undefined {

@@ -260,6 +260,8 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
         return { ok: false, kind: 'load', message, errors: [], durationMs: elapsed() };
       }
       this.snapshot = next;
+      // Workers already running compile the new policy while idle.
+      if (next !== previous) this.offload?.pool.prepare(poolSnapshot(next));
       this.loadError = null;
     }
     return {
@@ -298,8 +300,9 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
       const offload = this.offload;
       if (offload !== undefined && e instanceof BudgetExceededError && e.budget === 'time') {
         this.observer?.offloaded(what);
-        const deadline = Date.now() + this.evalTimeoutMs - offload.afterMs;
-        return offload.pool.evaluate(poolSnapshot(snapshot), job(), deadline).then(fromPool, (err: unknown) => rethrow(this.failure(what, err)));
+        // What is left of the budget; waiting for a worker may take at most the whole budget again.
+        const pending = offload.pool.evaluate(poolSnapshot(snapshot), job(), this.evalTimeoutMs - offload.afterMs, Date.now() + this.evalTimeoutMs);
+        return pending.then(fromPool, (err: unknown) => rethrow(this.failure(what, err)));
       }
       throw this.failure(what, e);
     }
@@ -416,9 +419,15 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   }
 }
 
+const poolSnapshots = new WeakMap<PolicySnapshot, PoolSnapshot>();
+
 /** What the pool needs of a snapshot to compile it as the engine did (module paths as the loader made them). */
 function poolSnapshot(snapshot: PolicySnapshot): PoolSnapshot {
-  const { info } = snapshot;
-  const modules = info.files.filter((f) => f.name.endsWith('.rego')).map((f) => ({ file: join(info.regoDir, f.name), source: f.content }));
-  return { fullRevision: info.fullRevision, regoDir: info.regoDir, modules, data: snapshot.data };
+  let p = poolSnapshots.get(snapshot);
+  if (p === undefined) {
+    const { info } = snapshot;
+    const modules = info.files.filter((f) => f.name.endsWith('.rego')).map((f) => ({ file: join(info.regoDir, f.name), source: f.content }));
+    poolSnapshots.set(snapshot, (p = { fullRevision: info.fullRevision, regoDir: info.regoDir, modules, data: snapshot.data }));
+  }
+  return p;
 }

@@ -8,12 +8,14 @@
  * policies: sending every decision here would cost throughput; see
  * bench/RESULTS.md.)
  *
- * Each task carries its decision's deadline. The worker stops itself there
- * (the evaluator's time budget); a worker stuck past it by `graceMs` (one
- * built-in grinding through a huge value) is terminated and replaced, and so
- * is one that dies (out of its heap limit): the task fails closed with an
- * error, the process keeps serving. Tasks whose deadline passes while queued
- * fail without running; the queue is bounded.
+ * Each task carries what is left of its decision's time budget: its deadline
+ * is set when a worker starts it (a worker's start and compile are not the
+ * policy's evaluation time). The worker stops itself there (the evaluator's
+ * time budget); a worker stuck past it by `graceMs` (one built-in grinding
+ * through a huge value) is terminated and replaced, and so is one that dies
+ * (out of its heap limit): the task fails closed with an error, the process
+ * keeps serving. A task that waited for a worker past its expiry fails
+ * without running; the queue is bounded.
  */
 import type { Worker } from 'node:worker_threads';
 import type { ModuleSource } from '../rego/api.js';
@@ -68,8 +70,12 @@ export interface EvalPoolOptions {
 
 interface Task {
   snapshot: PoolSnapshot;
-  job: PoolJob;
-  deadline: number;
+  /** null: only compile the snapshot (`prepare`). */
+  job: PoolJob | null;
+  /** Evaluation time it may still use (ms). */
+  budgetMs: number;
+  /** Past this (Date.now()), waiting for a worker: it fails without running. */
+  expiresAt: number;
   resolve(output: unknown): void;
   reject(err: RegoError): void;
 }
@@ -106,14 +112,18 @@ export class EvalPool {
     return this.workers.length;
   }
 
-  /** Evaluates `job` against `snapshot` in a worker; rejects with a `RegoError` (budgets: `BudgetExceededError`). */
-  evaluate(snapshot: PoolSnapshot, job: PoolJob, deadline: number): Promise<unknown> {
+  /**
+   * Evaluates `job` against `snapshot` in a worker, within `budgetMs` of
+   * evaluation time, provided a worker takes it before `expiresAt`; rejects
+   * with a `RegoError` (budgets: `BudgetExceededError`).
+   */
+  evaluate(snapshot: PoolSnapshot, job: PoolJob, budgetMs: number, expiresAt: number): Promise<unknown> {
     if (this.closed) return Promise.reject(new RegoError('eval_internal_error', 'the evaluation pool is closed'));
     if (this.queue.length >= this.maxQueue) {
       return Promise.reject(new BudgetExceededError('time', `too many slow evaluations waiting (${this.maxQueue})`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ snapshot, job, deadline, resolve, reject });
+      this.queue.push({ snapshot, job, budgetMs, expiresAt, resolve, reject });
       this.dispatch();
     });
   }
@@ -127,7 +137,7 @@ export class EvalPool {
   private dispatch(): void {
     while (this.queue.length > 0) {
       const task = this.queue[0]!;
-      if (Date.now() >= task.deadline) {
+      if (Date.now() >= task.expiresAt) {
         this.queue.shift();
         task.reject(new BudgetExceededError('time', 'evaluation exceeded its time budget while waiting for a worker'));
         continue;
@@ -164,8 +174,21 @@ export class EvalPool {
 
   private send(w: PoolWorker, task: Task): void {
     w.id = this.nextId++;
-    this.post(w, { type: 'eval', id: w.id, revision: task.snapshot.fullRevision, job: task.job, deadline: task.deadline, budgets: this.options.budgets });
-    this.arm(w, Math.max(0, task.deadline - Date.now()) + this.graceMs, 'evaluation exceeded its time budget and its worker was stopped');
+    const deadline = Date.now() + task.budgetMs;
+    this.post(w, { type: 'eval', id: w.id, revision: task.snapshot.fullRevision, job: task.job!, deadline, budgets: this.options.budgets });
+    this.arm(w, task.budgetMs + this.graceMs, 'evaluation exceeded its time budget and its worker was stopped');
+  }
+
+  /**
+   * A new snapshot is serving: workers already running compile it now, while
+   * idle, rather than when the next slow decision arrives. (No worker is
+   * started for it: most policies never need one.)
+   */
+  prepare(snapshot: PoolSnapshot): void {
+    for (const w of this.workers) {
+      if (w.task !== null || w.revisions.includes(snapshot.fullRevision)) continue;
+      this.run(w, { snapshot, job: null, budgetMs: 0, expiresAt: Infinity, resolve: () => undefined, reject: () => undefined });
+    }
   }
 
   private post(w: PoolWorker, m: ToWorker): void {
@@ -199,7 +222,8 @@ export class EvalPool {
       }
       w.revisions.push(m.revision);
       while (w.revisions.length > KEPT_REVISIONS) this.post(w, { type: 'drop', revision: w.revisions.shift()! });
-      this.send(w, task);
+      if (task.job !== null) this.send(w, task);
+      else this.finish(w);
       return;
     }
     if (m.id !== w.id) return;

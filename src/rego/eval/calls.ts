@@ -5,7 +5,7 @@
  */
 import { RegoError, type Location } from '../errors.js';
 import { BuiltinError, type BuiltinImpl } from '../builtins/builtin.js';
-import { equals, keyOf, type Value } from '../value.js';
+import { equals, keyOf, RegoSet, type Value } from '../value.js';
 import type { EvalState } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
@@ -110,9 +110,25 @@ function chargeResult(st: EvalState, r: Value, args: Value[]): void {
   }
 }
 
+/** An operand this large may keep a built-in busy for a while in one call (sorting, matching, marshalling it). */
+const LARGE_OPERAND = 4096;
+
+function hasLargeOperand(args: Value[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'string' || Array.isArray(a)) {
+      if (a.length >= LARGE_OPERAND) return true;
+    } else if (a instanceof RegoSet && a.size >= LARGE_OPERAND) return true;
+  }
+  return false;
+}
+
 /** Invokes a built-in with evaluated operands, applying OPA's error policy. */
 export function callBuiltin(st: EvalState, impl: BuiltinImpl, args: Value[], loc: Location): Value | undefined {
   st.location = loc;
+  // A call that may run long is timed from its start and checked at its end: the time budget sees it.
+  const heavy = hasLargeOperand(args);
+  if (heavy) st.startClock();
   let r: Value | undefined;
   try {
     r = impl(args, st);
@@ -127,5 +143,6 @@ export function callBuiltin(st: EvalState, impl: BuiltinImpl, args: Value[], loc
     return undefined;
   }
   if ((typeof r === 'string' || Array.isArray(r)) && r.length >= COUNTED_LENGTH) chargeResult(st, r, args);
+  if (heavy) st.checkClock();
   return r;
 }

@@ -131,7 +131,17 @@ export class EvalState implements BuiltinContext {
     this.checkClock();
   }
 
-  private checkClock(): void {
+  /**
+   * Before work that may take long in one piece (a built-in given a large
+   * operand): a `timeoutMs` budget not started yet starts now, so that this
+   * work counts.
+   */
+  startClock(): void {
+    if (this.deadline === undefined && this.timeoutMs !== undefined) this.deadline = Date.now() + this.timeoutMs;
+  }
+
+  /** Looks at the clock now (after such work); throws past the deadline. */
+  checkClock(): void {
     this.untilClock = CLOCK_EVERY;
     if (this.deadline === undefined) {
       if (this.timeoutMs === undefined) return;

@@ -54,6 +54,7 @@ export function actionsView(app: App): View {
   /** Runs one action with its button disabled; the result goes to `out`. */
   const running = async (button: HTMLButtonElement, label: string, fn: () => Promise<void>): Promise<void> => {
     button.disabled = true;
+    panel.el.hidden = true;
     fill(out, h('p', { class: 'muted' }, `${label}…`));
     try {
       await fn();
@@ -159,14 +160,17 @@ export function actionsView(app: App): View {
         return h('option', { value: i, selected: e.full_revision === wanted }, `${entryLabel(e)} — ${new Date(e.applied_at).toLocaleString()} (${e.source})`);
       }),
     );
-    select.disabled = select.options.length === 0;
-    rollbackButton.disabled = select.options.length === 0;
+    const none = select.options.length === 0;
+    select.disabled = none;
+    rollbackButton.disabled = none;
+    noTarget.hidden = !none;
     if (handed !== undefined) select.focus();
   }
 
   const dryButton = h('button', { type: 'button', onclick: (ev: Event) => void dryRun(ev.currentTarget as HTMLButtonElement) }, 'Dry run');
   const reloadButton = h('button', { type: 'button', class: 'primary', onclick: (ev: Event) => void reload(ev.currentTarget as HTMLButtonElement) }, 'Reload');
   const rollbackButton = h('button', { type: 'button', class: 'danger', onclick: confirmRollback }, 'Roll back…');
+  const noTarget = h('p', { class: 'muted', hidden: true }, 'No other revision has been applied yet.');
 
   fill(
     el,
@@ -175,7 +179,7 @@ export function actionsView(app: App): View {
       'div',
       { class: 'grid' },
       h('div', { class: 'card' }, h('h3', null, 'Reload the policy directory'), h('p', { class: 'muted' }, 'A dry run compiles the files on disk and shows what a reload would change, applying nothing. A reload applies them if they compile; otherwise the current policy keeps serving.'), h('div', { class: 'buttons' }, dryButton, reloadButton)),
-      h('div', { class: 'card' }, h('h3', null, 'Roll back'), h('label', { for: 'rollback-target' }, 'Revision'), select, h('p', { id: 'rollback-help', class: 'muted' }, 'Writes that revision’s files back into the policy directory and reloads them.'), h('div', { class: 'buttons' }, rollbackButton)),
+      h('div', { class: 'card' }, h('h3', null, 'Roll back'), h('label', { for: 'rollback-target' }, 'Revision'), select, noTarget, h('p', { id: 'rollback-help', class: 'muted' }, 'Writes that revision’s files back into the policy directory and reloads them.'), h('div', { class: 'buttons' }, rollbackButton)),
     ),
     out,
     panel.el,

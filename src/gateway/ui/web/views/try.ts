@@ -61,6 +61,7 @@ export function tryView(app: App): View {
       return;
     }
     evalButton.disabled = true;
+    fill(out, h('p', { class: 'muted' }, 'Evaluating…'));
     try {
       const r = await post<unknown>(d.path, body, { accept: [400, 500, 503] });
       fill(
@@ -82,7 +83,7 @@ export function tryView(app: App): View {
   }
 
   const evalButton = h('button', { type: 'button', class: 'primary', onclick: () => void evaluate() }, 'Evaluate');
-  domain.addEventListener('change', load);
+  domain.addEventListener('change', () => (fill(out), load()));
   input.addEventListener('input', () => edited.set(domain.value, input.value));
   input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {

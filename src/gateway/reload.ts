@@ -1,7 +1,7 @@
 /**
  * Policy reload: the one path through which the serving policy changes, used by
- * `POST /policy/reload` (source `api`), the file watcher (`watch`) and rollback
- * (`rollback`).
+ * `POST /policy/reload` (source `api`), the file watcher (`watch`), rollback
+ * (`rollback`) and bundle activation (`bundle`, `src/bundle/manager.ts`).
  *
  * No policy change goes unrecorded: the directory is compiled once, and in the
  * engine's `beforeSwap` hook (after the compile, before the swap) the
@@ -168,8 +168,9 @@ export class PolicyReloader {
     const beforeSwap = (next: SnapshotInfo): void => {
       const current = engine.current();
       const changed = current?.fullRevision !== next.fullRevision;
-      // The watcher also sees writes that change nothing (a rollback's own files, `touch`): not a policy change.
-      if (!changed && source === 'watch') {
+      // The watcher also sees writes that change nothing (a rollback's own files, `touch`), and a bundle server
+      // may serve the same files under a new ETag: not a policy change.
+      if (!changed && (source === 'watch' || source === 'bundle')) {
         ignored = true;
         return;
       }
@@ -186,6 +187,7 @@ export class PolicyReloader {
         modules: next.moduleCount,
         unchanged: !changed,
         diff: diffFiles(current?.files ?? [], next.files),
+        ...(next.bundle ? { bundle: next.bundle } : {}),
       };
       try {
         this.deps.audit.log({ action: 'policy-reload', target: policyDir, details, severity: 'INFO' });
@@ -230,7 +232,7 @@ export class PolicyReloader {
       return { ok: true, httpStatus: 200, body };
     }
     if (ignored) {
-      this.deps.logger?.info({ source, revision: body.revision }, 'policy directory unchanged, nothing to reload');
+      this.deps.logger?.info({ source, revision: body.revision }, source === 'bundle' ? 'bundle files unchanged, nothing to reload' : 'policy directory unchanged, nothing to reload');
       // Back to the files being served (say, a broken edit undone): the last failure no longer describes the state.
       if (this.last?.status === 'failed') this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
       return { ok: true, httpStatus: 200, body };
@@ -242,6 +244,7 @@ export class PolicyReloader {
       source,
       revision: outcome.revision,
       ...(missing.length > 0 ? { missing_domains: body.missing_domains } : {}),
+      ...(outcome.snapshot.bundle ? { bundle: outcome.snapshot.bundle } : {}),
     });
     this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
     this.deps.logger?.info({ source, revision: body.revision, previous: body.previous_revision }, 'policy reloaded');
@@ -260,7 +263,14 @@ export class PolicyReloader {
     if (!history) return;
     try {
       history.record(
-        { revision: snap.revision, full_revision: snap.fullRevision, applied_at: new Date().toISOString(), source, modules: snap.moduleCount },
+        {
+          revision: snap.revision,
+          full_revision: snap.fullRevision,
+          applied_at: new Date().toISOString(),
+          source,
+          modules: snap.moduleCount,
+          ...(snap.bundle ? { bundle: { ...snap.bundle } } : {}),
+        },
         snap.files,
       );
     } catch (err) {

@@ -18,6 +18,12 @@ export interface CompileOptions {
   v0Compatible?: boolean;
   /** Built-ins that policies may not call; a call is a compile error naming the built-in. */
   refusedBuiltins?: readonly string[];
+  /**
+   * OPA's compiler strict mode (`opa check --strict`): unused imports, unused
+   * local assignments and function arguments, duplicate imports, `input`/`data`
+   * shadowed and deprecated built-ins are errors in v0 modules too.
+   */
+  strict?: boolean;
 }
 
 export interface EvalOptions {

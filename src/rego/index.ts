@@ -7,7 +7,7 @@ import type { CompileOptions, EvalOptions, FieldList, FieldValues, ModuleSource,
 import { ERROR_LIMIT, RegoError, RegoErrors } from './errors.js';
 import type { Body, Expr, Module } from './syntax/ast.js';
 import { parseModule, parseQuery } from './syntax/parser.js';
-import { checkSteps } from './compile/checks/index.js';
+import { checkStages, checkSteps } from './compile/checks/index.js';
 import { inlineMetadataCalls } from './compile/metadata.js';
 import { ClosureCompiler } from './compile/closures.js';
 import { compileQuery, type CompiledQuery } from './compile/query.js';
@@ -170,7 +170,10 @@ class Prepared implements PreparedQuery {
 function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions): Generator<void, Policy, void> {
   // Annotations are static: metadata calls become constants before anything else sees the rules.
   const modules = (yield* parseAll(sources, opts)).map(inlineMetadataCalls);
-  const errors: RegoError[] = yield* checkSteps(modules, opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {});
+  const checkOpts = { ...(opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {}), strict: opts.strict === true };
+  const stopping = checkStages(modules, checkOpts);
+  if (stopping.length > 0) throw new RegoErrors(sortErrors(stopping));
+  const errors: RegoError[] = yield* checkSteps(modules, checkOpts);
   yield;
   const refused = new Set(opts.refusedBuiltins ?? []);
   const resolver = new Resolver(modules);

@@ -4,14 +4,10 @@
  * no `result` key when undefined), exit 0 when defined; errors OPA-style on
  * stderr, exit 1.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import YAML from 'yaml';
-import { compile } from '../../rego/index.js';
-import type { ModuleSource, Result } from '../../rego/api.js';
-import { RegoError, RegoErrors } from '../../rego/errors.js';
-import { loadPolicyDirectory } from '../../policy/directory.js';
-import { fromJS, isPlainObject, setOwn, toJSONText, type JsonObject, type Value } from '../../rego/value.js';
+import type { Result } from '../../rego/api.js';
+import { toJSONText } from '../../rego/value.js';
+import { loadEvalInputs, reportEvalError } from '../eval-inputs.js';
 
 interface EvalCliOptions {
   regoDir?: string;
@@ -20,23 +16,6 @@ interface EvalCliOptions {
   format: string;
   strictBuiltinErrors?: boolean;
   v0Compatible?: boolean;
-}
-
-/** Deep-merges `extra` into `base` (objects only), as `opa eval --data` merges documents. */
-function mergeData(base: JsonObject, extra: Value): JsonObject {
-  if (!isPlainObject(extra)) return base;
-  const out: JsonObject = { ...base };
-  for (const k of Object.keys(extra)) {
-    const a = out[k];
-    const b = extra[k]!;
-    setOwn(out, k, a !== undefined && isPlainObject(a) && isPlainObject(b) ? mergeData(a, b) : b);
-  }
-  return out;
-}
-
-function readDocument(file: string): Value {
-  const text = readFileSync(file, 'utf8');
-  return fromJS(file.endsWith('.yaml') || file.endsWith('.yml') ? YAML.parse(text) : JSON.parse(text));
 }
 
 function resultJSON(results: Result[]): string {
@@ -58,34 +37,9 @@ function prettyText(results: Result[]): string {
   return resultJSON(results);
 }
 
-function reportError(e: unknown, format: string): void {
-  const errors = e instanceof RegoErrors ? e.errors : e instanceof RegoError ? [e] : undefined;
-  if (!errors) {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return;
-  }
-  if (format === 'json') {
-    process.stderr.write(JSON.stringify({ errors: errors.map((x) => x.toJSON()) }, null, 2) + '\n');
-    return;
-  }
-  process.stderr.write((e instanceof RegoErrors ? e.message : errors[0]!.format()) + '\n');
-}
-
 export function runEval(query: string, opts: EvalCliOptions): number {
   try {
-    const modules: ModuleSource[] = [];
-    let data: JsonObject = {};
-    if (opts.regoDir) {
-      const dir = loadPolicyDirectory(opts.regoDir);
-      modules.push(...dir.modules);
-      data = dir.data;
-    }
-    for (const file of opts.data) {
-      if (file.endsWith('.rego')) modules.push({ file, source: readFileSync(file, 'utf8') });
-      else data = mergeData(data, readDocument(file));
-    }
-    const input = opts.input !== undefined ? readDocument(opts.input) : undefined;
-    const policy = compile(modules, { v0Compatible: opts.v0Compatible === true });
+    const { policy, data, input } = loadEvalInputs(opts);
     const results = policy.prepare(query).eval({
       ...(input !== undefined ? { input } : {}),
       data,
@@ -95,7 +49,7 @@ export function runEval(query: string, opts: EvalCliOptions): number {
     process.stdout.write((opts.format === 'pretty' ? prettyText(results) : resultJSON(results)) + '\n');
     return 0;
   } catch (e) {
-    reportError(e, opts.format);
+    reportEvalError(e, opts.format, (t) => process.stderr.write(t));
     return 1;
   }
 }

@@ -6,11 +6,11 @@
  * that would change (OPA's flag), `--check` lists every such file and exits 1
  * (for CI). Errors as OPA: `failed to format Rego source file: …`, exit 2.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { formatChecked, formatSource, type FormatVersion } from '../../rego/format/index.js';
+import { regoFiles } from '../rego-files.js';
 
 export interface FmtOptions {
   write?: boolean;
@@ -37,21 +37,6 @@ function versionOf(opts: FmtOptions): FormatVersion {
   if (opts.regoV1 || opts.v0V1) return 'v0v1';
   if (opts.v0Compatible) return 'v0';
   return 'v1';
-}
-
-/** The .rego files under each path, in OPA's walk order (lexical, depth first). */
-export function regoFiles(path: string): string[] {
-  const st = statSync(path);
-  if (!st.isDirectory()) return path.endsWith('.rego') ? [path] : [];
-  const out: string[] = [];
-  for (const name of readdirSync(path).sort()) {
-    const child = join(path, name);
-    const cst = statSync(child, { throwIfNoEntry: false });
-    if (!cst) continue;
-    if (cst.isDirectory()) out.push(...regoFiles(child));
-    else if (name.endsWith('.rego')) out.push(child);
-  }
-  return out;
 }
 
 class FmtFailure extends Error {

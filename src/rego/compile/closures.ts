@@ -50,7 +50,7 @@ export class ClosureCompiler extends WithCompiler {
         }
         if (fn) {
           for (const s of trial) bound.add(s);
-          fns.push(this.reportCoverage ? covered(fn, remaining[i]!.loc) : fn);
+          fns.push(this.inModule ? covered(fn, remaining[i]!.loc) : fn);
           ordered.push(remaining[i]!);
           remaining.splice(i, 1);
           progressed = true;

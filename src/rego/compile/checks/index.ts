@@ -11,10 +11,22 @@ import { checkFunctionCalls } from './functions.js';
 import { checkDuplicateImports } from './imports.js';
 import { indexRules } from './names.js';
 import { checkRecursion } from './recursion.js';
+import { stageErrors, strictDeprecatedErrors } from './strict.js';
 
 export interface CheckOptions {
   /** Built-ins policies may not call: a call is `undefined function <name>`, as with OPA capabilities that lack it. */
   refusedBuiltins?: readonly string[];
+  /** OPA's strict mode (see `strict.ts`). */
+  strict?: boolean;
+}
+
+/**
+ * The checks of OPA's first compile stages, which stop the compile when they
+ * fail (nothing after them is reported): unused imports and locals in strict
+ * mode, `input`/`data` shadowed (strict mode or v1 modules).
+ */
+export function checkStages(modules: Module[], opts: CheckOptions = {}): RegoError[] {
+  return stageErrors(modules, opts.strict === true).slice(0, ERROR_LIMIT);
 }
 
 export function checkModules(modules: Module[], opts: CheckOptions = {}): RegoError[] {
@@ -33,5 +45,6 @@ export function* checkSteps(modules: Module[], opts: CheckOptions = {}): Generat
   errors.push(...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? [])));
   yield;
   errors.push(...checkRecursion(modules, index));
+  if (opts.strict) errors.push(...strictDeprecatedErrors(modules));
   return errors.slice(0, ERROR_LIMIT);
 }

@@ -10,23 +10,27 @@ import type { Body, Expr, Import, Module, Rule, Term } from '../../syntax/ast.js
 import { callName } from '../../syntax/parser.js';
 import { walkBody, walkTerm } from '../../syntax/walk.js';
 import { builtinCapability } from '../../capabilities.js';
+import { importsRegoV1 } from '../../syntax/v1rules.js';
+import { importName, pathText } from './names.js';
+import { localVarErrors } from './strict-locals.js';
 
 const ROOT_DOCUMENTS = new Set(['input', 'data']);
 const V1_KEYWORDS = new Set(['not', 'package', 'import', 'as', 'default', 'else', 'with', 'null', 'true', 'false', 'some', 'if', 'contains', 'in', 'every']);
 
-/** `import data.a.b as c`, as OPA prints an import. */
+/** `import data.a.b as c`, as OPA prints an import (segments that are not names in brackets). */
 export function importText(imp: Import): string {
   const head = imp.path.head.type === 'var' ? imp.path.head.name : '?';
-  const path = [head, ...imp.path.path.map((s) => (s.type === 'string' ? s.value : '?'))].join('.');
+  const path = pathText([head, ...imp.path.path.map((s) => (s.type === 'string' ? s.value : '?'))]);
   return imp.alias ? `import ${path} as ${imp.alias}` : `import ${path}`;
 }
 
 /** The name an import binds: its alias, or its last segment. */
 function importBinding(imp: Import): string {
-  if (imp.alias) return imp.alias;
-  const last = imp.path.path[imp.path.path.length - 1];
-  if (last?.type === 'string') return last.value;
-  return imp.path.head.type === 'var' ? imp.path.head.name : '';
+  return importName(imp) ?? (imp.path.head.type === 'var' ? imp.path.head.name : '');
+}
+
+function isVersionImport(imp: Import): boolean {
+  return imp.path.head.type === 'var' && (imp.path.head.name === 'future' || imp.path.head.name === 'rego');
 }
 
 /** Two imports binding the same name (every kind of import counts, as in OPA's v1 check). */
@@ -122,6 +126,125 @@ export function keywordRuleNameErrors(module: Module): RegoError[] {
   return allRules(module)
     .filter((r) => r.head.ref.length < 2 && V1_KEYWORDS.has(r.head.name))
     .map((r) => new RegoError('rego_parse_error', `${r.head.name} keyword cannot be used for rule name`, r.loc));
+}
+
+/**
+ * Imports never referred to (strict mode): a name refers to an import unless a
+ * local variable of the rule (an argument, a `:=`/`some` name, a
+ * comprehension's or `every`'s own) shadows it, as OPA resolves names.
+ */
+export function unusedImportErrors(module: Module): RegoError[] {
+  const names = new Map<string, Import>();
+  for (const imp of module.imports) if (!isVersionImport(imp)) names.set(importBinding(imp), imp);
+  if (names.size === 0) return [];
+  const used = new Set<string>();
+  for (const rule of allRules(module)) markImportUses(rule, new Set(names.keys()), used);
+  return module.imports
+    .filter((imp) => !isVersionImport(imp) && names.get(importBinding(imp)) === imp && !used.has(importBinding(imp)))
+    .map((imp) => new RegoError('rego_compile_error', `${importText(imp)} unused`, imp.loc));
+}
+
+function markImportUses(rule: Rule, globals: Set<string>, used: Set<string>): void {
+  const shadowed: Set<string>[] = [new Set()];
+  for (const a of rule.head.args ?? []) patternVars(a, shadowed[0]!);
+  shadowed.push(declaredNames(rule.body));
+  const isLocal = (name: string): boolean => shadowed.some((s) => s.has(name));
+  const visitTerm = (t: Term): void => {
+    walkTerm(t, (x) => {
+      if (x.type === 'var') {
+        if (globals.has(x.name) && !isLocal(x.name)) used.add(x.name);
+        return false;
+      }
+      // A call's function name refers to an import too (`lib.f(x)`).
+      if (x.type === 'call' && x.fn.head.type === 'var') visitTerm(x.fn.head);
+      if (x.type === 'arraycomp' || x.type === 'setcomp' || x.type === 'objectcomp') {
+        shadowed.push(declaredNames(x.body));
+        if (x.type === 'objectcomp') {
+          visitTerm(x.key);
+          visitTerm(x.value);
+        } else visitTerm(x.term);
+        visitBody(x.body);
+        shadowed.pop();
+        return false;
+      }
+      return true;
+    });
+  };
+  const visitBody = (body: Body): void => {
+    for (const e of body) {
+      if (e.type === 'expr') visitTerm(e.term);
+      else if (e.type === 'somein') [e.key, e.value, e.collection].forEach((t) => t && visitTerm(t));
+      else if (e.type === 'every') {
+        shadowed.push(new Set([e.value.name, ...(e.key ? [e.key.name] : [])]));
+        visitTerm(e.domain);
+        visitBody(e.body);
+        shadowed.pop();
+      }
+      for (const w of e.with) {
+        visitTerm(w.target);
+        visitTerm(w.value);
+      }
+    }
+  };
+  for (const t of [...rule.head.ref.slice(1), rule.head.key, rule.head.value]) if (t) visitTerm(t);
+  visitBody(rule.body);
+}
+
+/** Names a function argument binds (not inside sets, comprehensions or calls; object values only). */
+function patternVars(t: Term, into: Set<string>): void {
+  walkTerm(t, (x) => {
+    if (x.type === 'var') into.add(x.name);
+    if (x.type === 'object') {
+      for (const [, v] of x.items) patternVars(v, into);
+      return false;
+    }
+    return x.type !== 'set' && x.type !== 'arraycomp' && x.type !== 'setcomp' && x.type !== 'objectcomp' && x.type !== 'call';
+  });
+}
+
+/** Names bound in a body by `:=` and `some` (not in nested closures). */
+function declaredNames(body: Body): Set<string> {
+  const out = new Set<string>();
+  const vars = (t: Term): void =>
+    walkTerm(t, (x) => {
+      if (x.type === 'var') out.add(x.name);
+    });
+  for (const e of body) {
+    if (e.type === 'some') e.vars.forEach((v) => out.add(v.name));
+    else if (e.type === 'somein') [e.key, e.value].forEach((t) => t && vars(t));
+    else if (e.type === 'expr' && e.term.type === 'call' && callName(e.term) === 'assign' && e.term.args[0]) vars(e.term.args[0]);
+  }
+  return out;
+}
+
+/** Whether a module follows v1's rules (parsed as v1, or importing `rego.v1`). */
+function isV1(module: Module): boolean {
+  return !module.v0 || importsRegoV1(module);
+}
+
+/**
+ * The compile stages that stop the compile when they fail, in OPA's order:
+ * unused imports (strict), `input`/`data` shadowed (strict, or any v1
+ * module), duplicate imports (strict; v1 modules are checked later anyway),
+ * then local variables (unused assignments and arguments in strict mode).
+ */
+export function stageErrors(modules: readonly Module[], strict: boolean): RegoError[] {
+  const stages: ((m: Module) => RegoError[])[] = [
+    (m) => (strict ? unusedImportErrors(m) : []),
+    (m) => (strict || isV1(m) ? rootDocumentOverrideErrors(m) : []),
+    (m) => (strict && !isV1(m) ? duplicateImportErrors(m) : []),
+    (m) => (strict ? m.rules.flatMap((r) => localVarErrors(r, true)) : []),
+  ];
+  for (const stage of stages) {
+    const errors = modules.flatMap(stage);
+    if (errors.length > 0) return errors;
+  }
+  return [];
+}
+
+/** Deprecated built-ins in v0 modules (strict mode; v1 modules always refuse them). */
+export function strictDeprecatedErrors(modules: readonly Module[]): RegoError[] {
+  return modules.filter((m) => !isV1(m)).flatMap(deprecatedBuiltinErrors);
 }
 
 /** What OPA's `CheckRegoV1` reports for a module about to be written as v1 (the `if`/`contains` requirements aside). */

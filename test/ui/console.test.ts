@@ -7,48 +7,25 @@
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, NO_WATCH_CONFIG, tempHome, TOKEN, type TempHome } from '../gateway/helpers/harness.js';
-import { runGateway, startSidecarProcess, type SidecarProcess } from '../gateway/helpers/process.js';
+import { startSidecarProcess, type SidecarProcess } from '../gateway/helpers/process.js';
 import { isConsolePath } from '../../src/gateway/ui/routes.js';
-import { ARTIFACTS, artifact, launchChromium, requireBuiltConsole, watchProblems } from './helpers/browser.js';
+import { artifacts, consoleLink, launchChromium, openTab, requireBuiltConsole, WAIT_MS, waitText, watchProblems } from './helpers/browser.js';
 
 // The functions given to page.evaluate / waitForFunction run in the page: these are the DOM's.
-declare const document: { querySelectorAll(selector: string): Iterable<{ textContent: string | null }>; documentElement: { scrollWidth: number } };
+declare const document: { documentElement: { scrollWidth: number } };
 declare const window: { innerWidth: number };
 declare const sessionStorage: { getItem(key: string): string | null };
 type PagePerformance = { getEntriesByType(type: string): { domContentLoadedEventEnd: number; loadEventEnd: number }[]; getEntriesByName(name: string): { startTime: number }[] };
 
-/** Generous: a loaded 2-core CI machine. Every wait is for a condition, never a fixed time. */
-const WAIT_MS = 30_000;
 const DESKTOP = { width: 1280, height: 800 };
 const MARKER = '# allowed by the console test';
 
-/** Waits until the text of the elements `selector` finds (joined) matches; a string must equal the first one's. */
-async function waitText(page: Page, selector: string, want: string | RegExp): Promise<string> {
-  const handle = await page.waitForFunction(
-    ([sel, source, flags, exact]) => {
-      const found = [...document.querySelectorAll(sel as string)].map((e) => e.textContent ?? '');
-      if (found.length === 0) return false;
-      if (exact !== null) return found[0]!.trim() === exact ? found[0]!.trim() : false;
-      const text = found.join('\n');
-      return new RegExp(source as string, flags as string).test(text) ? text : false;
-    },
-    [selector, typeof want === 'string' ? '' : want.source, typeof want === 'string' ? '' : want.flags, typeof want === 'string' ? want : null] as const,
-    { timeout: WAIT_MS },
-  );
-  return (await handle.jsonValue()) as string;
-}
-
 async function servingRevision(s: SidecarProcess): Promise<string> {
   return (await call(s.url, 'GET', '/health')).json.policy.revision;
-}
-
-async function openTab(page: Page, id: string): Promise<void> {
-  await page.click(`#tab-${id}`);
-  await page.locator(`#view-${id}`).waitFor({ state: 'visible', timeout: WAIT_MS });
 }
 
 describe('the console in Chromium, against the real sidecar', { timeout: 600_000 }, () => {
@@ -65,7 +42,7 @@ describe('the console in Chromium, against the real sidecar', { timeout: 600_000
 
   before(async () => {
     requireBuiltConsole();
-    rmSync(ARTIFACTS, { recursive: true, force: true });
+    artifact = artifacts('console');
     t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN });
     writeFileSync(join(t.home, 'config.yaml'), NO_WATCH_CONFIG);
     s = await startSidecarProcess(['--port', '0'], t.env, 60_000);
@@ -76,10 +53,11 @@ describe('the console in Chromium, against the real sidecar', { timeout: 600_000
 
   // Every test leaves a screenshot of its final state (failed ones too).
   let shown: Page | null = null;
+  let artifact: (page: Page, name: string) => Promise<void> = async () => {};
   let shot = 0;
   afterEach(async (tc) => {
     shot++;
-    if (shown !== null && !shown.isClosed()) await artifact(shown, `${shot}-${tc.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
+    if (shown !== null && !shown.isClosed()) await artifact(shown, `${shot}-${tc.name}`);
     problems.length = 0;
   });
 
@@ -127,9 +105,7 @@ describe('the console in Chromium, against the real sidecar', { timeout: 600_000
   });
 
   test('signs in with the link `defenseclaw-gateway ui` prints and shows the serving revision', async (tc) => {
-    const r = await runGateway(['ui', '--port', String(s.port)], t.env, 60_000);
-    assert.equal(r.code, 0, r.stderr);
-    const url = r.stdout.trim();
+    const url = await consoleLink(s.port, t.env);
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/ui#token=/);
     assert.ok(!url.includes('?'), 'the token is never in a query string');
 

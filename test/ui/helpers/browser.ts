@@ -4,14 +4,20 @@
  * its own, and a fresh profile per launch (playwright creates a temporary
  * user-data-dir and removes it on close). Screenshots go to `test-artifacts/`.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { runGateway } from '../../gateway/helpers/process.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-export const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
+
+/** Generous: a loaded 2-core CI machine. Every wait is for a condition, never a fixed time. */
+export const WAIT_MS = 30_000;
+
+// Functions given to page.waitForFunction run in the page: this is the DOM's.
+declare const document: { querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
@@ -42,10 +48,14 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Saves the page as it is now under test-artifacts/console/<name>.png. */
-export async function artifact(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** A suite's screenshots: `test-artifacts/<suite>/<name>.png` (emptied when the suite starts). */
+export function artifacts(suite: string): (page: Page, name: string) => Promise<void> {
+  const dir = join(ROOT, 'test-artifacts', suite);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return async (page, name) => {
+    await page.screenshot({ path: join(dir, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true });
+  };
 }
 
 /**
@@ -65,4 +75,33 @@ export function watchProblems(page: Page, isConsoleFile: (path: string) => boole
     if (isConsoleFile(path) && res.status() >= 400) problems.push(`${path}: HTTP ${res.status()}`);
   });
   return problems;
+}
+
+/** Waits until the text of the elements `selector` finds (joined) matches; a string must equal the first one's. */
+export async function waitText(page: Page, selector: string, want: string | RegExp): Promise<string> {
+  const handle = await page.waitForFunction(
+    ([sel, source, flags, exact]) => {
+      const found = [...document.querySelectorAll(sel as string)].map((e) => e.textContent ?? '');
+      if (found.length === 0) return false;
+      if (exact !== null) return found[0]!.trim() === exact ? found[0]!.trim() : false;
+      const text = found.join('\n');
+      return new RegExp(source as string, flags as string).test(text) ? text : false;
+    },
+    [selector, typeof want === 'string' ? '' : want.source, typeof want === 'string' ? '' : want.flags, typeof want === 'string' ? want : null] as const,
+    { timeout: WAIT_MS },
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+/** Selects a view by its tab and waits until it shows. */
+export async function openTab(page: Page, id: string): Promise<void> {
+  await page.click(`#tab-${id}`);
+  await page.locator(`#view-${id}`).waitFor({ state: 'visible', timeout: WAIT_MS });
+}
+
+/** The link `defenseclaw-gateway ui` prints for the sidecar on `port` (its env: the home and the token). */
+export async function consoleLink(port: number, env: NodeJS.ProcessEnv): Promise<string> {
+  const r = await runGateway(['ui', '--port', String(port)], env, 60_000);
+  if (r.code !== 0) throw new Error(`defenseclaw-gateway ui failed (${r.code}): ${r.stderr}`);
+  return r.stdout.trim();
 }

@@ -17,6 +17,7 @@ import { ConsoleAssets } from '../../src/gateway/ui/assets.js';
 import { consoleRoutes, CONTENT_SECURITY_POLICY, isConsolePath } from '../../src/gateway/ui/routes.js';
 import { consoleUrl, isLoopbackUrl } from '../../src/gateway/ui/link.js';
 import { ReloadAttempts } from '../../src/gateway/reload-attempts.js';
+import { DOMAINS } from '../../src/gateway/ui/web/examples.js';
 import { call, NO_WATCH_CONFIG, tempHome, TOKEN, type TempHome } from './helpers/harness.js';
 import { runGateway } from './helpers/process.js';
 import { requireBuiltConsole } from '../ui/helpers/browser.js';
@@ -218,6 +219,15 @@ describe('the console and its routes on the real sidecar', () => {
     assert.equal(unknown.status, 404);
     assert.match(unknown.json.error, /unknown revision/);
     assert.equal((await call(url, 'POST', `/policy/history/${entry.revision}`, { body: {} })).status, 405);
+  });
+
+  test("Try a decision's examples are decided by the bundled policies, with the revision", async () => {
+    const serving = (await call(url, 'GET', '/health')).json.policy.revision;
+    for (const [domain, { path, example }] of Object.entries(DOMAINS)) {
+      const r = await call(url, 'POST', path, { body: example });
+      assert.equal(r.status, 200, `${domain}: ${r.text}`);
+      assert.equal(r.headers.get('x-defenseclaw-policy-revision'), serving, domain);
+    }
   });
 
   test('`defenseclaw-gateway ui` prints the signed-in link; refuses a wrong token or no sidecar', async () => {

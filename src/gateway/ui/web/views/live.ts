@@ -147,7 +147,7 @@ export function liveView(app: App): View {
   app.bus.addEventListener('event', renderLog);
   app.bus.addEventListener('stream', renderState);
   app.sampler.onSample(render);
-  window.addEventListener('resize', render);
+  window.addEventListener('resize', () => render());
 
   return {
     id: 'live',

@@ -63,15 +63,12 @@ test('recursion between rules, reported for each rule on the cycle', () => {
 test('rule conflicts and multiple defaults', () => {
   assert.deepEqual(check(['package x\np := 1\np contains 2']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.p found']);
   assert.deepEqual(check(['package x\nf(a) := a\nf(a, b) := a']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.f found']);
-  // OPA reports it at the package, naming every default rule.
+  // OPA 1.x (v1/ast/compile.go checkRuleConflicts) lists the defaults' locations and reports at the package.
   assert.deepEqual(check(['package x\ndefault p := 1\ndefault p := 2']), ['m0.rego:1:1: rego_type_error: multiple default rules data.x.p found at m0.rego:2, m0.rego:3']);
+  assert.deepEqual(check(['package x\nr.a.b := 1\nr.a := 2']), ['m0.rego:3:1: rego_type_error: rule data.x.r.a conflicts with [data.x.r.a.b]']);
   assert.deepEqual(check(['package x\np := 1\np[k] := 2 if k := "a"']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.p[k] found']);
   assert.deepEqual(check(['package x\nr.a.b := 1\nr.a.c := 3\nr.a := 2']), ['m0.rego:4:1: rego_type_error: rule data.x.r.a conflicts with [data.x.r.a.b data.x.r.a.c]']);
   assert.deepEqual(check(['package x\np.q[r] := 1 if r := "r"\np.q.s := 2\nf() := 1\nf := 2']), []);
-  assert.deepEqual(check(['package a\nb := 1', 'package a.b\nc := 2']), [
-    'm0.rego:2:1: rego_type_error: rule data.a.b conflicts with [data.a.b.c]',
-    'm0.rego:1:1: rego_type_error: package a.b conflicts with rule b defined at m0.rego:2',
-  ]);
 });
 
 test('duplicate imports in v1', () => {

@@ -1,149 +1,122 @@
 /**
- * Rule conflicts known at compile time, as OPA's `checkRuleConflicts`
- * (v1/ast/compile.go). Rules are placed at the ground prefix of their path
- * (`data.p.q[r].s` at `data.p.q`); at each place:
- *  - a rule with a ground path may not have rules below it
- *    (`rule data.p.r.a conflicts with [data.p.r.a.b]`);
- *  - rules of different kinds (multi-value or not), of different arities, or
- *    complete rules beside partial ones (`p := 1`, `p[x] := 2`) conflict
- *    (`conflicting rules data.p.p found`);
- *  - one `default` at most (`multiple default rules data.p.p found at f:2, f:3`,
- *    reported at the package).
- * And a package may not be a rule of another module's package
- * (`package a.b conflicts with rule b defined at f:3`).
+ * Rule conflicts known at compile time, as OPA 1.x's `checkRuleConflicts`
+ * (v1/ast/compile.go). Rules are grouped by the ground prefix of their path
+ * (the node of OPA's rule tree); at each node, the first finding wins and the
+ * node's subtree is not checked further:
+ * - a rule with a ground path and rules below it: `rule data.p.r conflicts with [data.p.r.a]`;
+ * - mixed kinds (single / multi-value), function arities, or single-value rules
+ *   with a ground path beside others: `conflicting rules data.p.r found`;
+ * - more than one default: `multiple default rules data.p.r found at f.rego:3, f.rego:4`
+ *   (at the first default's package).
+ * And a rule whose path is a package of another module:
+ * `package a.b conflicts with rule b defined at f.rego:5` (at the rule's package).
  */
-import { RegoError, type Location } from '../../errors.js';
+import { RegoError } from '../../errors.js';
 import type { Module, Rule, Term } from '../../syntax/ast.js';
-import { keyOf } from '../../value.js';
-import { constantValue, isConstant, refText } from '../typecheck/terms.js';
+import { pathText, type RuleIndex, type RuleInfo } from './names.js';
 
-interface Placed {
-  rule: Rule;
-  module: Module;
-  path: Term[];
-  ground: boolean;
+/** A rule's path is ground when no segment of its head is a variable (or other non-scalar). */
+function groundRef(rule: Rule): boolean {
+  return rule.head.ref.every((t) => isScalar(t));
 }
 
-class Node {
-  readonly children = new Map<string, Node>();
-  readonly rules: Placed[] = [];
+function isScalar(t: Term): boolean {
+  return t.type === 'string' || t.type === 'number' || t.type === 'boolean' || t.type === 'null';
 }
 
-function rulePath(module: Module, rule: Rule): Term[] {
-  const loc = module.package.loc;
-  return [...module.package.path.map((p): Term => ({ type: 'string', value: p, loc })), ...rule.head.ref];
+/** The rule's full path as OPA prints it: `data.p.q`, `data.p.q[x]`, `data.p["a.b"]`. */
+function refText(info: RuleInfo): string {
+  return pathText(['data', ...info.module.package.path]) + info.rule.head.ref.map(segmentText).join('');
 }
 
-const DATA: Term = { type: 'var', name: 'data', loc: { file: '', row: 0, col: 0 } };
-
-function text(path: readonly Term[]): string {
-  return refText(DATA, path);
+function segmentText(t: Term): string {
+  switch (t.type) {
+    case 'string':
+      return pathText(['', t.value]);
+    case 'var':
+      return `[${t.wildcard ? '_' : t.name}]`;
+    case 'number':
+      return `[${t.raw}]`;
+    case 'boolean':
+      return `[${String(t.value)}]`;
+    case 'null':
+      return '[null]';
+    default:
+      return '[…]';
+  }
 }
 
-function locText(loc: Location): string {
-  return `${loc.file}:${loc.row}`;
+function locText(rule: Rule): string {
+  return `${rule.loc.file}:${rule.loc.row}`;
 }
 
-export function checkRuleConflicts(modules: readonly Module[]): RegoError[] {
-  const root = new Node();
-  for (const module of modules) {
-    for (const rule of module.rules) {
-      const path = rulePath(module, rule);
-      let node = root;
-      let i = 0;
-      for (; i < path.length && isConstant(path[i]!); i++) {
-        const key = keyOf(constantValue(path[i]!));
-        let next = node.children.get(key);
-        if (!next) node.children.set(key, (next = new Node()));
-        node = next;
-      }
-      node.rules.push({ rule, module, path, ground: i === path.length });
+/** Single-value rules (complete rules and functions) vs multi-value (partial set) rules. */
+function kindOf(rule: Rule): 'single' | 'multi' {
+  return rule.head.kind === 'multi' ? 'multi' : 'single';
+}
+
+export function checkRuleConflicts(index: RuleIndex, modules: readonly Module[] = []): RegoError[] {
+  const errors: RegoError[] = [];
+  const paths = [...index.byPath.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  const stopped: string[] = [];
+  const below = (path: string, prefix: string): boolean => path.startsWith(prefix) && (path[prefix.length] === '.' || path[prefix.length] === '[');
+  for (const path of paths) {
+    if (stopped.some((p) => below(path, p))) continue;
+    const rules = index.byPath.get(path)!;
+    const error = nodeConflict(path, rules, index, below);
+    if (error) {
+      errors.push(error);
+      stopped.push(path);
     }
   }
-  const errors: RegoError[] = [];
-  const visit = (node: Node): void => {
-    if (node.rules.length > 0 && conflictAt(node, errors)) return;
-    for (const c of node.children.values()) visit(c);
-  };
-  visit(root);
   errors.push(...packageConflicts(modules));
   return errors;
 }
 
-/** Checks the rules placed at one node; true when the node's subtree is not to be looked into. */
-function conflictAt(node: Node, errors: RegoError[]): boolean {
-  const kinds = new Set<boolean>();
-  const arities = new Set<number>();
-  let complete = 0;
-  let partial = 0;
-  let below: string[] | undefined;
-  const defaults: Placed[] = [];
-  for (const p of node.rules) {
-    const multi = p.rule.head.kind === 'multi';
-    kinds.add(multi);
-    arities.add(p.rule.head.args?.length ?? 0);
-    if (p.rule.isDefault) defaults.push(p);
-    if (p.ground && node.children.size > 0) below = rulesBelow(node);
-    if (!multi && p.ground) complete++;
-    else partial++;
-  }
-  const first = node.rules[0]!;
-  const name = text(node.rules[node.rules.length - 1]!.path);
-  if (below) {
-    errors.push(new RegoError('rego_type_error', `rule ${name} conflicts with [${below.join(' ')}]`, first.rule.loc));
-    return true;
-  }
-  if (kinds.size > 1 || arities.size > 1 || (complete > 0 && partial > 0)) {
-    errors.push(new RegoError('rego_type_error', `conflicting rules ${name} found`, first.rule.loc));
-  } else if (defaults.length > 1) {
-    const at = defaults.map((d) => locText(d.rule.loc)).join(', ');
-    errors.push(new RegoError('rego_type_error', `multiple default rules ${name} found at ${at}`, defaults[0]!.module.package.loc));
-  }
-  return false;
-}
-
-/** The paths of the rules below a node, none a prefix of another, sorted. */
-function rulesBelow(node: Node): string[] {
-  const paths: Term[][] = [];
-  const walk = (n: Node): void => {
-    for (const p of n.rules) {
-      if (paths.some((x) => isPrefix(x, p.path))) continue;
-      for (let i = paths.length - 1; i >= 0; i--) if (isPrefix(p.path, paths[i]!)) paths.splice(i, 1);
-      paths.push(p.path);
+function nodeConflict(path: string, rules: RuleInfo[], index: RuleIndex, below: (p: string, prefix: string) => boolean): RegoError | undefined {
+  const first = rules[0]!.rule;
+  const name = refText(rules[rules.length - 1]!);
+  if (rules.some((r) => groundRef(r.rule))) {
+    const inside = index.all.filter((r) => below(r.path, path)).map(refText);
+    if (inside.length > 0) {
+      // OPA lists each rule path below once, leaving out those below another listed one, sorted.
+      const sorted = [...new Set(inside)].sort((a, b) => a.length - b.length);
+      const kept: string[] = [];
+      for (const p of sorted) if (!kept.some((k) => below(p, k) || k === p)) kept.push(p);
+      kept.sort();
+      return new RegoError('rego_type_error', `rule ${name} conflicts with [${kept.join(' ')}]`, first.loc);
     }
-    for (const c of n.children.values()) walk(c);
-  };
-  for (const c of node.children.values()) walk(c);
-  return paths.map(text).sort();
-}
-
-function isPrefix(prefix: readonly Term[], path: readonly Term[]): boolean {
-  return prefix.length <= path.length && prefix.every((t, i) => termKey(t) === termKey(path[i]!));
-}
-
-function termKey(t: Term): string {
-  return isConstant(t) ? keyOf(constantValue(t)) : `\u0001${refText(t, [])}`;
-}
-
-/** A package whose path is that of a rule with a ground path in another package. */
-function packageConflicts(modules: readonly Module[]): RegoError[] {
-  const packages = new Map<string, Module[]>();
-  for (const m of modules) {
-    const key = m.package.path.join('\u0000');
-    packages.set(key, [...(packages.get(key) ?? []), m]);
   }
+  const kinds = new Set(rules.map((r) => kindOf(r.rule)));
+  const arities = new Set(rules.map((r) => r.rule.head.args?.length ?? 0));
+  const complete = rules.filter((r) => kindOf(r.rule) === 'single' && groundRef(r.rule)).length;
+  const partial = rules.length - complete;
+  if (kinds.size > 1 || arities.size > 1 || (complete >= 1 && partial >= 1)) {
+    return new RegoError('rego_type_error', `conflicting rules ${name} found`, first.loc);
+  }
+  const defaults = rules.filter((r) => r.rule.isDefault);
+  if (defaults.length > 1) {
+    const at = defaults.map((d) => locText(d.rule)).join(', ');
+    return new RegoError('rego_type_error', `multiple default rules ${name} found at ${at}`, defaults[0]!.module.package.loc);
+  }
+  return undefined;
+}
+
+/** A rule whose (ground) path is exactly another module's package. */
+function packageConflicts(modules: readonly Module[]): RegoError[] {
   const errors: RegoError[] = [];
+  const packages = new Map<string, Module>();
+  for (const m of modules) if (!packages.has(m.package.path.join('\u0000'))) packages.set(m.package.path.join('\u0000'), m);
   for (const m of modules) {
     for (const rule of m.rules) {
-      if (!rule.head.ref.every(isConstant)) continue;
       if (!rule.head.ref.every((t) => t.type === 'string')) continue;
-      const key = [...m.package.path, ...rule.head.ref.map((t) => (t as { value: string }).value)].join('\u0000');
-      for (const other of packages.get(key) ?? []) {
-        if (other === m) continue;
-        const first = rule.head.ref[0]!;
-        const ruleRef = refText({ type: 'var', name: rule.head.name, loc: first.loc }, rule.head.ref.slice(1));
-        errors.push(new RegoError('rego_type_error', `package ${other.package.path.join('.')} conflicts with rule ${ruleRef} defined at ${locText(rule.loc)}`, m.package.loc));
-      }
+      const full = [...m.package.path, ...rule.head.ref.map((t) => (t as Extract<Term, { type: 'string' }>).value)];
+      const other = packages.get(full.join('\u0000'));
+      if (!other || other === m) continue;
+      const relative = rule.head.ref.map(segmentText).join('').slice(1);
+      errors.push(
+        new RegoError('rego_type_error', `package ${other.package.path.join('.')} conflicts with rule ${relative} defined at ${locText(rule)}`, m.package.loc),
+      );
     }
   }
   return errors;

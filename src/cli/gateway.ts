@@ -9,6 +9,7 @@ import { registerPolicyLocal } from './commands/policy-local.js';
 import { runSidecar } from '../gateway/sidecar.js';
 import { ClientError, getHealth, getPolicyHistory, postReload, postRollback, resolveTarget } from '../gateway/client.js';
 import { ConfigError } from '../gateway/config.js';
+import { checkedConsoleUrl, isLoopbackUrl, openInBrowser } from '../gateway/ui/link.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -123,6 +124,20 @@ sidecarOptions(policy.command('rollback').argument('<revision>', 'revision to re
       if (opts.format !== 'text') return print(JSON.stringify(r.body, null, 2));
       const b = r.body as { revision: string; replaced_revision: string };
       print(`policy rolled back to revision ${b.revision} (replaced files kept as revision ${b.replaced_revision})`);
+    });
+  });
+
+sidecarOptions(program.command('ui'), 5)
+  .description('print the URL of the operator console (GET /ui), signed in with the gateway token; --open opens it')
+  .option('--open', 'open the URL in the default browser')
+  .addOption(formatOption().default('text'))
+  .action(async (opts: SidecarOpts & { open?: boolean }) => {
+    await guarded(async () => {
+      const url = await checkedConsoleUrl(resolveTarget({ bind: opts.bind, port: opts.port }), opts.timeout * 1000);
+      if (!isLoopbackUrl(url)) process.stderr.write('warning: the sidecar is not on a loopback address; this link carries the gateway token, keep it to yourself\n');
+      const opened = opts.open ? await openInBrowser(url) : false;
+      if (opts.open && !opened) process.stderr.write('could not start a browser: open the URL below yourself\n');
+      print(opts.format === 'json' ? JSON.stringify({ url, opened }, null, 2) : url);
     });
   });
 

@@ -27,7 +27,7 @@ import { createLogger, type Logger } from './logger.js';
 import { buildServer, type GatewayContext } from './server.js';
 import { ConnectionGuard } from './http/limits.js';
 import { EventStreams } from './http/event-stream.js';
-import { openPolicyEngine } from './engine-loader.js';
+import { evaluationSetup, openPolicyEngine } from './engine-loader.js';
 import { openBundleSource, openDecisionLogger } from './fleet.js';
 
 /** A start-up failure with a message fit for the operator (exit 1). */
@@ -70,9 +70,11 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
     logger.warn({ err }, 'cannot append to gateway.jsonl'),
   );
   const store = openAuditStore(config, metrics, events, logger, print);
+  const evaluation = evaluationSetup(config.evaluation, metrics);
   // Whatever fails from here on must not leave the store open.
   const abort = async (message: string): Promise<never> => {
     store.close();
+    await evaluation.close();
     await metrics.shutdown();
     throw new SidecarError(message);
   };
@@ -80,11 +82,11 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   let engine: PolicyEngineApi | null = null;
   let bundles: Awaited<ReturnType<typeof openBundleSource>> = null;
   try {
-    bundles = await openBundleSource(config, packageVersion(), metrics, logger);
+    bundles = await openBundleSource(config, packageVersion(), metrics, logger, evaluation.options);
     if (bundles !== null) engine = bundles.engine;
     else if (config.policyDir !== '') {
       recoverInterruptedRollback(config.policyDir, logger);
-      engine = await (opts.openEngine ?? openPolicyEngine)(config.policyDir);
+      engine = await (opts.openEngine ?? ((dir: string) => openPolicyEngine(dir, evaluation.options)))(config.policyDir);
     }
   } catch (err) {
     return abort(`cannot start the policy engine: ${(err as Error).message}`);
@@ -178,6 +180,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
       events.emit('gateway', 'stop', { url });
       await events.flush();
       store.close();
+      await evaluation.close();
       await metrics.shutdown();
     })();
     return stopping;

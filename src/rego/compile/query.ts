@@ -7,6 +7,7 @@ import type { Location } from '../errors.js';
 import type { Body, Expr } from '../syntax/ast.js';
 import type { ExprFn, CompiledTerm } from '../eval/types.js';
 import { ClosureCompiler, Scope, shallowExprVars } from './closures.js';
+import { tracedQuery } from './trace.js';
 
 export interface CompiledQuery {
   run: ExprFn;
@@ -53,7 +54,8 @@ export function compileQuery(cc: ClosureCompiler, body: Body, source: string): C
     exprs.push({ slot, text: texts[i]!, location: e.loc });
   }
   const bound = new Set<number>();
-  const run = cc.body(body, sc, bound);
+  const compiled = cc.body(body, sc, bound);
+  const run = cc.cx.trace ? tracedQuery(compiled, body) : compiled;
   const vars: CompiledQuery['vars'] = [];
   for (const name of names) if (isUserVar(name)) vars.push({ name, slot: sc.slot(name) });
   let single: CompiledTerm | undefined;

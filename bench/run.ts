@@ -1,12 +1,12 @@
 /**
  * `npm run bench [-- --json FILE] [-- NAME…]`: runs the benchmarks in order,
  * each printing its table; with `--json FILE` writes all their figures to one
- * file (`{"decision": {"<domain>": {...}}, "http": …, "reload": …, "scaling": …, "memory": …}`).
+ * file (`{"decision": {"<domain>": {...}}, "http": …, "reload": …, "scaling": …, "memory": …, "fleet": …}`).
  */
 import { writeFileSync } from 'node:fs';
 import type { Figures } from './lib.js';
 
-const ALL = ['decision', 'http', 'reload', 'scaling', 'memory'] as const;
+const ALL = ['decision', 'http', 'reload', 'scaling', 'memory', 'fleet'] as const;
 
 const args = process.argv.slice(2);
 let jsonFile: string | undefined;

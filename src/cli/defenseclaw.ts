@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * `defenseclaw`: policy authoring — validate, test and evaluate Rego policy
- * directories locally, without a running sidecar.
+ * directories locally, without a running sidecar; build and inspect bundles.
  */
 import { Command } from 'commander';
 import { registerValidate } from './commands/validate.js';
 import { registerTest } from './commands/test.js';
 import { registerEval } from './commands/eval.js';
 import { registerPolicyLocal } from './commands/policy-local.js';
+import { registerBundleCommands } from './commands/bundle.js';
 import { registerFmt } from './commands/fmt.js';
 import { registerCheck } from './commands/check.js';
 import { registerBench } from './commands/bench.js';
@@ -21,6 +22,7 @@ registerValidate(policy);
 registerTest(policy);
 registerEval(policy);
 registerPolicyLocal(policy);
+registerBundleCommands(policy);
 registerFmt(policy);
 registerCheck(policy);
 registerBench(policy);

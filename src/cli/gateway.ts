@@ -79,7 +79,7 @@ const print = (text: string): void => {
   process.stdout.write(text + '\n');
 };
 
-sidecarOptions(policy.command('reload').description('ask the running sidecar to reload its policy directory'), 10)
+sidecarOptions(policy.command('reload').description('ask the running sidecar to reload its policy directory (or to download its bundle now)'), 10)
   .option('--dry-run', 'compile the directory and report what would change, without applying it')
   .addOption(formatOption())
   .action(async (opts: SidecarOpts & { dryRun?: boolean }) => {
@@ -96,8 +96,9 @@ sidecarOptions(policy.command('reload').description('ask the running sidecar to 
             : `dry run: revision ${d.revision} is already serving, nothing would change`,
         );
       }
-      const b = r.body as { revision?: string; previous_revision?: string | null; modules?: number; duration_ms?: number; unchanged?: boolean };
-      print(`policy ${b.unchanged ? 'unchanged' : 'reloaded'}: revision ${b.revision} (previous ${b.previous_revision ?? 'none'}), ${b.modules} modules, ${b.duration_ms} ms`);
+      const b = r.body as { revision?: string; previous_revision?: string | null; modules?: number; duration_ms?: number; unchanged?: boolean; bundle?: string };
+      const from = b.bundle !== undefined ? ` from bundle ${b.bundle}` : '';
+      print(`policy ${b.unchanged ? 'unchanged' : 'reloaded'}${from}: revision ${b.revision} (previous ${b.previous_revision ?? 'none'}), ${b.modules} modules, ${b.duration_ms} ms`);
     });
   });
 

@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defaultDataDir } from '../policy/paths.js';
+import { readFleetConfig, type FleetConfig } from '../bundle/config.js';
+import { readDecisionLogsConfig, type DecisionLogsConfig } from './decision-logs/config.js';
 
 export const DEFAULT_API_BIND = '127.0.0.1';
 export const DEFAULT_API_PORT = 18970;
@@ -37,6 +39,10 @@ export interface GatewayConfig {
     hilt: { enabled: boolean; minSeverity: string };
     judge: { baseUrl: string; model: string; apiKeyEnv: string; timeoutMs: number; maxResponseBytes: number };
   };
+  /** OPA's `services`, `bundles`, `keys`, `labels`, `persistence_directory`: with a bundle, it is the policy source. */
+  fleet: FleetConfig;
+  /** OPA's `decision_logs` (null: no decision logging). */
+  decisionLogs: DecisionLogsConfig | null;
 }
 
 /** HTTP server limits (`gateway.limits.*`); a timeout of 0 turns that timeout off. */
@@ -110,6 +116,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const dataDir = r.path('data_dir', base) ?? defaultDataDir(env);
   const configuredPolicyDir = r.path('policy_dir', base, true);
   const policyDir = overrides.policyDir !== undefined ? resolve(expandHome(overrides.policyDir)) : configuredPolicyDir ?? join(dataDir, 'policies');
+  const fleet = readFleetConfig(r, base, dataDir);
   const cfg: GatewayConfig = {
     configPath: path,
     configFileFound: found,
@@ -142,6 +149,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
         maxResponseBytes: r.positiveInteger('guardrail.judge.max_response_bytes') ?? DEFAULT_JUDGE_MAX_RESPONSE_BYTES,
       },
     },
+    fleet,
+    decisionLogs: readDecisionLogsConfig(r, fleet.services),
   };
   if (overrides.port !== undefined && !isPort(overrides.port)) {
     throw new ConfigError('--port', `--port must be an integer between 0 and 65535`);
@@ -224,13 +233,13 @@ function isPort(n: number): boolean {
 }
 
 /** Typed access to dotted keys; a present value of the wrong type is a `ConfigError` naming the key. */
-class KeyReader {
+export class KeyReader {
   constructor(
     private readonly doc: unknown,
     readonly file: string,
   ) {}
 
-  private get(key: string): unknown {
+  get(key: string): unknown {
     let cur: unknown = this.doc;
     const parts = key.split('.');
     for (let i = 0; i < parts.length; i++) {
@@ -243,7 +252,7 @@ class KeyReader {
     return cur === null ? undefined : cur;
   }
 
-  private fail(key: string, what: string): ConfigError {
+  fail(key: string, what: string): ConfigError {
     return new ConfigError(key, `config ${this.file}: ${key} ${what}`);
   }
 

@@ -26,9 +26,13 @@ class LabeledCounter {
 
   /** Adds one to the series `key`; bounded so that caller-chosen label values cannot grow it without limit. */
   inc(key: string, make: () => Attributes): void {
+    this.add(key, 1, make);
+  }
+
+  add(key: string, n: number, make: () => Attributes): void {
     const s = this.series.get(key);
-    if (s !== undefined) s.value++;
-    else if (this.series.size < 10_000) this.series.set(key, { attrs: make(), value: 1 });
+    if (s !== undefined) s.value += n;
+    else if (this.series.size < 10_000) this.series.set(key, { attrs: make(), value: n });
   }
 }
 
@@ -46,6 +50,10 @@ export class GatewayMetrics {
   private readonly rollbacks: LabeledCounter;
   private readonly cacheHits: LabeledCounter;
   private readonly cacheMisses: LabeledCounter;
+  private readonly bundleDownloads: LabeledCounter;
+  private readonly decisionLogUploads: LabeledCounter;
+  private readonly decisionLogEvents: LabeledCounter;
+  private readonly decisionLogDropped: LabeledCounter;
   private readonly unchangedReloads: LabeledCounter;
   private readonly auditErrors: LabeledCounter;
   private readonly attributeCache = new Map<string, Attributes>();
@@ -68,6 +76,10 @@ export class GatewayMetrics {
     this.rollbacks = new LabeledCounter(meter, 'defenseclaw.policy.rollbacks', 'Policy rollback attempts by outcome', '{rollback}');
     this.cacheHits = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.hits', 'LLM-judge verdict cache hits by judge kind', '{lookup}');
     this.cacheMisses = new LabeledCounter(meter, 'defenseclaw.guardrail.cache.misses', 'LLM-judge verdict cache misses by judge kind', '{lookup}');
+    this.bundleDownloads = new LabeledCounter(meter, 'defenseclaw.bundle.downloads', 'Bundle polls by bundle and outcome (activated, rejected, not_modified, failed)', '{download}');
+    this.decisionLogUploads = new LabeledCounter(meter, 'defenseclaw.decision_logs.uploads', 'Decision-log uploads by status', '{upload}');
+    this.decisionLogEvents = new LabeledCounter(meter, 'defenseclaw.decision_logs.events', 'Decision-log events by status (logged, uploaded)', '{event}');
+    this.decisionLogDropped = new LabeledCounter(meter, 'defenseclaw.decision_logs.dropped', 'Decision-log events dropped, oldest first, by reason (OPA: decision_logs_dropped_*)', '{event}');
     this.unchangedReloads = new LabeledCounter(
       meter,
       'defenseclaw.policy.reloads.unchanged',
@@ -75,6 +87,23 @@ export class GatewayMetrics {
       '{reload}',
     );
     this.auditErrors = new LabeledCounter(meter, 'defenseclaw.audit.errors', 'Audit store failures by kind (write, damaged)', '{error}');
+  }
+
+  recordBundleDownload(bundle: string, outcome: string): void {
+    this.bundleDownloads.inc(`${bundle}\0${outcome}`, () => ({ bundle, outcome }));
+  }
+
+  recordDecisionLogUpload(status: 'success' | 'failed', events: number): void {
+    this.decisionLogUploads.inc(status, () => ({ status }));
+    if (status === 'success') this.decisionLogEvents.add('uploaded', events, () => ({ status: 'uploaded' }));
+  }
+
+  recordDecisionLogEvent(): void {
+    this.decisionLogEvents.inc('logged', () => ({ status: 'logged' }));
+  }
+
+  recordDecisionLogDropped(reason: string, events: number): void {
+    this.decisionLogDropped.add(reason, events, () => ({ reason }));
   }
 
   /** A value read when metrics are collected (open connections, a component's state). */

@@ -1,7 +1,7 @@
 /**
  * Policy reload: the one path through which the serving policy changes, used by
- * `POST /policy/reload` (source `api`), the file watcher (`watch`) and rollback
- * (`rollback`).
+ * `POST /policy/reload` (source `api`), the file watcher (`watch`), rollback
+ * (`rollback`) and bundle activation (`bundle`, `src/bundle/manager.ts`).
  *
  * No policy change goes unrecorded: the directory is compiled once, and in the
  * engine's `beforeSwap` hook (after the compile, before the swap) the
@@ -18,6 +18,7 @@ import type { AuditEvent } from './audit-store.js';
 import type { LifecycleTransition } from './events.js';
 import type { ReloadStatus } from './metrics.js';
 import type { Invalidatable } from './verdict-cache.js';
+import { ReloadAttempts } from './reload-attempts.js';
 
 export type ReloadSource = Exclude<HistorySource, 'start'>;
 
@@ -87,6 +88,8 @@ export class PolicyReloader {
    * fill the audit trail). Cleared when the policy changes.
    */
   private unchangedAudited: string | null = null;
+  /** The last attempts with their errors (`GET /policy/reloads`). */
+  readonly attempts = new ReloadAttempts();
 
   constructor(private readonly deps: ReloadDeps) {}
 
@@ -105,7 +108,7 @@ export class PolicyReloader {
    * would wait for itself).
    */
   exclusive<T>(fn: (reloadNow: (source: ReloadSource) => Promise<ReloadResult>) => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => fn((source) => this.reloadNow(source)));
+    const run = this.queue.then(() => fn((source) => this.attempt(source)));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -142,6 +145,16 @@ export class PolicyReloader {
     });
   }
 
+  /** One reload, recorded in `attempts` (a background reload that found nothing new is not an attempt). */
+  private async attempt(source: ReloadSource): Promise<ReloadResult> {
+    const started = performance.now();
+    const result = await this.reloadNow(source);
+    const background = source !== 'api' && source !== 'rollback';
+    if (background && result.ok && result.body.unchanged && this.attempts.list()[0]?.status !== 'failed') return result;
+    this.attempts.record(source, result, performance.now() - started, this.deps.engine?.current()?.revision ?? null);
+    return result;
+  }
+
   private async reloadNow(source: ReloadSource): Promise<ReloadResult> {
     const started = performance.now();
     const { engine } = this.deps;
@@ -155,8 +168,9 @@ export class PolicyReloader {
     const beforeSwap = (next: SnapshotInfo): void => {
       const current = engine.current();
       const changed = current?.fullRevision !== next.fullRevision;
-      // The watcher also sees writes that change nothing (a rollback's own files, `touch`): not a policy change.
-      if (!changed && source === 'watch') {
+      // The watcher also sees writes that change nothing (a rollback's own files, `touch`), and a bundle server
+      // may serve the same files under a new ETag: not a policy change.
+      if (!changed && (source === 'watch' || source === 'bundle')) {
         ignored = true;
         return;
       }
@@ -173,6 +187,7 @@ export class PolicyReloader {
         modules: next.moduleCount,
         unchanged: !changed,
         diff: diffFiles(current?.files ?? [], next.files),
+        ...(next.bundle ? { bundle: next.bundle } : {}),
       };
       try {
         this.deps.audit.log({ action: 'policy-reload', target: policyDir, details, severity: 'INFO' });
@@ -217,7 +232,7 @@ export class PolicyReloader {
       return { ok: true, httpStatus: 200, body };
     }
     if (ignored) {
-      this.deps.logger?.info({ source, revision: body.revision }, 'policy directory unchanged, nothing to reload');
+      this.deps.logger?.info({ source, revision: body.revision }, source === 'bundle' ? 'bundle files unchanged, nothing to reload' : 'policy directory unchanged, nothing to reload');
       // Back to the files being served (say, a broken edit undone): the last failure no longer describes the state.
       if (this.last?.status === 'failed') this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
       return { ok: true, httpStatus: 200, body };
@@ -229,6 +244,7 @@ export class PolicyReloader {
       source,
       revision: outcome.revision,
       ...(missing.length > 0 ? { missing_domains: body.missing_domains } : {}),
+      ...(outcome.snapshot.bundle ? { bundle: outcome.snapshot.bundle } : {}),
     });
     this.last = { status: 'success', source, at: new Date().toISOString(), revision: body.revision };
     this.deps.logger?.info({ source, revision: body.revision, previous: body.previous_revision }, 'policy reloaded');
@@ -247,8 +263,16 @@ export class PolicyReloader {
     if (!history) return;
     try {
       history.record(
-        { revision: snap.revision, full_revision: snap.fullRevision, applied_at: new Date().toISOString(), source, modules: snap.moduleCount },
-        snap.files,
+        {
+          revision: snap.revision,
+          full_revision: snap.fullRevision,
+          applied_at: new Date().toISOString(),
+          source,
+          modules: snap.moduleCount,
+          ...(snap.bundle ? { bundle: { ...snap.bundle } } : {}),
+        },
+        // A bundle's files are the server's (its paths are not policy-directory names): the entry says where it came from.
+        snap.bundle ? [] : snap.files,
       );
     } catch (err) {
       this.deps.logger?.error({ err, revision: snap.revision }, 'policy history could not be written');

@@ -2,14 +2,18 @@
  * Policy rollback: put an applied revision's files back into the policy
  * directory, then reload through the one reload path, so that what is on disk
  * is always what is served. The files being replaced are stored in the history
- * first (pinned), so a rollback never loses an operator's edits. The whole
- * operation runs inside the reloader's queue: no reload (API, watcher) can
- * interleave between writing the files and applying them.
+ * first (pinned), so a rollback never loses an operator's edits. The files are
+ * switched through a journal (`revision-switch.ts`): a crash leaves one of the
+ * two revisions, a failure the previous one; a reload that then fails switches
+ * the files back. The whole operation runs inside the reloader's queue: no
+ * reload (API, watcher) can interleave between writing the files and applying them.
  */
 import type { Logger } from 'pino';
-import { resolveRegoDir } from '../policy/directory.js';
+import { readPolicyFiles, resolveRegoDir } from '../policy/directory.js';
 import { computeRevision } from '../policy/snapshot.js';
-import { PolicyHistory, readPolicyFiles, UnknownRevisionError, writeRevisionFiles } from '../policy/history.js';
+import { PolicyHistory, UnknownRevisionError } from '../policy/history.js';
+import { switchRevision } from '../policy/revision-switch.js';
+import type { PolicyFile } from '../policy/types.js';
 import type { PolicyEngineApi } from '../policy/types.js';
 import type { AuditEvent } from './audit-store.js';
 import type { RollbackStatus } from './metrics.js';
@@ -43,7 +47,7 @@ export function rollbackPolicy(deps: RollbackDeps, revision: string): Promise<Ro
     if (engine === null || engine.policyDir === '') return { ok: false, httpStatus: 503, body: { error: 'policy_dir not configured' } };
     const policyDir = engine.policyDir;
 
-    let target: { fullRevision: string; files: { name: string; content: string }[] };
+    let target: { fullRevision: string; files: PolicyFile[] };
     try {
       target = history.files(revision);
     } catch (err) {
@@ -56,16 +60,27 @@ export function rollbackPolicy(deps: RollbackDeps, revision: string): Promise<Ro
 
     const regoDir = engine.current()?.regoDir ?? resolveRegoDir(policyDir);
     let replaced: string;
+    let current: PolicyFile[];
     try {
-      const current = readPolicyFiles(regoDir);
+      current = readPolicyFiles(regoDir, policyDir);
       replaced = computeRevision(current);
       history.store(replaced, current, true);
-      writeRevisionFiles(regoDir, target.files, current.map((f) => f.name));
+      switchRevision(regoDir, current, target.files);
     } catch (err) {
       return failed(deps, policyDir, revision, `rollback failed: ${(err as Error).message}`);
     }
 
     const reload = await reloadNow('rollback');
+    let restored = '';
+    if (!reload.ok) {
+      // What is on disk stays what is served: the replaced files go back.
+      try {
+        switchRevision(regoDir, target.files, current);
+        restored = '; the previous files were put back';
+      } catch (err) {
+        restored = `; the previous files could not be put back: ${(err as Error).message}`;
+      }
+    }
     const details = {
       revision: target.fullRevision.slice(0, 12),
       full_revision: target.fullRevision,
@@ -77,7 +92,7 @@ export function rollbackPolicy(deps: RollbackDeps, revision: string): Promise<Ro
     auditRollback(deps, policyDir, details, reload.ok ? 'INFO' : 'HIGH');
     if (!reload.ok) {
       deps.metrics.recordRollback('failed');
-      const body: { error: string; errors?: unknown[] } = { error: `rollback wrote revision ${details.revision} but it was not applied: ${reload.body.error}` };
+      const body: { error: string; errors?: unknown[] } = { error: `rollback to revision ${details.revision} was not applied: ${reload.body.error}${restored}` };
       if (reload.body.errors) body.errors = reload.body.errors;
       return { ok: false, httpStatus: reload.httpStatus, body };
     }

@@ -15,6 +15,8 @@ import { guardrailRoutes } from './http/routes/guardrail.js';
 import { enforceRoutes } from './http/routes/enforce.js';
 import { dataRoutes } from './http/routes/data.js';
 import { observabilityRoutes } from './http/routes/observability.js';
+import { policyInspectRoutes } from './http/routes/policy-inspect.js';
+import { consoleRoutes } from './ui/routes.js';
 
 export type { GatewayContext } from './http/context.js';
 
@@ -41,5 +43,7 @@ export function buildServer(ctx: GatewayContext, token: string): FastifyInstance
   enforceRoutes(app, ctx);
   dataRoutes(app, ctx);
   observabilityRoutes(app, ctx);
+  policyInspectRoutes(app, ctx);
+  consoleRoutes(app);
   return app;
 }

@@ -13,6 +13,7 @@ import { VerdictCache } from '../judge/cache.js';
 import { JudgeClient } from '../judge/client.js';
 import { Inspector } from '../judge/inspect.js';
 import { PolicyHistory } from '../policy/history.js';
+import { recoverPolicyDirectory } from '../policy/revision-switch.js';
 import { PolicyWatcher } from '../policy/watch.js';
 import { loadConfig, type ConfigOverrides, type GatewayConfig } from './config.js';
 import { ensureHome, packageVersion } from './home.js';
@@ -27,6 +28,7 @@ import { buildServer, type GatewayContext } from './server.js';
 import { ConnectionGuard } from './http/limits.js';
 import { EventStreams } from './http/event-stream.js';
 import { openPolicyEngine } from './engine-loader.js';
+import { openBundleSource, openDecisionLogger } from './fleet.js';
 
 /** A start-up failure with a message fit for the operator (exit 1). */
 export class SidecarError extends Error {
@@ -59,7 +61,9 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   const print = opts.print ?? ((line: string) => process.stdout.write(line + '\n'));
 
   const config = loadConfig(opts, env);
-  const { seededPolicies } = prepare(`cannot prepare the data directory ${config.dataDir}`, () => ensureHome(config));
+  const bundleName = config.fleet.bundles[0]?.name ?? null;
+  // With a bundle as the policy source, no local policy directory is seeded or read.
+  const { seededPolicies } = prepare(`cannot prepare the data directory ${config.dataDir}`, () => ensureHome(bundleName === null ? config : { ...config, policyDir: '' }));
   const token = prepare('cannot set up the gateway token', () => ensureToken(config, env));
   const metrics = new GatewayMetrics();
   const events = new LifecycleEvents(join(config.dataDir, 'gateway.jsonl'), (err) =>
@@ -74,24 +78,34 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   };
 
   let engine: PolicyEngineApi | null = null;
-  if (config.policyDir !== '') {
-    try {
+  let bundles: Awaited<ReturnType<typeof openBundleSource>> = null;
+  try {
+    bundles = await openBundleSource(config, packageVersion(), metrics, logger);
+    if (bundles !== null) engine = bundles.engine;
+    else if (config.policyDir !== '') {
+      recoverInterruptedRollback(config.policyDir, logger);
       engine = await (opts.openEngine ?? openPolicyEngine)(config.policyDir);
-    } catch (err) {
-      return abort(`cannot start the policy engine: ${(err as Error).message}`);
     }
+  } catch (err) {
+    return abort(`cannot start the policy engine: ${(err as Error).message}`);
   }
   const caches = new InvalidationHub();
   // The LLM-judge verdict cache: verdicts rendered under an older policy must not survive a reload.
   const judgeCache = new VerdictCache({ onLookup: (hit, kind) => metrics.recordCacheLookup(hit, kind) });
   caches.attach(judgeCache);
-  const history = new PolicyHistory(join(config.dataDir, 'policy-history'), config.policyHistory.limit);
+  const history = new PolicyHistory(join(config.dataDir, 'policy-history'), config.policyHistory.limit, {
+    warn: (message, details) => logger.warn(details, message),
+  });
   const reloader = new PolicyReloader({ engine, audit: store, metrics, events, caches, history, logger });
+  if (bundles !== null) bundles.manager.attach(reloader, bundles.engine);
   reloader.recordStart();
+  const decisionLogs = openDecisionLogger(config, packageVersion(), metrics, logger);
 
   const context: GatewayContext = {
     engine,
-    policyDir: config.policyDir,
+    policyDir: bundleName === null ? config.policyDir : `bundle:${bundleName}`,
+    bundles: bundles?.manager ?? null,
+    decisionLogs,
     store,
     metrics,
     events,
@@ -128,27 +142,37 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
 
   const snap = engine?.current() ?? null;
   print(`defenseclaw-gateway listening on ${url}`);
-  if (engine === null) print('policy directory: not configured (policy routes answer 503)');
+  if (bundles !== null) {
+    const m = bundles.manager;
+    const state = snap !== null ? `revision ${snap.revision}, from the persisted copy` : 'NOT LOADED yet, serving fail-closed answers until the first download';
+    print(`policy bundle: ${m.name} from ${m.url} (${state})`);
+  } else if (engine === null) print('policy directory: not configured (policy routes answer 503)');
   else if (snap !== null) print(`policy directory: ${config.policyDir} (revision ${snap.revision}, ${snap.moduleCount} module${snap.moduleCount === 1 ? '' : 's'}${seededPolicies ? ', seeded from the bundled policies' : ''})`);
   else print(`policy directory: ${config.policyDir} (NOT LOADED, serving fail-closed answers: ${engine.lastLoadError() ?? 'unknown error'})`);
   print(`token: ${token.source}`);
-  const watcher = engine !== null && config.watch.policy ? await startWatcher(config, reloader, logger, events) : null;
+  const watcher = engine !== null && bundles === null && config.watch.policy ? await startWatcher(config, reloader, logger, events) : null;
   context.watcher = watcher;
   if (watcher !== null) {
     const state = watcher.status();
     if (state.state === 'watching') print(`watching ${config.policyDir} (reload ${config.watch.debounceMs} ms after the last change)`);
     else print(`NOT watching ${config.policyDir} yet (${state.error ?? 'unknown error'}); retrying in the background`);
   }
-  events.emit('gateway', 'ready', { url, policy_dir: config.policyDir, revision: snap?.revision ?? null });
+  if (decisionLogs !== null) print(`decision logs: ${decisionLogs.url ?? 'console'}`);
+  bundles?.manager.start();
+  decisionLogs?.start();
+  events.emit('gateway', 'ready', { url, policy_dir: context.policyDir, revision: snap?.revision ?? null });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       // First: no new reload may start while the rest shuts down (close waits for a running one).
       await watcher?.close();
+      await bundles?.manager.stop();
       await app.close();
       // A reload started by something other than a request (watcher) must finish before the store closes.
       await reloader.idle();
+      // Decisions made until the server closed get one last upload.
+      await decisionLogs?.stop();
       events.emit('gateway', 'stop', { url });
       await events.flush();
       store.close();
@@ -236,6 +260,23 @@ async function startWatcher(config: GatewayConfig, reloader: PolicyReloader, log
   });
   await watcher.start();
   return watcher;
+}
+
+/**
+ * A rollback interrupted by a crash is finished (or undone) before the policy
+ * is read, so the engine never loads a mix of two revisions. A journal that
+ * cannot be applied only logs: the engine then reports what it finds.
+ */
+function recoverInterruptedRollback(policyDir: string, logger: Logger): void {
+  try {
+    for (const r of recoverPolicyDirectory(policyDir)) {
+      if (r.finished !== undefined) logger.warn({ rego_dir: r.regoDir, finished: r.finished }, 'an interrupted policy rollback was completed at start');
+      if (r.discardedJournal) logger.warn({ rego_dir: r.regoDir }, 'an unreadable policy rollback journal was discarded');
+      if (r.removed.length > 0) logger.info({ rego_dir: r.regoDir, removed: r.removed }, 'leftover temporary files of a policy rollback removed');
+    }
+  } catch (err) {
+    logger.error({ err, policy_dir: policyDir }, 'an interrupted policy rollback could not be completed');
+  }
 }
 
 /** File-system set-up failures become one operator-facing line. */

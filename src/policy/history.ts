@@ -5,22 +5,34 @@
  *
  *   index.json                 applied entries, oldest first (the last `limit`)
  *   <fullRevision>/files.json  the snapshot's files [{name, content}]
+ *   <fullRevision>/pinned      present: kept although no entry refers to it
  *
- * A revision's files are written once (same revision = same content). Entries
- * past the limit are dropped, and their files too when no entry refers to them.
+ * Nothing read back from disk is trusted: index entries are validated one by
+ * one (an invalid one is dropped, never acted upon), a revision's files must be
+ * plain policy file names whose contents hash to the revision, and only regular
+ * files are read. An unreadable index is rebuilt from the revision directories
+ * (and the damaged one kept aside). Pruning deletes only what the index it
+ * replaces described and no longer does: a directory the index does not
+ * describe is never deleted.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isSafePolicyFileName, PolicyLoadError, readPolicyFile } from './directory.js';
+import { writeFileAtomic, writeFileExclusive } from './safe-write.js';
+import { computeRevision } from './snapshot.js';
 import type { PolicyFile } from './types.js';
 
-export type HistorySource = 'start' | 'api' | 'watch' | 'rollback';
+export type HistorySource = 'start' | 'api' | 'watch' | 'rollback' | 'bundle';
 
 export interface HistoryEntry {
   revision: string;
   full_revision: string;
   applied_at: string;
-  source: HistorySource;
+  /** `recovered`: rebuilt from the revision directories after the index was found damaged. */
+  source: HistorySource | 'recovered';
   modules: number;
+  /** The bundle the revision came from (name and manifest revision). */
+  bundle?: { name: string; revision: string };
 }
 
 export class UnknownRevisionError extends Error {
@@ -33,31 +45,165 @@ export class UnknownRevisionError extends Error {
   }
 }
 
-/** Writes a file so that readers see either the old or the new content, never a torn one. */
-export function writeFileAtomic(path: string, content: string, mode?: number): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, content, mode === undefined ? undefined : { mode });
-  renameSync(tmp, path);
+/** A stored revision that cannot be used: unreadable, malformed, or its files do not hash to its name. */
+export class DamagedRevisionError extends Error {
+  override name = 'DamagedRevisionError';
+}
+
+export interface HistoryOptions {
+  /** Told about damage found and repaired (a rebuilt index, dropped entries). */
+  warn?: (message: string, details: Record<string, unknown>) => void;
+}
+
+const FULL_REVISION = /^[0-9a-f]{64}$/;
+const SOURCES: ReadonlySet<string> = new Set(['start', 'api', 'watch', 'rollback', 'bundle', 'recovered']);
+
+export function isFullRevision(x: unknown): x is string {
+  return typeof x === 'string' && FULL_REVISION.test(x);
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** The entry if every field is what we write, else null. */
+function validEntry(x: unknown): HistoryEntry | null {
+  if (!isRecord(x)) return null;
+  const { revision, full_revision: full, applied_at: at, source, modules } = x;
+  // A bundle's revision is its manifest revision (src/bundle/), else the content hash's first 12 digits.
+  const bundle = validBundle(x['bundle']);
+  if (!isFullRevision(full) || (revision !== full.slice(0, 12) && (bundle === null || revision !== bundle.revision))) return null;
+  if (typeof at !== 'string' || !Number.isFinite(Date.parse(at))) return null;
+  if (typeof source !== 'string' || !SOURCES.has(source)) return null;
+  if (typeof modules !== 'number' || !Number.isInteger(modules) || modules < 0) return null;
+  return { revision, full_revision: full, applied_at: at, source: source as HistoryEntry['source'], modules, ...(bundle ? { bundle } : {}) };
+}
+
+function validBundle(x: unknown): { name: string; revision: string } | null {
+  if (!isRecord(x) || typeof x['name'] !== 'string' || typeof x['revision'] !== 'string') return null;
+  return { name: x['name'], revision: x['revision'] };
+}
+
+/** A revision's files as read back: plain policy file names, no duplicates, hashing to `fullRevision`. Throws `DamagedRevisionError`. */
+export function validRevisionFiles(fullRevision: string, parsed: unknown): PolicyFile[] {
+  const damaged = (why: string): DamagedRevisionError => new DamagedRevisionError(`revision ${fullRevision.slice(0, 12)} in the history is damaged: ${why}`);
+  if (!Array.isArray(parsed)) throw damaged('files.json is not a list');
+  const names = new Set<string>();
+  const files: PolicyFile[] = [];
+  for (const f of parsed as unknown[]) {
+    if (!isRecord(f) || typeof f['content'] !== 'string') throw damaged('an entry is not {name, content}');
+    const name = f['name'];
+    if (!isSafePolicyFileName(name)) throw damaged(`${JSON.stringify(name)} is not a policy file name`);
+    if (names.has(name)) throw damaged(`${name} is listed twice`);
+    names.add(name);
+    files.push({ name, content: f['content'] });
+  }
+  if (computeRevision(files) !== fullRevision) throw damaged('its files do not match its revision');
+  return files;
+}
+
+interface IndexState {
+  entries: HistoryEntry[];
+  /** The index file exists but is unreadable or malformed as a whole. */
+  damaged: boolean;
 }
 
 export class PolicyHistory {
   constructor(
     readonly dir: string,
     readonly limit = 50,
+    private readonly options: HistoryOptions = {},
   ) {}
 
   private get indexPath(): string {
     return join(this.dir, 'index.json');
   }
 
-  /** Applied entries, oldest first. */
+  /** Applied entries, oldest first (rebuilt from the revision directories when the index is damaged). */
   entries(): HistoryEntry[] {
+    return this.readIndex().entries;
+  }
+
+  private readIndex(): IndexState {
+    let text: string | null;
     try {
-      const parsed = JSON.parse(readFileSync(this.indexPath, 'utf8')) as unknown;
-      return Array.isArray(parsed) ? (parsed as HistoryEntry[]) : [];
+      text = readPolicyFile(this.indexPath, this.dir);
+    } catch (e) {
+      if (!(e instanceof PolicyLoadError)) throw e;
+      return this.rebuilt(e.message);
+    }
+    if (text === null) return { entries: [], damaged: false };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      return this.rebuilt(`index.json is not JSON: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(parsed)) return this.rebuilt('index.json is not a list');
+    const entries: HistoryEntry[] = [];
+    let dropped = 0;
+    for (const x of parsed as unknown[]) {
+      const e = validEntry(x);
+      if (e) entries.push(e);
+      else dropped++;
+    }
+    if (dropped > 0) this.options.warn?.('policy history: invalid index entries ignored', { dropped, kept: entries.length });
+    return { entries, damaged: false };
+  }
+
+  /**
+   * The index rebuilt from the revision directories holding valid files (not
+   * the pinned ones: those were never applied), newest `limit` by the time
+   * they were stored.
+   */
+  private rebuilt(why: string): IndexState {
+    const found: { entry: HistoryEntry; at: number }[] = [];
+    for (const name of this.revisionDirs()) {
+      if (existsSync(join(this.dir, name, 'pinned'))) continue;
+      try {
+        const files = this.readFiles(name);
+        const at = statSync(join(this.dir, name, 'files.json')).mtimeMs;
+        const modules = files.filter((f) => f.name.endsWith('.rego')).length;
+        found.push({ entry: { revision: name.slice(0, 12), full_revision: name, applied_at: new Date(at).toISOString(), source: 'recovered', modules }, at });
+      } catch {
+        // Unusable: not described, so left alone.
+      }
+    }
+    found.sort((a, b) => a.at - b.at);
+    const entries = found.slice(Math.max(0, found.length - this.limit)).map((f) => f.entry);
+    this.options.warn?.('policy history: index.json is damaged; rebuilt from the revision directories', { reason: why, recovered: entries.length });
+    return { entries, damaged: true };
+  }
+
+  /** Names of the real directories (not links) named like a full revision. */
+  private revisionDirs(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
     } catch {
       return [];
     }
+    return names.filter((n) => FULL_REVISION.test(n) && isRealDirectory(join(this.dir, n)));
+  }
+
+  /** Reads and validates a stored revision's files. Throws `DamagedRevisionError`. */
+  private readFiles(fullRevision: string): PolicyFile[] {
+    const path = join(this.dir, fullRevision, 'files.json');
+    let text: string | null;
+    try {
+      if (!isRealDirectory(join(this.dir, fullRevision))) text = null;
+      else text = readPolicyFile(path, this.dir);
+    } catch (e) {
+      throw new DamagedRevisionError(`revision ${fullRevision.slice(0, 12)} in the history is damaged: ${(e as Error).message}`);
+    }
+    if (text === null) throw new DamagedRevisionError(`revision ${fullRevision.slice(0, 12)} is missing from the history`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new DamagedRevisionError(`revision ${fullRevision.slice(0, 12)} in the history is damaged: files.json is not JSON`);
+    }
+    return validRevisionFiles(fullRevision, parsed);
   }
 
   /**
@@ -66,94 +212,96 @@ export class PolicyHistory {
    * replaced that were never served).
    */
   store(fullRevision: string, files: readonly PolicyFile[], pin = false): void {
+    if (!isFullRevision(fullRevision)) throw new Error(`policy history: refusing revision ${JSON.stringify(fullRevision)}`);
+    for (const f of files) if (!isSafePolicyFileName(f.name)) throw new Error(`policy history: refusing file name ${JSON.stringify(f.name)}`);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const revDir = join(this.dir, fullRevision);
+    if (existsOrLink(revDir) && !isRealDirectory(revDir)) rmSync(revDir, { force: true });
+    if (!existsOrLink(revDir)) mkdirSync(revDir, { mode: 0o700 });
+    // Same revision, same content: written once. Whatever else sits there is replaced (a damaged copy, a link).
     const path = join(revDir, 'files.json');
-    mkdirSync(revDir, { recursive: true, mode: 0o700 });
-    if (!existsSync(path)) writeFileAtomic(path, JSON.stringify(files));
-    if (pin) writeFileSync(join(revDir, 'pinned'), '');
+    if (!isRegularFile(path)) writeFileAtomic(path, JSON.stringify(files.map((f) => ({ name: f.name, content: f.content }))));
+    if (pin && !isRegularFile(join(revDir, 'pinned'))) {
+      rmSync(join(revDir, 'pinned'), { force: true });
+      writeFileExclusive(join(revDir, 'pinned'), '');
+    }
   }
 
   /** Records an applied snapshot. */
   record(entry: HistoryEntry, files: readonly PolicyFile[]): void {
+    const valid = validEntry(entry);
+    if (!valid) throw new Error(`policy history: refusing entry ${JSON.stringify(entry)}`);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    this.store(entry.full_revision, files);
-    const entries = [...this.entries(), entry];
+    // Read first: a rebuilt index must not already list the revision stored next.
+    const before = this.readIndex();
+    this.store(valid.full_revision, files);
+    const entries = [...before.entries, valid];
     const kept = entries.slice(Math.max(0, entries.length - this.limit));
+    if (before.damaged && existsOrLink(this.indexPath)) {
+      // Kept for whoever wants to know what happened to it.
+      renameSync(this.indexPath, join(this.dir, `index.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}.json`));
+    }
     writeFileAtomic(this.indexPath, JSON.stringify(kept, null, 2));
-    this.prune(kept);
+    this.prune(before.entries, kept);
   }
 
   /** Files of a revision given by its full form or a unique prefix (12 digits as shown). */
   files(revision: string): { fullRevision: string; files: PolicyFile[] } {
     const full = this.resolve(revision);
-    const files = JSON.parse(readFileSync(join(this.dir, full, 'files.json'), 'utf8')) as PolicyFile[];
-    return { fullRevision: full, files };
+    const bundle = this.entries().find((e) => e.full_revision === full && e.bundle !== undefined)?.bundle;
+    if (bundle) throw new Error(`revision ${bundle.revision} came from bundle ${JSON.stringify(bundle.name)}: its files are kept by the bundle server, not here`);
+    return { fullRevision: full, files: this.readFiles(full) };
   }
 
   /** An applied revision, or a pinned one (files a rollback replaced), by a unique prefix of at least 4 digits. */
   private resolve(revision: string): string {
-    const entries = this.entries();
-    const known = new Set(entries.map((e) => e.full_revision));
+    const known = new Set(this.entries().map((e) => e.full_revision));
     for (const name of this.pinned()) known.add(name);
-    const matches = revision.length >= 4 ? [...known].filter((full) => full.startsWith(revision)) : [];
+    const valid = /^[0-9a-f]{4,64}$/.test(revision);
+    const matches = valid ? [...known].filter((full) => full.startsWith(revision)) : [];
     if (matches.length !== 1) throw new UnknownRevisionError(revision, [...new Set([...known].map((full) => full.slice(0, 12)))]);
     return matches[0]!;
   }
 
   private pinned(): string[] {
-    try {
-      return readdirSync(this.dir).filter((name) => /^[0-9a-f]{64}$/.test(name) && existsSync(join(this.dir, name, 'pinned')));
-    } catch {
-      return [];
-    }
+    return this.revisionDirs().filter((name) => existsSync(join(this.dir, name, 'pinned')));
   }
 
-  /** Removes stored revisions that no applied entry refers to and that are not pinned. */
-  private prune(kept: HistoryEntry[]): void {
+  /**
+   * Removes the stored revisions that the previous index described and the new
+   * one no longer does (and that are not pinned). Nothing else is ever deleted.
+   */
+  private prune(previous: readonly HistoryEntry[], kept: readonly HistoryEntry[]): void {
     const live = new Set(kept.map((e) => e.full_revision));
-    for (const name of readdirSync(this.dir)) {
-      if (/^[0-9a-f]{64}$/.test(name) && !live.has(name) && !existsSync(join(this.dir, name, 'pinned'))) rmSync(join(this.dir, name), { recursive: true, force: true });
+    for (const full of new Set(previous.map((e) => e.full_revision))) {
+      const revDir = join(this.dir, full);
+      if (live.has(full) || !isRealDirectory(revDir) || existsSync(join(revDir, 'pinned'))) continue;
+      rmSync(revDir, { recursive: true, force: true });
     }
   }
 }
 
-/**
- * Writes a revision's files into the policy's rego directory: every file is
- * staged first, then renamed into place, then files the revision does not have
- * are removed — so a failure while staging leaves the directory untouched.
- */
-export function writeRevisionFiles(regoDir: string, files: readonly PolicyFile[], currentNames: readonly string[]): void {
-  const staged: [string, string][] = [];
+function existsOrLink(path: string): boolean {
   try {
-    for (const f of files) {
-      if (f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.')) throw new Error(`refusing file name ${f.name}`);
-      const tmp = join(regoDir, `.${f.name}.rollback-${process.pid}`);
-      writeFileSync(tmp, f.content);
-      staged.push([tmp, join(regoDir, f.name)]);
-    }
-  } catch (err) {
-    for (const [tmp] of staged) rmSync(tmp, { force: true });
-    throw err;
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
-  for (const [tmp, dest] of staged) renameSync(tmp, dest);
-  const wanted = new Set(files.map((f) => f.name));
-  for (const name of currentNames) if (!wanted.has(name)) unlinkSync(join(regoDir, name));
 }
 
-/** Files of a rego directory that make up a policy (what the revision is computed over). */
-export function isPolicyFileName(name: string): boolean {
-  return name.endsWith('.rego') || name === 'data.json' || name === 'data-sandbox.json';
+function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
-/**
- * The policy files now in a rego directory, read raw (no parsing, so a broken
- * directory can still be saved before a rollback replaces it), sorted by name.
- */
-export function readPolicyFiles(regoDir: string): PolicyFile[] {
-  const files: PolicyFile[] = [];
-  for (const name of readdirSync(regoDir).sort()) {
-    if (!isPolicyFileName(name) || !lstatSync(join(regoDir, name)).isFile()) continue;
-    files.push({ name, content: readFileSync(join(regoDir, name), 'utf8') });
+function isRealDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
   }
-  return files;
 }

@@ -74,7 +74,9 @@ export function shortRevision(fullRevision: string): string {
 
 /** What the compiler is given for a loaded directory: its modules, with the refused built-ins. */
 export function compileInputs(dir: PolicyDirectory): [ModuleSource[], CompileOptions] {
-  return [dir.modules.map((m) => ({ file: m.file, source: m.source })), { refusedBuiltins: REFUSED_BUILTINS }];
+  const options: CompileOptions = { refusedBuiltins: REFUSED_BUILTINS };
+  if (dir.v0Compatible) options.v0Compatible = true;
+  return [dir.modules.map((m) => ({ file: m.file, source: m.source })), options];
 }
 
 /** Compiles a loaded directory into a snapshot. Throws what `compile`/`prepare` throw (RegoErrors). */
@@ -89,13 +91,15 @@ export function snapshotOf(dir: PolicyDirectory, policy: Policy, fullRevision: s
   const missing = DOMAINS.filter((d) => !definesDomain(policy, dir.data, d));
   const files = Object.freeze(dir.files.map((f) => Object.freeze({ name: f.name, content: f.content })));
   const info: SnapshotInfo = Object.freeze({
-    revision: shortRevision(fullRevision),
+    // A bundle's decisions carry its manifest revision (the one operators publish), else the content hash.
+    revision: dir.bundle?.revision || shortRevision(fullRevision),
     fullRevision,
     loadedAt,
     policyDir: dir.policyDir,
     regoDir: dir.regoDir,
     moduleCount: dir.modules.length,
     files,
+    ...(dir.bundle ? { bundle: Object.freeze({ ...dir.bundle }) } : {}),
     missingDomains: Object.freeze(missing),
   });
   return { info, data: dir.data, policy, domainQueries, pathQueries: new Map(), missingDomains: missing.length > 0 ? new Set(missing) : null };

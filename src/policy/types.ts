@@ -15,7 +15,7 @@ export interface PolicyFile {
 
 /** What callers may know of a loaded snapshot (the compiled policy stays inside the engine). */
 export interface SnapshotInfo {
-  /** First 12 hex digits of `fullRevision`. */
+  /** First 12 hex digits of `fullRevision`; for a bundle, its manifest revision (when it has one). */
   revision: string;
   /** SHA-256 (hex) over the sorted file names and contents. */
   fullRevision: string;
@@ -27,6 +27,8 @@ export interface SnapshotInfo {
   /** Number of `.rego` modules (tests included). */
   moduleCount: number;
   files: readonly PolicyFile[];
+  /** The bundle it came from (name and manifest revision), when the source is a bundle. */
+  bundle?: { readonly name: string; readonly revision: string };
   /**
    * Domains the policy does not define (no package `defenseclaw.<domain>`, no
    * data there): their decisions give the domain's fail-closed default.

@@ -66,6 +66,41 @@ test('an unsafe variable: exit 1, JSON errors with locations', () => {
   }
 });
 
+test("type errors: exit 1 with OPA's details (pretty) and the types as JSON (json)", () => {
+  const dir = policyDir({ 't.rego': 'package a\nallow if count(input.x) > "1"\nn := count(1)\n', 'data.json': '{}' });
+  try {
+    const r = run(dir);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.err, [
+      [
+        '1 error occurred: ' + join(dir, 't.rego') + ':3:6: rego_type_error: count: invalid argument(s)',
+        '\thave: (number, ???)',
+        '\twant: (collection: any<string, array[any], object[any: any], set[any]>, n: number)',
+      ].join('\n'),
+    ]);
+    const errors = JSON.parse(run(dir, { format: 'json' }).out.join('\n')).errors;
+    assert.deepEqual(errors[0], {
+      code: 'rego_type_error',
+      message: 'count: invalid argument(s)',
+      location: { file: join(dir, 't.rego'), row: 3, col: 6 },
+      details: {
+        have: [{ type: 'number' }, null],
+        want: {
+          args: [
+            {
+              type: 'any',
+              of: [{ type: 'string' }, { type: 'array', dynamic: { type: 'any' } }, { type: 'object', dynamic: { key: { type: 'any' }, value: { type: 'any' } } }, { type: 'set', of: { type: 'any' } }],
+            },
+            { type: 'number' },
+          ],
+        },
+      },
+    });
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 test('v0 modules with --v0-compatible', () => {
   const dir = policyDir({ 'v0.rego': 'package a\nallow { input.x == 1 }\n', 'data.json': '{}' });
   try {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,10 +112,55 @@ test('errors: a .rego entry that is not a regular file', () => {
   write(root, { 'a.rego': MODULE, 'data.json': '{}' });
   mkdirSync(join(root, 'dir.rego'));
   assert.match(loadError(root), /dir\.rego is not a regular file/);
-  const r2 = tempDir();
-  write(r2, { 'a.rego': MODULE, 'data.json': '{}' });
-  symlinkSync(join(r2, 'a.rego'), join(r2, 'link.rego'));
-  assert.match(loadError(r2), /link\.rego is not a regular file/);
+  assert.match(loadError(root), /dir\.rego is not a regular file \(a directory\)/);
+});
+
+test('a FIFO (data.json, data-sandbox.json or a module) is refused at once, naming the file; nothing blocks', () => {
+  for (const name of ['data-sandbox.json', 'data.json', 'fifo.rego']) {
+    const root = tempDir();
+    write(root, { 'a.rego': MODULE });
+    if (name !== 'data.json') write(root, { 'data.json': '{}' });
+    // No writer ever opens it: a blocking read would hang this test.
+    execFileSync('mkfifo', [join(root, name)]);
+    assert.equal(loadError(root), `policy: ${join(root, name)} is not a regular file (a FIFO)`);
+  }
+});
+
+test('symbolic links, modules and data alike: followed to a regular file inside the policy directory, refused otherwise', () => {
+  // Inside: a Kubernetes ConfigMap mount's layout (every file a link into ..data/).
+  const root = tempDir();
+  write(join(root, '..2024_01_01', 'rego'), { 'a.rego': MODULE, 'data.json': '{"n":1}', 'data-sandbox.json': '{"s":2}' });
+  symlinkSync('..2024_01_01', join(root, '..data'));
+  mkdirSync(join(root, 'rego'));
+  for (const name of ['a.rego', 'data.json', 'data-sandbox.json']) symlinkSync(join('..', '..data', 'rego', name), join(root, 'rego', name));
+  const d = loadPolicyDirectory(root);
+  assert.deepEqual(d.modules.map((m) => m.source), [MODULE]);
+  assert.deepEqual(d.data, { n: 1, s: 2 });
+  assert.deepEqual(d.files.map((f) => f.name), ['a.rego', 'data-sandbox.json', 'data.json']);
+
+  // Outside: refused for every kind of policy file.
+  const outside = tempDir();
+  write(outside, { 'x.rego': MODULE, 'secret.json': '{"k":1}' });
+  for (const [name, target] of [['link.rego', 'x.rego'], ['data.json', 'secret.json'], ['data-sandbox.json', 'secret.json']] as const) {
+    const r = tempDir();
+    write(r, { 'a.rego': MODULE });
+    if (name !== 'data.json') write(r, { 'data.json': '{}' });
+    const link = join(r, name);
+    symlinkSync(join(outside, target), link);
+    assert.equal(loadError(r), `policy: ${link} is a symbolic link to ${join(outside, target)}, outside the policy directory ${r}`);
+  }
+
+  // Inside, but to something that is not a regular file: refused.
+  const r3 = tempDir();
+  write(r3, { 'a.rego': MODULE, 'data.json': '{}' });
+  execFileSync('mkfifo', [join(r3, 'pipe')]);
+  symlinkSync(join(r3, 'pipe'), join(r3, 'data-sandbox.json'));
+  assert.match(loadError(r3), /data-sandbox\.json is not a regular file \(a FIFO\)/);
+  // A dangling link is a missing optional file, as before.
+  const r4 = tempDir();
+  write(r4, { 'a.rego': MODULE, 'data.json': '{}' });
+  symlinkSync(join(r4, 'nowhere.json'), join(r4, 'data-sandbox.json'));
+  assert.deepEqual(loadPolicyDirectory(r4).data, {});
 });
 
 test('errors: invalid JSON names line and column', () => {

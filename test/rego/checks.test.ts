@@ -28,11 +28,16 @@ test('refused built-ins are left to the compiler, which names them once (OPA: un
   assert.deepEqual(check(['package a\np := http.send({})'], ['http.send']), []);
 });
 
-test('arity mismatches, allowing an output operand', () => {
-  assert.deepEqual(check(['package a\np if count()']), ['m0.rego:2:6: rego_type_error: count: too few arguments']);
-  assert.deepEqual(check(['package a\np if count([1], x, y)']), ['m0.rego:2:6: rego_type_error: count: too many arguments']);
+test('arity mismatches, allowing an output operand (OPA: built-ins `arity mismatch` with types, functions `has arity`)', () => {
+  const want = '\n\twant: (collection: any<string, array[any], object[any: any], set[any]>)';
+  assert.deepEqual(check(['package a\np if count()']), ['m0.rego:2:6: rego_type_error: count: arity mismatch\n\thave: ()' + want]);
+  assert.deepEqual(check(['package a\np if count([1], x, y)']), ['m0.rego:2:6: rego_type_error: count: arity mismatch\n\thave: (array<number>, ???, ???)' + want]);
   assert.deepEqual(check(['package a\np if count([1], x)']), []);
-  assert.deepEqual(check(['package a\nf(x) := x\np if f(1, 2, 3)']), ['m0.rego:3:6: rego_type_error: data.a.f: too many arguments']);
+  // A nested call has its output operand already: one operand too many.
+  assert.deepEqual(check(['package a\np if { x := count([1], input.y) }']), ['m0.rego:2:13: rego_type_error: count: arity mismatch\n\thave: (array<number>, any, ???)' + want]);
+  assert.deepEqual(check(['package a\nf(x) := x\np if f(1, 2, 3)']), ['m0.rego:3:6: rego_type_error: function data.a.f has arity 1, got 3 arguments']);
+  assert.deepEqual(check(['package a\nf(x) := x\np if { y := f() }']), ['m0.rego:3:13: rego_type_error: function data.a.f has arity 1, got 0 arguments']);
+  assert.deepEqual(check(['package a\nf(x) := x\np if { y := f(1, 2) }']), ['m0.rego:3:13: rego_type_error: function data.a.f has arity 1, got 2 arguments']);
 });
 
 test('deprecated built-ins are refused in v1 modules only', () => {

@@ -122,6 +122,26 @@ test('compile errors: printed as policy validate does, exit 1', () => {
   assert.match(r.stderr, new RegExp(`${file.replace(/[.]/g, '\\.')}:8:2: rego_unsafe_var_error: var y is unsafe`));
 });
 
+test("type errors: OPA's rego_type_error with the have/want and left/right details, exit 1", () => {
+  const r = cli(join(FIXTURES, 'ill-typed'));
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  const file = join(FIXTURES, 'ill-typed', 'lib.rego');
+  assert.equal(
+    r.stderr,
+    [
+      '2 errors occurred:',
+      `${file}:4:9: rego_type_error: count: invalid argument(s)`,
+      '\thave: (number, ???)',
+      '\twant: (collection: any<string, array[any], object[any: any], set[any]>, n: number)',
+      `${file}:6:9: rego_type_error: match error`,
+      '\tleft  : number',
+      '\tright : string',
+      '',
+    ].join('\n'),
+  );
+});
+
 test('--rego-dir uses the gateway rule (shallow data-sandbox.json); paths deep-merge and report conflicts', () => {
   const dir = join(FIXTURES, 'regodir');
   const gateway = cli('--rego-dir', dir);

@@ -1,5 +1,5 @@
 /** What the routes share: the engine, the store, telemetry and the reload path. */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { PolicyEngineApi } from '../../policy/types.js';
 import type { AuditStore } from '../audit-store.js';
@@ -10,6 +10,8 @@ import type { InvalidationHub } from '../verdict-cache.js';
 import type { VerdictCache } from '../../judge/cache.js';
 import type { Inspector } from '../../judge/inspect.js';
 import type { PolicyHistory } from '../../policy/history.js';
+import type { BundleManager } from '../../bundle/manager.js';
+import type { DecisionLogger } from '../decision-logs/decision-logger.js';
 import type { ServerLimits } from '../config.js';
 import type { WatcherStatus } from '../../policy/watch.js';
 import { HttpError } from './errors.js';
@@ -17,11 +19,18 @@ import type { ConnectionGuard } from './limits.js';
 import type { EventStreams } from './event-stream.js';
 
 export const REVISION_HEADER = 'x-defenseclaw-policy-revision';
+/** With decision logs on, every decision's `decision_id`, to trace it from the agent to the log. */
+export const DECISION_ID_HEADER = 'x-defenseclaw-decision-id';
 
 export interface GatewayContext {
   /** null when no policy directory is configured. */
   engine: PolicyEngineApi | null;
+  /** The policy directory, or `bundle:<name>` when a bundle is the source. */
   policyDir: string;
+  /** The bundle the policy comes from (`bundles:` configured), else null. */
+  bundles?: BundleManager | null;
+  /** Decision logging (`decision_logs:` configured), else null. */
+  decisionLogs?: DecisionLogger | null;
   store: AuditStore;
   metrics: GatewayMetrics;
   events: LifecycleEvents;
@@ -60,4 +69,33 @@ export function requireEngine(ctx: GatewayContext): PolicyEngineApi {
 export function withRevision(reply: FastifyReply, revision: string): FastifyReply {
   if (revision !== '') void reply.header(REVISION_HEADER, revision);
   return reply;
+}
+
+export interface DecisionRecord {
+  /** Path of the decision below `data` (`defenseclaw/firewall`, a Data API path). */
+  path: string;
+  input: unknown;
+  result: unknown;
+  revision: string;
+  startedAt?: number;
+}
+
+/**
+ * Sets the revision header and, with decision logs on, logs the decision and
+ * returns its id in `X-DefenseClaw-Decision-Id` (the log never delays the answer).
+ */
+export function sendDecision(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, d: DecisionRecord): string | undefined {
+  withRevision(reply, d.revision);
+  const log = ctx.decisionLogs;
+  if (!log) return undefined;
+  const id = log.log({
+    path: d.path,
+    input: d.input,
+    result: d.result,
+    revision: d.revision,
+    requestedBy: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`,
+    ...(d.startedAt !== undefined ? { evalNs: (performance.now() - d.startedAt) * 1e6 } : {}),
+  });
+  void reply.header(DECISION_ID_HEADER, id);
+  return id;
 }

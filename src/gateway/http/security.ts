@@ -1,11 +1,13 @@
 /**
  * Request checks run before routing (the original's `tokenAuth` then
- * `apiCSRFProtect`): every route but `GET /health` needs the gateway token;
+ * `apiCSRFProtect`): every route but `GET /health` (and the console's static
+ * files, `GET /ui`) needs the gateway token;
  * state-changing requests must also look like they come from a DefenseClaw
  * client and not from a browser page on another site.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
+import { isConsolePath } from '../ui/routes.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const LOCAL_ORIGIN_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -34,8 +36,11 @@ export function presentedToken(req: FastifyRequest): string | null {
   return null;
 }
 
+/** `GET /health`, and the console's static page and assets (their data comes from the API, with the token). */
 function isPublic(req: FastifyRequest): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && pathOf(req.url) === '/health';
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const path = pathOf(req.url);
+  return path === '/health' || isConsolePath(path);
 }
 
 export function pathOf(url: string): string {

@@ -5,12 +5,12 @@ import { add, mul } from './numbers.js';
 import { runeCount } from './runes.js';
 import { compare, isNumber, isObject, objectSize, RegoSet, type Value } from '../value.js';
 
-/** Members of an array or set operand; OPA's aggregates name the expected types `{set, array}`. */
-function members(name: string, args: Value[]): Value[] {
+/** Members of an array or set operand; OPA names the expected types `{set, array}`, but `{array, set}` for all/any. */
+function members(name: string, args: Value[], expected = 'one of {set, array}'): Value[] {
   const v = args[0]!;
   if (Array.isArray(v)) return v;
   if (v instanceof RegoSet) return Array.from(v.values());
-  throw typeError(name, 1, 'one of {set, array}', v);
+  throw typeError(name, 1, expected, v);
 }
 
 function count(args: Value[]): Value {
@@ -34,12 +34,17 @@ function fold(name: string, start: number, op: (a: number | bigint, b: number | 
   };
 }
 
-function extreme(name: string, better: (c: number) => boolean) {
+/** max/min: over an array OPA keeps the last of equal candidates (1 and 1.0), over a set the first. */
+function extreme(name: string, sign: 1 | -1) {
   return (args: Value[]): Value | undefined => {
     const items = members(name, args);
     if (items.length === 0) return undefined;
+    const lastWins = Array.isArray(args[0]);
     let best = items[0]!;
-    for (let i = 1; i < items.length; i++) if (better(compare(items[i]!, best))) best = items[i]!;
+    for (let i = 1; i < items.length; i++) {
+      const c = sign * compare(items[i]!, best);
+      if (c > 0 || (c === 0 && lastWins)) best = items[i]!;
+    }
     return best;
   };
 }
@@ -48,13 +53,13 @@ export const builtins: BuiltinTable = {
   count,
   sum: fold('sum', 0, add),
   product: fold('product', 1, mul),
-  max: extreme('max', (c) => c > 0),
-  min: extreme('min', (c) => c < 0),
+  max: extreme('max', 1),
+  min: extreme('min', -1),
   sort: (args) => {
     const v = args[0]!;
     if (v instanceof RegoSet) return v.sorted();
     return members('sort', args).slice().sort(compare);
   },
-  all: (args) => members('all', args).every((x) => x === true),
-  any: (args) => members('any', args).some((x) => x === true),
+  all: (args) => members('all', args, 'one of {array, set}').every((x) => x === true),
+  any: (args) => members('any', args, 'one of {array, set}').some((x) => x === true),
 };

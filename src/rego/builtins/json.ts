@@ -22,6 +22,7 @@ import {
 } from '../value.js';
 import { goMarshal, goMarshalIndent, isValidJSON, JSONSyntaxError, parseJSON } from './json-text.js';
 import { matchSchema, verifySchema } from './json-schema.js';
+import { formatValue } from './sprintf.js';
 
 type Obj = JsonObject | RegoObject;
 
@@ -249,32 +250,35 @@ function isPrefix(a: Path, b: Path): boolean {
   return a.length < b.length && a.every((x, i) => equals(x, b[i]!));
 }
 
-function jsonPatch(name: string, target: Value, ops: Value[]): Value | undefined {
-  const operandError = (msg: string) => new BuiltinError('eval_type_error', `${name}: operand 2 ${msg}`);
+/**
+ * OPA's applyPatches. Any failure — an element that is not an object, a missing
+ * or ill-typed attribute, an unknown op, a bad path, a failed test — makes
+ * json.patch undefined, never an error (builtinJSONPatch returns nil on it).
+ */
+function jsonPatch(target: Value, ops: Value[]): Value | undefined {
   let doc: Value | undefined = target;
+  const pathOf = (v: Value | undefined): Path | undefined => (typeof v === 'string' || Array.isArray(v) ? parsePath('json.patch', v) : undefined);
   for (const op of ops) {
-    if (!isObject(op)) throw operandError(`must be an array of JSON-Patch objects, but at least one element is ${typeName(op)}`);
-    const attr = (a: string): Value => {
-      const v = objectGet(op, a);
-      if (v === undefined) throw operandError(`patch is missing '${a}' attribute`);
-      return v;
-    };
-    const kind = attr('op');
-    if (typeof kind !== 'string') throw operandError("attribute 'op' must be a string");
-    const path = parsePath(name, attr('path'));
+    if (!isObject(op)) return undefined;
+    const kind = objectGet(op, 'op');
+    if (typeof kind !== 'string' || !PATCH_OPS.has(kind)) return undefined;
+    const path = objectGet(op, 'path') === undefined ? undefined : pathOf(objectGet(op, 'path'));
+    if (path === undefined) return undefined;
+    const from = kind === 'move' || kind === 'copy' ? pathOf(objectGet(op, 'from')) : [];
+    const value = kind === 'add' || kind === 'replace' || kind === 'test' ? objectGet(op, 'value') : null;
+    if (from === undefined || value === undefined) return undefined;
     const d: Value = doc;
     switch (kind) {
       case 'add':
-        doc = patchAdd(d, path, attr('value'));
+        doc = patchAdd(d, path, value);
         break;
       case 'remove':
         doc = patchRemove(d, path);
         break;
       case 'replace':
-        doc = patchReplace(d, path, attr('value'));
+        doc = patchReplace(d, path, value);
         break;
       case 'move': {
-        const from = parsePath(name, attr('from'));
         const v = getAt(d, from);
         if (v === undefined || isPrefix(from, path)) doc = undefined;
         else {
@@ -284,22 +288,22 @@ function jsonPatch(name: string, target: Value, ops: Value[]): Value | undefined
         break;
       }
       case 'copy': {
-        const v = getAt(d, parsePath(name, attr('from')));
+        const v = getAt(d, from);
         doc = v === undefined ? undefined : patchAdd(d, path, v);
         break;
       }
       case 'test': {
         const v = getAt(d, path);
-        doc = v !== undefined && equals(v, attr('value')) ? d : undefined;
+        doc = v !== undefined && equals(v, value) ? d : undefined;
         break;
       }
-      default:
-        throw operandError('must be an array of JSON-Patch objects');
     }
     if (doc === undefined) return undefined; // patches are atomic: one failure, no result
   }
   return doc;
 }
+
+const PATCH_OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
 // ---------------------------------------------------------------------------
 // json.marshal_with_options
@@ -313,7 +317,7 @@ function marshalWithOptions(name: string, args: Value[]): string {
   let explicitPretty: boolean | undefined;
   const operandError = (msg: string) => new BuiltinError('eval_type_error', `${name}: operand 2 ${msg}`);
   sortedEntries(opts).forEach(([k, v], idx) => {
-    if (typeof k !== 'string') throw operandError('must be an object with string keys');
+    if (typeof k !== 'string') throw operandError(`failed to stringify key ${formatValue(k)} at index ${idx}: operand ${idx} must be string but got ${typeName(k)}`);
     const asString = (): string => {
       if (typeof v !== 'string') throw operandError(`key ${k} failed cast to string: operand ${idx} must be string but got ${typeName(v)}`);
       return v;
@@ -360,7 +364,7 @@ export const builtins: BuiltinTable = {
   'json.filter': (args) => {
     const name = 'json.filter';
     const o = obj(name, args, 1);
-    const tree = pathsToTree(parsePaths(name, args[1]!, '{set, array}[string]'));
+    const tree = pathsToTree(parsePaths(name, args[1]!, 'one of {set, array}'));
     return filterValue(o, tree);
   },
 
@@ -372,7 +376,7 @@ export const builtins: BuiltinTable = {
     return removeValue(o, pathsToTree(parsePaths(name, paths, 'one of {set, array}')));
   },
 
-  'json.patch': (args) => jsonPatch('json.patch', args[0]!, arr('json.patch', args, 2)),
+  'json.patch': (args) => jsonPatch(args[0]!, arr('json.patch', args, 2)),
 
   'json.match_schema': (args) => {
     const name = 'json.match_schema';

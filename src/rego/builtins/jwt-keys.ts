@@ -1,8 +1,20 @@
 /**
  * Keys for the JWT built-ins: PEM certificates / public keys and JWK / JWK Sets
  * (as OPA's getKeysFromCertOrJWK and its vendored jwk package), and the
- * signature algorithms (sign and verify) over `node:crypto`, which is
- * synchronous as built-ins must be.
+ * signature algorithms (sign and verify).
+ *
+ * Why node:crypto and not `jose` at run time: every `jose` function that signs
+ * or verifies (`compactVerify`, `jwtVerify`, `CompactSign`, `importJWK`,
+ * `importX509`, …) is asynchronous — jose 5+ is written on WebCrypto, whose API
+ * has no synchronous form — while a built-in must return its value
+ * synchronously inside an evaluation. Node's `crypto.verify`/`crypto.sign` over
+ * `KeyObject`s are the same OpenSSL primitives WebCrypto (and so jose) uses in
+ * Node, synchronously. OPA's key handling also differs from jose's in ways a
+ * policy can observe (a private JWK never verifies in `io.jwt.verify_*`, ECDSA
+ * signatures are split in halves whatever their length, HMAC secrets of any
+ * length are accepted), so the key rules below are OPA's. `jose` stays a
+ * development dependency: the tests sign with jose and verify here, and the
+ * other way round, for every algorithm.
  */
 import {
   createHmac,
@@ -24,6 +36,8 @@ export interface VerificationKey {
   kid: string;
   /** Public key, or the raw bytes of a symmetric (`oct`) JWK. */
   key: KeyObject | Buffer;
+  /** The JWK held a private key (its public half is `key`): OPA's verify_* refuse it, decode_verify uses it. */
+  private: boolean;
 }
 
 /** A failure that the built-in reports as an error (message without the built-in's name). */
@@ -103,28 +117,33 @@ export function materializeJwk(jwk: Jwk, wantPrivate: boolean): KeyObject | Buff
 export function keysFromCertOrJwk(text: string): VerificationKey[] {
   const block = decodePem(text);
   if (block) {
-    if (block.rest.trim() !== '') throw new KeyError('extra data after a PEM certificate block');
+    // Go's pem.Decode takes the END line and its line break; anything after it, even a blank line, is extra.
+    if (block.rest !== '') throw new KeyError('extra data after a PEM certificate block');
     if (block.type === 'CERTIFICATE') {
       try {
-        return [{ alg: '', kid: '', key: new X509Certificate(block.der).publicKey }];
+        return [{ alg: '', kid: '', key: new X509Certificate(block.der).publicKey, private: false }];
       } catch (e) {
         throw new KeyError(`failed to parse a PEM certificate: ${(e as Error).message}`);
       }
     }
     if (block.type === 'PUBLIC KEY') {
       try {
-        return [{ alg: '', kid: '', key: createPublicKey({ key: block.der, format: 'der', type: 'spki' }) }];
+        return [{ alg: '', kid: '', key: createPublicKey({ key: block.der, format: 'der', type: 'spki' }), private: false }];
       } catch (e) {
         throw new KeyError(`failed to parse a PEM public key: ${(e as Error).message}`);
       }
     }
     throw new KeyError('failed to extract a Key from the PEM certificate');
   }
-  return parseJwks(text).map((jwk) => ({
-    alg: typeof jwk.alg === 'string' ? jwk.alg : '',
-    kid: typeof jwk.kid === 'string' ? jwk.kid : '',
-    key: materializeJwk(jwk, false),
-  }));
+  const keys: VerificationKey[] = [];
+  for (const jwk of parseJwks(text)) {
+    const alg = typeof jwk.alg === 'string' ? jwk.alg : '';
+    const key = materializeJwk(jwk, false);
+    // Keys naming an algorithm OPA does not know are skipped.
+    if (alg !== '' && algorithm(alg) === undefined) continue;
+    keys.push({ alg, kid: typeof jwk.kid === 'string' ? jwk.kid : '', key, private: jwk.kty !== 'oct' && typeof jwk.d === 'string' });
+  }
+  return keys;
 }
 
 // ---------------------------------------------------------------------------
@@ -163,7 +182,7 @@ const KEY_TYPES: Record<Family, string[]> = {
   RS: ['rsa'],
   PS: ['rsa', 'rsa-pss'],
   ES: ['ec'],
-  EdDSA: ['ed25519', 'ed448'],
+  EdDSA: ['ed25519'], // Go's ed25519 only
 };
 
 /** Byte length of one ECDSA coordinate for the key's curve. */
@@ -176,12 +195,13 @@ function ecCoordinateLength(key: KeyObject): number {
 }
 
 /**
- * Go splits an ECDSA signature in two halves (r, s) whatever its length; node
- * wants exactly two coordinates of the curve's size, so re-pad them.
+ * OPA's verify_es* split an ECDSA signature in two halves (r, s) whatever its
+ * length (`n := len/2`); node wants exactly two coordinates of the curve's size,
+ * so re-pad them. With `strict` (decode_verify, jwx) the length must be exact.
  */
-function ecdsaP1363(signature: Buffer, size: number): Buffer | null {
-  if (signature.length === 0 || signature.length % 2 !== 0) return null;
-  const half = signature.length / 2;
+function ecdsaP1363(signature: Buffer, size: number, strict: boolean): Buffer | null {
+  if (signature.length === 0 || (strict && signature.length !== 2 * size)) return null;
+  const half = Math.floor(signature.length / 2);
   const fit = (b: Buffer): Buffer | null => {
     let i = 0;
     while (i < b.length - size && b[i] === 0) i++;
@@ -194,7 +214,7 @@ function ecdsaP1363(signature: Buffer, size: number): Buffer | null {
 }
 
 /** Whether `signature` is valid for `data` under `alg` and `key`; a key of the wrong type never verifies. */
-export function verifySignature(alg: Algorithm, key: KeyObject | Buffer, data: Buffer, signature: Buffer): boolean {
+export function verifySignature(alg: Algorithm, key: KeyObject | Buffer, data: Buffer, signature: Buffer, strict = false): boolean {
   if (alg.family === 'HS') {
     if (!Buffer.isBuffer(key)) return false;
     const mac = createHmac(alg.hash, key).update(data).digest();
@@ -208,7 +228,7 @@ export function verifySignature(alg: Algorithm, key: KeyObject | Buffer, data: B
       case 'PS':
         return nodeVerify(alg.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
       case 'ES': {
-        const sig = ecdsaP1363(signature, ecCoordinateLength(key));
+        const sig = ecdsaP1363(signature, ecCoordinateLength(key), strict);
         return sig !== null && nodeVerify(alg.hash, data, { key, dsaEncoding: 'ieee-p1363' }, sig);
       }
       case 'EdDSA':

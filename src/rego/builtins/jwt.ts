@@ -24,6 +24,7 @@ import {
   isPlainObject,
   objectEntries,
   objectGet,
+  sortedEntries,
   toJSONText,
   type JsonObject,
   type Value,
@@ -103,14 +104,19 @@ function decode(text: string): Value {
 function verifyWith(algName: string): (args: Value[], name: string) => boolean {
   const alg = algorithm(algName)!;
   return (args, name) => {
+    if (alg.family === 'HS') {
+      // OPA reads both string operands before it splits the token.
+      const text = str(name, args, 1);
+      const secret = str(name, args, 2);
+      const token = splitToken(text);
+      const signature = b64(token.signature, '');
+      return verifySignature(alg, Buffer.from(secret, 'utf8'), Buffer.from(`${token.header}.${token.payload}`), signature);
+    }
     const token = splitToken(str(name, args, 1));
     const keyText = str(name, args, 2);
     const data = Buffer.from(`${token.header}.${token.payload}`);
-    if (alg.family === 'HS') {
-      const signature = b64(token.signature, '');
-      return verifySignature(alg, Buffer.from(keyText, 'utf8'), data, signature);
-    }
-    const keys = keysFromCertOrJwk(keyText);
+    // OPA type-asserts a public key: a private JWK ("d" present) never verifies here.
+    const keys = keysFromCertOrJwk(keyText).map((k) => (k.private ? { ...k, key: Buffer.alloc(0) } : k));
     const signature = b64(token.signature, '');
     const header = tokenHeader(decodeHeader(token));
     // A JWK whose kid matches the token's is the only one tried.
@@ -131,22 +137,23 @@ interface TokenHeader {
   names: Set<string>;
 }
 
-const KNOWN_HEADERS = new Set(['alg', 'kid', 'cty', 'crit']);
+const KNOWN_HEADERS = new Set(['alg', 'kid', 'typ', 'cty', 'crit']);
 
-/** OPA's parseTokenHeader: typed members with its errors. */
+/** OPA's parseTokenHeader: typed members with its errors (`alg: must be a string`). */
 function tokenHeader(header: JsonObject): TokenHeader {
   const out: TokenHeader = { alg: '', kid: '', cty: '', crit: null, names: new Set() };
-  for (const [k, v] of objectEntries(header)) {
+  for (const [k, v] of sortedEntries(header)) {
     const key = k as string;
     out.names.add(key);
-    if (key === 'alg' || key === 'kid' || key === 'cty') {
-      if (typeof v !== 'string') throw new TokenError(`${key} header: must be a string`);
-      out[key] = v;
+    if (key === 'alg' || key === 'kid' || key === 'typ' || key === 'cty') {
+      if (typeof v !== 'string') throw new TokenError(`${key}: must be a string`);
+      if (key !== 'typ') out[key] = v;
     } else if (key === 'crit') {
       if (!Array.isArray(v)) throw new TokenError('crit: must be a list');
-      if (!v.every((x) => typeof x === 'string')) throw new TokenError('crit: must be a list of strings');
-      if (v.length === 0) throw new TokenError('crit: must be a nonempty list');
-      out.crit = v as string[];
+      // OPA ignores the error its iteration returns for a non-string member: such members are just skipped.
+      const names = v.filter((x): x is string => typeof x === 'string');
+      if (names.length === 0) throw new TokenError('crit: must be a nonempty list');
+      out.crit = names;
     }
   }
   return out;
@@ -220,17 +227,17 @@ function parseConstraints(o: Value, nowNs: bigint): Constraints {
 /** Signature check of decode_verify: an unknown algorithm with keys is an error; a mismatch is just unverified. */
 function constraintsVerify(c: Constraints, header: TokenHeader, token: Token, signature: Buffer): boolean {
   const data = Buffer.from(`${token.header}.${token.payload}`);
+  // jwx's Verify fails for an algorithm it does not know ("none" included): OPA reports that as unverified.
+  const alg = algorithm(header.alg);
+  if (!alg) return false;
   if (c.keys !== null) {
-    const alg = algorithm(header.alg);
-    if (!alg) throw new TokenError(`unknown JWS algorithm: ${header.alg}`);
     if (header.kid) {
       const byKid = c.keys.find((k) => k.kid === header.kid);
-      if (byKid) return verifySignature(alg, byKid.key, data, signature);
+      if (byKid) return verifySignature(alg, byKid.key, data, signature, true);
     }
-    return c.keys.some((k) => (k.alg === '' || k.alg === header.alg) && verifySignature(alg, k.key, data, signature));
+    return c.keys.some((k) => (k.alg === '' || k.alg === header.alg) && verifySignature(alg, k.key, data, signature, true));
   }
-  const alg = algorithm(header.alg);
-  if (!alg || alg.family !== 'HS') return false;
+  if (alg.family !== 'HS') return false;
   return verifySignature(alg, Buffer.from(c.secret, 'utf8'), data, signature);
 }
 
@@ -241,9 +248,9 @@ function validAudience(c: Constraints, aud: Value): boolean {
 
 const UNVERIFIED: Value = [false, {}, {}];
 
-function decodeVerify(text: string, constraintsObj: Value, nowNs: bigint): Value {
+function decodeVerify(tokenOperand: Value, name: string, constraintsObj: Value, nowNs: bigint): Value {
   const c = parseConstraints(constraintsObj, nowNs);
-  let current = text;
+  let current = str(name, [tokenOperand], 1);
   let header: JsonObject;
   let payloadText: string;
   for (;;) {
@@ -297,13 +304,25 @@ function encodeSign(headerText: string, payloadText: string, jwkText: string): s
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new TokenError('JWS header must be a JSON object');
   const h = header as Record<string, unknown>;
-  const algName = typeof h['alg'] === 'string' ? h['alg'] : '';
-  const alg = algorithm(algName);
-  if (!alg) throw new TokenError('unknown signature algorithm');
+  // jwsbb.HeaderGetString's errors, wrapped as OPA wraps them.
+  if (!Object.prototype.hasOwnProperty.call(h, 'alg')) throw new TokenError(`missing or invalid 'alg' header: jwsbb: header "alg" not found`);
+  const algValue = h['alg'];
+  if (typeof algValue !== 'string') throw new TokenError(`missing or invalid 'alg' header: value doesn't contain string; it contains ${fastjsonType(algValue)}`);
+  const alg = algorithm(algValue);
+  if (!alg) throw new TokenError(`unknown JWS algorithm: ${algValue}`);
   const typ = typeof h['typ'] === 'string' ? h['typ'] : '';
   if ((typ === '' || typ === 'JWT') && !isValidJSON(payloadText)) throw new TokenError('type is JWT but payload is not JSON');
   const signingInput = `${encodeBase64Url(Buffer.from(headerText))}.${encodeBase64Url(Buffer.from(payloadText))}`;
   return `${signingInput}.${encodeBase64Url(signData(alg, key, Buffer.from(signingInput)))}`;
+}
+
+/** fastjson's name of a JSON value's type. */
+function fastjsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === true) return 'true';
+  if (v === false) return 'false';
+  if (typeof v === 'number') return 'number';
+  return Array.isArray(v) ? 'array' : 'object';
 }
 
 // ---------------------------------------------------------------------------
@@ -331,8 +350,9 @@ for (const alg of ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256'
 export const builtins: BuiltinTable = {
   'io.jwt.decode': named('io.jwt.decode', (args, name) => decode(str(name, args, 1))),
   'io.jwt.decode_verify': named('io.jwt.decode_verify', (args, name, nowNs) => {
-    const text = str(name, args, 1);
-    return decodeVerify(text, obj(name, args, 2), nowNs);
+    // OPA checks the constraints object (and parses it) before it reads the token.
+    const constraints = obj(name, args, 2);
+    return decodeVerify(args[0]!, name, constraints, nowNs);
   }),
   ...verifiers,
   'io.jwt.encode_sign': named('io.jwt.encode_sign', (args, name) =>

@@ -9,6 +9,12 @@
  *
  * Parsing is Go's `net/netip` (`netip.ts`): no leading zeros in IPv4 octets, no zones,
  * at most one `::`, which must stand for at least one group.
+ *
+ * Why not the npm `ipaddr.js` package (removed from package.json): its parser
+ * accepts what Go refuses (octal and hexadecimal octets, short forms such as
+ * `10.1`, zones) and its CIDR helpers neither keep Go's 16-byte form of IPv4
+ * addresses nor print networks as Go's `IPNet.String` does, all of which show in
+ * `net.cidr_*` answers; Go's rules are a few dozen lines.
  */
 import { parseAddr } from './netip.js';
 

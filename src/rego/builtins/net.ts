@@ -45,7 +45,7 @@ function cidrContains(name: string, a: Value, b: Value): boolean {
   const ip = parseIP(b);
   if (ip) return netContains(netA, ip);
   const netB = parseCIDR(b);
-  if (typeof netB === 'string') throw builtinError(name, 'not a valid textual representation of an IP address or CIDR');
+  if (typeof netB === 'string') throw builtinError(name, `not a valid textual representation of an IP address or CIDR: ${b}`);
   // A contains B when it contains both B's first and last addresses.
   return netContains(netA, netB.ip) && netContains(netA, lastIP(netB));
 }
@@ -76,7 +76,7 @@ function cidrExpand(name: string, v: Value): RegoSet {
 function matchTerm(operand: number, v: Value): Value {
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) {
-    if (v.length === 0) throw new Error(`operand ${operand}: embedded array must have at least one element`);
+    if (v.length === 0) throw new Error(`operand ${operand}: element must be string or non-empty array`);
     return v[0]!;
   }
   throw new Error(`operand ${operand}: element must be string or non-empty array`);

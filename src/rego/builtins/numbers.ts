@@ -131,8 +131,8 @@ function minus(args: Value[]): Value {
   if (isNumber(a) && isNumber(b)) return sub(a, b);
   if (a instanceof RegoSet && b instanceof RegoSet) return setDifference(a, b);
   if (!isNumber(a) && !(a instanceof RegoSet)) throw typeError('minus', 1, 'one of {number, set}', a);
-  // The first operand fixes what the second must be.
-  throw typeError('minus', 2, isNumber(a) ? 'number' : 'set', b);
+  // As OPA's builtinMinus: a number second operand after a set must be a set, anything else a number.
+  throw typeError('minus', 2, isNumber(b) ? 'set' : 'number', b);
 }
 
 /** An integer operand of any size (OPA's BigIntOperand). */
@@ -193,7 +193,7 @@ export const builtins: BuiltinTable = {
     const from = bigIntOperand('numbers.range_step', args, 1);
     const to = bigIntOperand('numbers.range_step', args, 2);
     const step = bigIntOperand('numbers.range_step', args, 3);
-    if (step <= 0n) throw builtinError('numbers.range_step', 'step must be a positive number above zero');
+    if (step <= 0n) throw builtinError('numbers.range_step', 'step must be a positive integer');
     return range('numbers.range_step', from, to, step);
   },
   'rand.intn': randIntn,

@@ -11,6 +11,7 @@ import type { BuiltinTable } from './builtin.js';
 import { builtinError, int, str } from './operands.js';
 import type { Value } from '../value.js';
 import { globsIntersect } from './regex-globs.js';
+import { goQuote } from './go-quote.js';
 
 // ---------------------------------------------------------------------------
 // Compilation and cache
@@ -218,7 +219,7 @@ function split(re: RE2, pattern: string, s: string): string[] {
  * `urn:foo:{.*}` with `{` and `}`; nested delimiters are balanced.
  */
 function templateToRegex(name: string, template: string, open: number, close: number): string {
-  const unbalanced = () => builtinError(name, `unbalanced braces in ${JSON.stringify(template)}`);
+  const unbalanced = () => builtinError(name, `unbalanced braces in ${goQuote(template)}`);
   const bounds: number[] = [];
   let level = 0;
   let idx = 0;
@@ -244,11 +245,15 @@ function templateToRegex(name: string, template: string, open: number, close: nu
   return out + quoteMeta(template.slice(end)) + '$';
 }
 
-/** A delimiter must be exactly one byte (OPA compares bytes). */
-function delimiter(name: string, d: string, which: string): number {
-  const len = Buffer.byteLength(d, 'utf8');
-  if (len !== 1) throw builtinError(name, `${which} delimiter has to be exactly one character long but is ${len} long`);
-  return d.charCodeAt(0);
+/**
+ * A delimiter must be exactly one byte (OPA compares bytes). OPA's message for a
+ * bad end delimiter reports the start delimiter's length; so do we.
+ */
+function delimiters(name: string, open: string, close: string): [number, number] {
+  const openLen = Buffer.byteLength(open, 'utf8');
+  if (openLen !== 1) throw builtinError(name, `start delimiter has to be exactly one character long but is ${openLen} long`);
+  if (Buffer.byteLength(close, 'utf8') !== 1) throw builtinError(name, `end delimiter has to be exactly one character long but is ${openLen} long`);
+  return [open.charCodeAt(0), close.charCodeAt(0)];
 }
 
 /** Go's `regexp.QuoteMeta`. */
@@ -316,7 +321,7 @@ export const builtins: BuiltinTable = {
     const value = str(name, args, 2);
     const open = str(name, args, 3);
     const close = str(name, args, 4);
-    const re = compileRegex(name, templateToRegex(name, template, delimiter(name, open, 'start'), delimiter(name, close, 'end')));
+    const re = compileRegex(name, templateToRegex(name, template, ...delimiters(name, open, close)));
     re.lastIndex = 0;
     return re.test(value);
   },

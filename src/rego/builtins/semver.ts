@@ -1,8 +1,13 @@
 /**
  * `semver.*` built-ins. OPA parses strict SemVer 2.0.0 (no `v` prefix, no
- * leading zeros in numeric identifiers, no empty sections) with int64
- * major/minor/patch, so this is a small parser of its own rather than the
- * `semver` package, whose parser is more lenient (`v1.2.3`, `=1.2.3`, spaces).
+ * leading zeros in numeric identifiers, no empty sections: OPA's own
+ * conformance cases `semverisvalid/*` pin this) with int64 major/minor/patch.
+ *
+ * Why not the npm `semver` package (removed from package.json): it accepts what
+ * OPA rejects (`v1.2.3`, `=1.2.3`, surrounding spaces) and rejects what OPA
+ * accepts (components above 2^53-1, strings over 256 characters), so neither
+ * its parser nor its version objects give OPA's answers. The precedence rules
+ * are twenty lines; the grammar is semver.org's own regular expression.
  */
 import type { BuiltinTable } from './builtin.js';
 import { builtinError, str } from './operands.js';

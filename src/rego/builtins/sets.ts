@@ -1,6 +1,6 @@
 /** Set built-ins: `&`, `|`, intersection/union of a set of sets, and the deprecated set_diff. */
 import type { BuiltinTable } from './builtin.js';
-import { elementTypeError, set } from './operands.js';
+import { set, typeError } from './operands.js';
 import { setDifference } from './numbers.js';
 import { RegoSet, type Value } from '../value.js';
 
@@ -23,7 +23,8 @@ function setOfSets(name: string, args: Value[]): RegoSet[] {
   const outer = set(name, args, 1);
   const out: RegoSet[] = [];
   for (const m of outer.values()) {
-    if (!(m instanceof RegoSet)) throw elementTypeError(name, 1, outer, m, 'set');
+    // OPA checks each member with SetOperand(x, 1): "operand 1 must be set but got number".
+    if (!(m instanceof RegoSet)) throw typeError(name, 1, 'set', m);
     out.push(m);
   }
   return out;

@@ -7,7 +7,7 @@ import { BuiltinError } from './builtin.js';
 import { builtinError, elementTypeError, int, num, obj, str, typeError } from './operands.js';
 import { asBigInt } from './numbers.js';
 import { isBmp, runeCount, runeIndex, runes } from './runes.js';
-import { equals, isPlainObject, objectEntries, RegoSet, compareStrings, type Value } from '../value.js';
+import { equals, RegoSet, sortedEntries, type Value } from '../value.js';
 
 /** Strings of a string/array/set operand (OPA's StringSliceOperand; sets in sorted order). */
 function stringList(name: string, args: Value[], pos: number, allowString: boolean): string[] {
@@ -155,14 +155,14 @@ function formatInt(args: Value[]): Value {
  */
 function replaceN(args: Value[]): Value {
   const patterns = obj('strings.replace_n', args, 1);
-  if (!isPlainObject(patterns)) throw new BuiltinError('eval_type_error', 'strings.replace_n: operand 1 non-string key found in pattern object');
-  const pairs: [string, string][] = [];
-  for (const [k, v] of objectEntries(patterns)) {
-    if (typeof v !== 'string') throw new BuiltinError('eval_type_error', 'strings.replace_n: operand 1 non-string value found in pattern object');
-    pairs.push([k as string, v]);
-  }
-  pairs.sort((a, b) => compareStrings(a[0], b[0]));
   const s = str('strings.replace_n', args, 2);
+  // As OPA: keys in Rego order, each key then its value checked in that order.
+  const pairs: [string, string][] = [];
+  for (const [k, v] of sortedEntries(patterns)) {
+    if (typeof k !== 'string') throw new BuiltinError('eval_type_error', 'strings.replace_n: operand 1 non-string key found in pattern object');
+    if (typeof v !== 'string') throw new BuiltinError('eval_type_error', 'strings.replace_n: operand 1 non-string value found in pattern object');
+    pairs.push([k, v]);
+  }
   if (pairs.length === 0) return s;
   let out = '';
   let i = 0;

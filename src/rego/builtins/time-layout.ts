@@ -3,6 +3,7 @@
  * `time.parse_ns`, over a civil-time record. Follows Go's `nextStdChunk`,
  * `Time.Format` and `time.Parse` (with their error messages).
  */
+import { goTimeQuote } from './time-duration.js';
 
 export interface Civil {
   year: number;
@@ -276,9 +277,8 @@ export function format(c: Civil, layout: string): string {
 
 export class TimeParseError extends Error {}
 
-function quote(s: string): string {
-  return JSON.stringify(s);
-}
+/** Go's time package quoting (non-ASCII bytes as \xNN). */
+const quote = goTimeQuote;
 
 /** Go's `skip`: the layout's literal must prefix the value; runs of spaces are equivalent. */
 function skip(value: string, prefix: string): string | null {
@@ -484,7 +484,12 @@ export function parse(layout: string, value: string): Parsed {
         const m = re.exec(value);
         if (!m) fail();
         const [, sign, hh, mm = '0', ss = '0'] = m!;
-        if (Number(hh) > 24 || Number(mm) > 60 || Number(ss) > 60) fail();
+        // Go checks the parts in this order; the last one out of range names the error.
+        let range = '';
+        if (Number(hh) > 24) range = 'time zone offset hour';
+        if (Number(mm) > 60) range = 'time zone offset minute';
+        if (Number(ss) > 60) range = 'time zone offset second';
+        if (range !== '') outOfRange(range);
         offset = (sign === '-' ? -1 : 1) * (Number(hh) * 3600 + Number(mm) * 60 + Number(ss));
         value = value.slice(m![0].length);
       }

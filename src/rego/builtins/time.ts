@@ -217,7 +217,9 @@ export const builtins: BuiltinTable = {
 
   'time.parse_ns': (args) => {
     const name = 'time.parse_ns';
-    return parsed(name, str(name, args, 1), str(name, args, 2));
+    // A layout named after one of Go's constants ("RFC822") stands for it, as in time.format.
+    const layout = str(name, args, 1);
+    return parsed(name, NAMED_LAYOUTS[layout] ?? layout, str(name, args, 2));
   },
 
   'time.parse_rfc3339_ns': (args) => {

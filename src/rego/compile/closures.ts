@@ -51,7 +51,7 @@ export class ClosureCompiler extends WithCompiler {
         }
         if (fn) {
           for (const s of trial) bound.add(s);
-          const withCoverage = this.reportCoverage ? covered(fn, remaining[i]!.loc) : fn;
+          const withCoverage = this.inModule ? covered(fn, remaining[i]!.loc) : fn;
           fns.push(this.cx.trace ? tracedExpr(withCoverage, remaining[i]!) : withCoverage);
           ordered.push(remaining[i]!);
           remaining.splice(i, 1);

@@ -40,7 +40,7 @@ function isUserVar(name: string): boolean {
 }
 
 export function compileQuery(cc: ClosureCompiler, body: Body, source: string): CompiledQuery {
-  cc.reportCoverage = false;
+  cc.inModule = false;
   const layout = { size: 0 };
   const names = new Set<string>();
   for (const e of body) shallowExprVars(e, names);

@@ -22,6 +22,15 @@ export interface ResolvedRule {
 
 const ROOTS = new Set(['data', 'input']);
 
+/** The variable a root document declared as a local becomes (a name no source can spell). */
+function shadowName(root: string): string {
+  return `${root}$local`;
+}
+
+function isShadow(name: string): boolean {
+  return name === 'input$local' || name === 'data$local';
+}
+
 export function stringTerm(value: string, loc: Location): StringTerm {
   return { type: 'string', value, loc };
 }
@@ -35,8 +44,8 @@ export function declaredVars(body: Body, into: Set<string>): Set<string> {
   for (const e of body) {
     if (e.type === 'some') for (const v of e.vars) into.add(v.name);
     else if (e.type === 'somein') {
-      if (e.key) collectVars(e.key, into);
-      collectVars(e.value, into);
+      if (e.key) patternVars(e.key, into);
+      patternVars(e.value, into);
     } else if (e.type === 'expr' && e.term.type === 'call' && isAssign(e.term.fn)) collectVars(e.term.args[0]!, into);
   }
   return into;
@@ -44,6 +53,18 @@ export function declaredVars(body: Body, into: Set<string>): Set<string> {
 
 export function isAssign(fn: RefTerm): boolean {
   return fn.path.length === 0 && fn.head.type === 'var' && fn.head.name === 'assign';
+}
+
+/**
+ * The variables a `some ... in` pattern declares: those it can bind, so not the
+ * ones inside references (`some input.x in xs` declares nothing: it tests
+ * membership, as OPA's output-variable analysis has it).
+ */
+function patternVars(t: Term, into: Set<string>): void {
+  walkTerm(t, (x) => {
+    if (x.type === 'ref') return false;
+    if (x.type === 'var') into.add(x.name);
+  });
 }
 
 /** Every variable in a term, including inside nested closures. */
@@ -178,11 +199,18 @@ export class Resolver {
   }
 
   private with(w: With, env: NameEnv, locals: Set<string>): With {
-    return { ...w, target: this.ref(w.target, env, locals, true), value: this.term(w.value, env, locals) };
+    // The target names the real document even where a local hides it (`with input as input`).
+    const targetLocals = new Set([...locals].filter((n) => !ROOTS.has(n)));
+    return { ...w, target: this.ref(w.target, env, targetLocals, true), value: this.term(w.value, env, locals) };
   }
 
-  /** Resolves a bare name that is not a local: rule of the package or import alias. */
+  /**
+   * Resolves a bare name that is not a local: rule of the package or import
+   * alias. A root document declared as a local (`input := {...}`, allowed in v0
+   * modules; see `checks/roots.ts`) is that local: a variable of another name.
+   */
   private name(v: VarTerm, env: NameEnv, locals: Set<string>): Term | undefined {
+    if (ROOTS.has(v.name) && locals.has(v.name)) return { type: 'var', name: shadowName(v.name), loc: v.loc };
     if (locals.has(v.name) || ROOTS.has(v.name) || v.wildcard) return undefined;
     if (env.rules.has(v.name)) return dataRef([...env.pkg, v.name], v.loc);
     const imp = env.imports.get(v.name);
@@ -195,6 +223,7 @@ export class Resolver {
     if (r.head.type === 'var') {
       const target = this.name(r.head, env, locals);
       if (target && target.type === 'ref') return { type: 'ref', head: target.head, path: [...target.path, ...path], loc: r.loc };
+      if (target && target.type === 'var') return { ...r, head: target, path };
       void isFnName;
       return { ...r, path };
     }
@@ -207,8 +236,11 @@ export class Resolver {
         const target = this.name(t, env, locals);
         return target ?? t;
       }
-      case 'ref':
-        return this.ref(t, env, locals);
+      case 'ref': {
+        const r = this.ref(t, env, locals);
+        // A shadowed root written alone is the plain local variable (so `input := x` binds it).
+        return r.path.length === 0 && r.head.type === 'var' && isShadow(r.head.name) ? r.head : r;
+      }
       case 'array':
         return { ...t, items: t.items.map((x) => this.term(x, env, locals)) };
       case 'set':

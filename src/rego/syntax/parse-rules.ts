@@ -192,7 +192,8 @@ export class ModuleParser extends BodyParser {
     }
     const name = (refSegments[0] as StringTerm).value;
     const refText = refSegments.map((s, i) => (i === 0 ? name : s.type === 'string' && dotSegments.has(s) ? `.${s.value}` : `[…]`)).join('');
-    const head: Head = { loc, name, ref: refSegments, kind: args ? 'function' : 'complete', assign: false };
+    // `f() := v` is a complete rule that may also be called as `f()` (OPA treats zero-argument functions as rules).
+    const head: Head = { loc, name, ref: refSegments, kind: args && args.length > 0 ? 'function' : 'complete', assign: false };
     if (args) head.args = args;
 
     if (this.isKw('contains')) {

@@ -43,5 +43,5 @@ test('all and any', () => {
   expect('all', [[]], true);
   expect('any', [new RegoSet([false, true])], true);
   expect('any', [[]], false);
-  fails('any', ['x'], 'eval_type_error', 'any: operand 1 must be one of {set, array} but got string');
+  fails('any', ['x'], 'eval_type_error', 'any: operand 1 must be one of {array, set} but got string');
 });

@@ -19,7 +19,7 @@ test('sets: and, or, intersection, union, set_diff', () => {
   expect('union', [S(S(1), S(2), S())], S(1, 2));
   expect('union', [S()], S());
   fails('and', [S(), [1]], 'eval_type_error', 'and: operand 2 must be set but got array');
-  fails('union', [S(1)], 'eval_type_error', 'union: operand 1 must be set of sets but got set containing number');
+  fails('union', [S(1)], 'eval_type_error', 'union: operand 1 must be set but got number');
 });
 
 test('arrays: concat, slice clamping, reverse, flatten', () => {

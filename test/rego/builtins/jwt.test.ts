@@ -171,7 +171,7 @@ test('io.jwt.encode_sign: header and payload are Go JSON, signed as given', () =
   const [h, p] = token.split('.');
   assert.equal(Buffer.from(h!, 'base64url').toString(), '{"alg":"HS256","typ":"JWT"}');
   assert.equal(Buffer.from(p!, 'base64url').toString(), '{"a":1,"b":"\\u003c\\u0026\\u003e"}');
-  assertBuiltinError(() => call('io.jwt.encode_sign', { alg: 'XX256' }, {}, SECRET_JWK), 'eval_builtin_error', 'io.jwt.encode_sign: unknown signature algorithm');
+  assertBuiltinError(() => call('io.jwt.encode_sign', { alg: 'XX256' }, {}, SECRET_JWK), 'eval_builtin_error', 'io.jwt.encode_sign: unknown JWS algorithm: XX256');
   assertBuiltinError(
     () => call('io.jwt.encode_sign_raw', '{"alg":"HS256"}', 'not json', JSON.stringify(SECRET_JWK)),
     'eval_builtin_error',
@@ -181,4 +181,41 @@ test('io.jwt.encode_sign: header and payload are Go JSON, signed as given', () =
   const raw = call('io.jwt.encode_sign_raw', '{"alg":"HS256","typ":"text"}', 'hello', JSON.stringify(SECRET_JWK)) as string;
   assert.equal(Buffer.from(raw.split('.')[1]!, 'base64url').toString(), 'hello');
   assert.equal(call('io.jwt.verify_hs256', raw, 'secret'), true);
+});
+
+test('OPA key rules: a private JWK never verifies in verify_*, decode_verify derives its public key', async () => {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwkPrivate = JSON.stringify(ec.privateKey.export({ format: 'jwk' }));
+  const token = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256' }).sign(ec.privateKey);
+  assert.equal(call('io.jwt.verify_es256', token, jwkPrivate), false);
+  const [ok] = call('io.jwt.decode_verify', token, { cert: jwkPrivate }) as [boolean];
+  assert.equal(ok, true);
+  // Ed448 is not Go's ed25519: never verifies.
+  const ed448 = generateKeyPairSync('ed448');
+  const edToken = call('io.jwt.encode_sign_raw', '{"alg":"EdDSA"}', '{}', JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }))) as string;
+  assert.equal(call('io.jwt.verify_eddsa', edToken, ed448.publicKey.export({ type: 'spki', format: 'pem' }) as string), false);
+});
+
+test('HMAC tokens interoperate with jose both ways', async () => {
+  const secret = 'a secret shared with jose';
+  for (const alg of ['HS256', 'HS384', 'HS512']) {
+    const byJose = await new jose.SignJWT({ sub: 'a' }).setProtectedHeader({ alg }).sign(new TextEncoder().encode(secret));
+    assert.equal(call(`io.jwt.verify_${alg.toLowerCase()}`, byJose, secret), true, alg);
+    assert.equal(call(`io.jwt.verify_${alg.toLowerCase()}`, byJose, secret + '!'), false, alg);
+    const mine = call('io.jwt.encode_sign', { alg }, { sub: 'b' }, { kty: 'oct', k: Buffer.from(secret).toString('base64url') }) as string;
+    const { payload } = await jose.jwtVerify(mine, new TextEncoder().encode(secret));
+    assert.equal(payload['sub'], 'b', alg);
+  }
+});
+
+test('decode_verify: an unknown algorithm is unverified, header members have OPA messages', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const none = `${b64({ alg: 'none' })}.${b64({ a: 1 })}.`;
+  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  assert.deepEqual(call('io.jwt.decode_verify', none, { cert: pem }), [false, {}, {}]);
+  const badAlg = `${b64({ alg: 5 })}.${b64({ a: 1 })}.`;
+  assertBuiltinError(() => call('io.jwt.decode_verify', badAlg, { cert: pem }), 'eval_builtin_error', 'io.jwt.decode_verify: alg: must be a string');
+  const crit = `${b64({ alg: 'HS256', crit: [1] })}.${b64({ a: 1 })}.`;
+  assertBuiltinError(() => call('io.jwt.decode_verify', crit, { secret: 's' }), 'eval_builtin_error', 'io.jwt.decode_verify: crit: must be a nonempty list');
+  assertBuiltinError(() => call('io.jwt.encode_sign_raw', '{"typ":"JWT"}', '{}', '{"kty":"oct","k":"AA"}'), 'eval_builtin_error', `io.jwt.encode_sign_raw: missing or invalid 'alg' header: jwsbb: header "alg" not found`);
 });

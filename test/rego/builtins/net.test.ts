@@ -43,7 +43,7 @@ test('net.cidr_contains: errors', () => {
   assertBuiltinError(
     () => call('net.cidr_contains', '10.0.0.0/8', 'nope'),
     'eval_builtin_error',
-    'net.cidr_contains: not a valid textual representation of an IP address or CIDR',
+    'net.cidr_contains: not a valid textual representation of an IP address or CIDR: nope',
   );
   assertBuiltinError(() => call('net.cidr_contains', 1, '10.0.0.1'), 'eval_type_error', 'net.cidr_contains: operand 1 must be string but got number');
 });
@@ -85,7 +85,7 @@ test('net.cidr_contains_matches', () => {
     ],
   );
   assert.deepEqual(sorted(call('net.cidr_contains_matches', new RegoSet(['1.1.1.0/24', '1.1.2.0/24']), ['1.1.2.1'])), [['1.1.2.0/24', 0]]);
-  assertBuiltinError(() => call('net.cidr_contains_matches', [[]], '1.1.1.1'), 'eval_builtin_error', /embedded array must have at least one element/);
+  assertBuiltinError(() => call('net.cidr_contains_matches', [[]], '1.1.1.1'), 'eval_builtin_error', 'net.cidr_contains_matches: operand 1: element must be string or non-empty array');
   assertBuiltinError(() => call('net.cidr_contains_matches', [[1]], '1.1.1.1'), 'eval_type_error');
 });
 

@@ -81,7 +81,7 @@ test('numbers.range and range_step', () => {
   expect('numbers.range_step', [0, 10, 3], [0, 3, 6, 9]);
   expect('numbers.range_step', [10, 0, 4], [10, 6, 2]);
   fails('numbers.range', [1.5, 3], 'eval_type_error', 'numbers.range: operand 1 must be integer number but got floating-point number');
-  fails('numbers.range_step', [0, 3, 0], 'eval_builtin_error', 'numbers.range_step: step must be a positive number above zero');
+  fails('numbers.range_step', [0, 3, 0], 'eval_builtin_error', 'numbers.range_step: step must be a positive integer');
   fails('numbers.range', [0, 1e12], 'eval_builtin_error', 'numbers.range: range too large (more than 10000000 elements)');
 });
 

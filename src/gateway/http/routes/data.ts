@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toJSONText, type Value } from '../../../rego/value.js';
 import { HttpError } from '../errors.js';
 import { isRecord } from '../body.js';
-import { requireEngine, withRevision, type GatewayContext } from '../context.js';
+import { requireEngine, sendDecision, type GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
 import { pathOf } from '../security.js';
 
@@ -23,9 +23,14 @@ function dataPath(req: FastifyRequest): string[] {
 export function dataRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const answer = (req: FastifyRequest, reply: FastifyReply, input: unknown): FastifyReply => {
     const engine = requireEngine(ctx);
-    const decision = engine.query(dataPath(req), input);
-    withRevision(reply, decision.revision);
-    const text = decision.output === undefined ? '{}' : `{"result":${toJSONText(decision.output as Value)}}`;
+    const started = performance.now();
+    const path = dataPath(req);
+    const decision = engine.query(path, input);
+    const id = sendDecision(ctx, req, reply, { path: path.join('/'), input, result: decision.output, revision: decision.revision, startedAt: started });
+    // With decision logs on, OPA's answer carries the decision_id too.
+    const head = id === undefined ? '' : `"decision_id":"${id}"`;
+    const result = decision.output === undefined ? '' : `"result":${toJSONText(decision.output as Value)}`;
+    const text = '{' + head + (head && result ? ',' : '') + result + '}';
     return reply.type('application/json; charset=utf-8').send(text);
   };
 

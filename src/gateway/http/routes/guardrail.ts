@@ -8,12 +8,12 @@
  * scanner result. A judge that fails fails closed like a policy outage.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GuardrailOutput } from '../../../policy/types.js';
 import type { InspectDirection, JudgeOutcome } from '../../../judge/inspect.js';
 import { HttpError } from '../errors.js';
 import { isBoolean, isInteger, isRecord, isString, isStringArray, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
-import { requireEngine, withRevision, type GatewayContext } from '../context.js';
+import { requireEngine, sendDecision, type GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
 
 const DIRECTIONS = new Set(['prompt', 'completion']);
@@ -31,7 +31,7 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
     const engine = requireEngine(ctx);
     const started = performance.now();
     const decision = engine.guardrail(input);
-    return sendVerdict(reply, ctx, decision.output, decision.revision, started);
+    return sendVerdict(req, reply, ctx, input, decision.output, decision.revision, started);
   });
   rejectOtherMethods(app, '/v1/guardrail/evaluate', ['POST']);
 
@@ -43,36 +43,38 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
     const judgeReport: JsonRecord = { consulted: judged.consulted, cached: judged.consulted && !judged.failed && judged.cacheHits === judged.kinds };
     let verdict: GuardrailOutput;
     let revision: string;
+    let input: JsonRecord | null = null;
     if (judged.consulted && judged.failed) {
       judgeReport['error'] = judged.error;
       verdict = judgeOutageVerdict(request.mode, judged.error);
       revision = engine.current()?.revision ?? '';
     } else {
-      const decision = engine.guardrail({
+      input = {
         // The guardrail policy knows prompts and completions; a tool call is model output.
         direction: request.direction === 'tool_call' ? 'completion' : request.direction,
         model: request.model,
         mode: request.mode,
         scanner_mode: 'local',
-        local_result: judged.consulted ? judged.verdict : null,
+        local_result: judged.consulted ? (judged.verdict as unknown as JsonRecord) : null,
         cisco_result: null,
         content_length: Buffer.byteLength(request.content, 'utf8'),
         hilt: ctx.hilt,
-      });
+      };
+      const decision = engine.guardrail(input);
       verdict = decision.output;
       revision = decision.revision;
     }
-    const out = sendVerdict(reply, ctx, verdict, revision, started);
+    const out = sendVerdict(req, reply, ctx, input, verdict, revision, started);
     return { ...out, evaluation_id: randomUUID(), judge: judgeReport };
   });
   rejectOtherMethods(app, '/v1/guardrail/inspect', ['POST']);
 }
 
-/** Checks the output's vocabulary, records the evaluation and sets the revision header. */
-function sendVerdict(reply: FastifyReply, ctx: GatewayContext, out: GuardrailOutput, revision: string, started: number): GuardrailOutput {
+/** Checks the output's vocabulary, records the evaluation, sets the revision header and logs the decision. */
+function sendVerdict(req: FastifyRequest, reply: FastifyReply, ctx: GatewayContext, input: unknown, out: GuardrailOutput, revision: string, started: number): GuardrailOutput {
   if (!ACTIONS.has(out.action) || !SEVERITIES.has(out.severity)) throw new HttpError(503, 'guardrail output is invalid');
   ctx.metrics.recordEvaluation('guardrail', out.action, performance.now() - started);
-  withRevision(reply, revision);
+  sendDecision(ctx, req, reply, { path: 'defenseclaw/guardrail', input: input ?? undefined, result: out, revision, startedAt: started });
   return out;
 }
 

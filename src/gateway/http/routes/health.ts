@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
+import { policySource } from './policy.js';
 
 export function healthRoutes(app: FastifyInstance, ctx: GatewayContext, authorized: (req: FastifyRequest) => boolean): void {
   app.get('/health', async (req) => {
@@ -24,8 +25,11 @@ export function healthRoutes(app: FastifyInstance, ctx: GatewayContext, authoriz
       policy['policy_dir'] = ctx.policyDir;
       if (loadError !== null) policy['error'] = loadError;
       if (last !== null) policy['last_reload'] = last;
-    } else if (last !== null) {
-      policy['last_reload'] = { status: last.status, source: last.source, at: last.at };
+      policy['source'] = policySource(ctx);
+    } else {
+      if (last !== null) policy['last_reload'] = { status: last.status, source: last.source, at: last.at };
+      // Where the policy comes from, without URLs or error texts.
+      policy['source'] = ctx.bundles ? { type: 'bundle', name: ctx.bundles.name } : { type: 'directory' };
     }
 
     const watcher = ctx.watcher?.status() ?? null;
@@ -38,6 +42,7 @@ export function healthRoutes(app: FastifyInstance, ctx: GatewayContext, authoriz
       policy,
       watcher: watcher === null ? { state: 'off' } : full ? watcher : { state: watcher.state, restarts: watcher.restarts },
       audit: full ? audit : { status: audit.status },
+      ...(ctx.decisionLogs ? { decision_logs: full ? ctx.decisionLogs.describe() : { enabled: true } } : {}),
     };
     if (full) {
       body['connections'] = { open: ctx.connections.size, max: ctx.limits.maxConnections, rejected: ctx.connections.rejected, evicted: ctx.connections.evicted };

@@ -3,17 +3,25 @@
  * firewall, audit, skill-actions and sandbox domains, `POST /policy/reload`
  * (and its `?dry_run=true`), `GET /policy/history` and `POST /policy/rollback`.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Decision } from '../../../policy/types.js';
 import { HttpError } from '../errors.js';
 import { isInteger, isRecord, isString, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
-import { requireEngine, withRevision, type GatewayContext } from '../context.js';
+import { requireEngine, sendDecision, withRevision, type GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
 import { rollbackPolicy } from '../../rollback.js';
 
 export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  /** Runs one evaluation, records its metrics and sends the decision with its revision. */
-  function decide<T>(reply: FastifyReply, domain: string, evaluate: () => Decision<T>, verdictOf: (out: T) => string, body: (out: T) => unknown = (o) => o): unknown {
+  /** Runs one evaluation, records its metrics and sends the decision with its revision (and logs it). */
+  function decide<T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    domain: string,
+    input: unknown,
+    evaluate: () => Decision<T>,
+    verdictOf: (out: T) => string,
+    body: (out: T) => unknown = (o) => o,
+  ): unknown {
     const started = performance.now();
     let decision: Decision<T>;
     try {
@@ -23,7 +31,7 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       throw err;
     }
     ctx.metrics.recordEvaluation(domain, verdictOf(decision.output).toLowerCase(), performance.now() - started);
-    withRevision(reply, decision.revision);
+    sendDecision(ctx, req, reply, { path: `defenseclaw/${domain.replace('-', '_')}`, input, result: decision.output, revision: decision.revision, startedAt: started });
     return body(decision.output);
   }
 
@@ -35,8 +43,10 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const input = admissionInput(body['input'], ctx);
     const engine = requireEngine(ctx);
     return decide(
+      req,
       reply,
       'admission',
+      input,
       () => engine.admission(input),
       (o) => {
         ctx.metrics.recordAdmission(o.verdict, 'api', input.target_type);
@@ -56,29 +66,38 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
       protocol: optional(body['protocol'], isString) ?? '',
     };
     const engine = requireEngine(ctx);
-    return decide(reply, 'firewall', () => engine.firewall(input), (o) => o.action);
+    return decide(req, reply, 'firewall', input, () => engine.firewall(input), (o) => o.action);
   });
 
   app.post('/policy/evaluate/audit', async (req, reply) => {
     const body = objectBody(req.body);
     const engine = requireEngine(ctx);
-    return decide(reply, 'audit', () => engine.audit(body), (o) => (o.retain ? 'retain' : 'expire'));
+    return decide(req, reply, 'audit', body, () => engine.audit(body), (o) => (o.retain ? 'retain' : 'expire'));
   });
 
   app.post('/policy/evaluate/skill-actions', async (req, reply) => {
     const body = objectBody(req.body);
     if (!nonEmptyString(body['severity'])) throw new HttpError(400, 'severity is required');
     const engine = requireEngine(ctx);
-    return decide(reply, 'skill-actions', () => engine.skillActions(body), (o) => (o.should_block ? 'block' : o.runtime_action));
+    return decide(req, reply, 'skill-actions', body, () => engine.skillActions(body), (o) => (o.should_block ? 'block' : o.runtime_action));
   });
 
   app.post('/policy/evaluate/sandbox', async (req, reply) => {
     const body = objectBody(req.body);
     const engine = requireEngine(ctx);
-    return decide(reply, 'sandbox', () => engine.sandbox(body), (o) => (o.denied_from_request.length > 0 ? 'deny' : 'allow'));
+    return decide(req, reply, 'sandbox', body, () => engine.sandbox(body), (o) => (o.denied_from_request.length > 0 ? 'deny' : 'allow'));
   });
 
   app.post('/policy/reload', async (req, reply) => {
+    const bundles = ctx.bundles;
+    if (bundles) {
+      // The policy is the bundle's: a reload downloads it now (and activates it if it changed).
+      if (dryRunRequested(req.query)) throw new HttpError(409, `the policy comes from bundle ${JSON.stringify(bundles.name)}; a dry run applies to a policy directory`);
+      const result = await bundles.trigger();
+      const revision = result.ok ? result.body['revision'] : undefined;
+      if (typeof revision === 'string') withRevision(reply, revision);
+      return reply.code(result.httpStatus).send(result.body);
+    }
     if (dryRunRequested(req.query)) {
       const dry = await ctx.reloader.dryRun();
       return reply.code(dry.httpStatus).send(dry.body);
@@ -95,7 +114,8 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     const entries = ctx.history.entries().reverse();
     const currentIndex = entries.findIndex((e) => e.full_revision === current);
     return {
-      current_revision: current === null ? null : current.slice(0, 12),
+      current_revision: current === null ? null : (ctx.engine?.current()?.revision ?? current.slice(0, 12)),
+      source: policySource(ctx),
       limit: ctx.history.limit,
       entries: entries.map((e, i) => ({ ...e, current: i === currentIndex })),
     };
@@ -105,6 +125,12 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/policy/rollback', async (req, reply) => {
     const body = objectBody(req.body);
     const revision = body['revision'];
+    if (ctx.bundles) {
+      throw new HttpError(
+        409,
+        `the policy comes from bundle ${JSON.stringify(ctx.bundles.name)} (${ctx.bundles.url}); roll back on the bundle server by publishing the earlier revision`,
+      );
+    }
     if (!nonEmptyString(revision) || !/^[0-9a-f]{4,64}$/.test(revision.trim())) {
       throw new HttpError(400, 'revision is required (hex digits, as listed by GET /policy/history)');
     }
@@ -120,6 +146,11 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   for (const url of ['/policy/evaluate', '/policy/evaluate/firewall', '/policy/evaluate/audit', '/policy/evaluate/skill-actions', '/policy/evaluate/sandbox', '/policy/reload', '/policy/rollback']) {
     rejectOtherMethods(app, url, ['POST']);
   }
+}
+
+/** Where the serving policy comes from: the directory, or the bundle (name, revision, download state). */
+export function policySource(ctx: GatewayContext): Record<string, unknown> {
+  return ctx.bundles ? ctx.bundles.describe() : { type: 'directory', policy_dir: ctx.policyDir };
 }
 
 /** `?dry_run=true` (or `1`); any other value is a 400 rather than a silent real reload. */

@@ -92,15 +92,23 @@ export function resolveNames(module: Module, names: string[], packageRules: Read
   return undefined;
 }
 
+/** Rule names by package, per module list (built once: the checks ask for every module's package). */
+const namesByPackage = new WeakMap<readonly Module[], Map<string, Set<string>>>();
+
 /** Names of the rules (first head segment) defined in the module's package, across all modules. */
 export function packageRuleNames(modules: Module[], module: Module): Set<string> {
-  const pkg = module.package.path.join('.');
-  const names = new Set<string>();
-  for (const m of modules) {
-    if (m.package.path.join('.') !== pkg) continue;
-    for (const r of m.rules) names.add(r.head.name);
+  let byPackage = namesByPackage.get(modules);
+  if (!byPackage) {
+    byPackage = new Map();
+    for (const m of modules) {
+      const key = m.package.path.join('.');
+      let names = byPackage.get(key);
+      if (!names) byPackage.set(key, (names = new Set()));
+      for (const r of m.rules) names.add(r.head.name);
+    }
+    namesByPackage.set(modules, byPackage);
   }
-  return names;
+  return byPackage.get(module.package.path.join('.')) ?? new Set();
 }
 
 /** The dotted name of a call's function ref (`strings.replace_n`, `data.lib.f`), undefined when it has non-string segments. */

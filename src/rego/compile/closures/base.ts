@@ -25,8 +25,14 @@ export abstract class CompilerBase {
    * has its own variable of that name.
    */
   protected hidden: ReadonlySet<string> = new Set();
-  /** Whether evaluated expressions report coverage: true for modules, false for queries (not part of any module). */
-  reportCoverage = true;
+  /** Counter for the variables of operands hoisted out of negations (`$hN`). */
+  protected hoisted = 0;
+  /**
+   * Compiling modules (true) or a query (false). Only module expressions report
+   * coverage, and only the module compiler takes `a == b` as `a = b` (OPA's
+   * `RewriteEquals` stage, which its query compiler skips; see `hoist.ts`).
+   */
+  inModule = true;
 
   constructor(readonly cx: CompileContext) {}
 

@@ -11,6 +11,8 @@ import type { BuiltinImpl, RelationImpl } from '../../builtins/builtin.js';
 import { builtinTable, relationTable } from '../../builtins/index.js';
 import { formatPrintValue } from '../../builtins/rego.js';
 import { callBuiltin, callFunction } from '../../eval/calls.js';
+import { dataAt, nodeValue } from '../../eval/documents.js';
+import type { RuleNode } from '../ruletree.js';
 import type { EvalState, FunctionOverride } from '../../eval/state.js';
 import type { CompiledNode, CompiledTerm } from '../../eval/types.js';
 import { builtinCapability as builtinDecl } from '../../capabilities.js';
@@ -65,6 +67,7 @@ export abstract class CallCompiler extends CompilerBase {
     if (fn.head.type === 'var' && fn.head.name === 'data') {
       const path = refPathStrings(fn);
       const node = path && findNodeAt(this.cx.tree, path);
+      if (node && node.kind === 'complete' && node.rules.some((r) => r.rule.head.args?.length === 0)) return this.zeroArityCallee(node, loc);
       if (!node || node.kind !== 'function') {
         if (report) this.error('rego_type_error', `undefined function data.${(path ?? []).join('.')}`, loc);
         return report ? { name: 'undefined', arity: -1, invoke: () => undefined } : null;
@@ -111,6 +114,23 @@ export abstract class CallCompiler extends CompilerBase {
           return callBuiltin(st, builtin, args, loc);
         };
     return { name, arity: decl.arity, invoke, ...(relation ? { relation } : {}) };
+  }
+
+  /** `f()` where `f() := v` was declared: OPA keeps such a "function" as a complete rule, and the call reads its value. */
+  protected zeroArityCallee(node: RuleNode, loc: Location): Callee {
+    const tree = this.cx.tree;
+    const name = 'data.' + node.path.join('.');
+    return {
+      name,
+      arity: 0,
+      invoke: (st, args) => {
+        if (st.fnOverrides !== null) {
+          const o = st.fnOverrides.get(name);
+          if (o) return applyOverride(name, o, st, args, loc);
+        }
+        return st.dataOverrides !== null ? dataAt(st, tree, node.path) : nodeValue(st, node);
+      },
+    };
   }
 
   protected call(t: CallTerm, sc: Scope, bound: Set<number>): CompiledTerm | null {

@@ -11,7 +11,8 @@ import type { CompiledTerm, ExprFn } from '../../eval/types.js';
 import { declaredVars } from '../resolve.js';
 import type { Callee } from './calls.js';
 import { UnifyCompiler } from './unify.js';
-import { genAll, ROOTS, shallowExprVars, stepExpr, unifyWith, type Scope } from './kit.js';
+import { allVals, genAll, ROOTS, shallowExprVars, stepExpr, unifyWith, type Scope } from './kit.js';
+import { hoistNegatedOperands } from '../hoist.js';
 
 export abstract class ExprCompiler extends UnifyCompiler {
   expr(e: Expr, sc: Scope, bound: Set<number>, shared: Set<string>): ExprFn | null {
@@ -28,18 +29,57 @@ export abstract class ExprCompiler extends UnifyCompiler {
       if (!bound.has(sc.slot(name))) return null;
     }
     void shared;
-    const inner = this.positive(e, sc, new Set(bound));
+    // Operands OPA evaluates ahead of the negation (see `hoist.ts`), each into a fresh slot.
+    const innerBound = new Set(bound);
+    let positive: Expr = e;
+    const support: { value: CompiledTerm; slot: number }[] = [];
+    if (e.type === 'expr') {
+      const hoisted = hoistNegatedOperands(e, (loc) => ({ type: 'var', name: `$h${this.hoisted++}`, loc }), this.inModule);
+      for (const [v, t] of hoisted.support) {
+        const value = this.term(t, sc, innerBound);
+        if (!value) return null;
+        const slot = sc.slot(v.name);
+        innerBound.add(slot);
+        support.push({ value, slot });
+      }
+      positive = hoisted.expr;
+      const vslot = this.valueSlots.get(e);
+      if (vslot !== undefined) this.valueSlots.set(positive, vslot);
+    }
+    const inner = this.positive(positive, sc, innerBound);
     if (!inner) return null;
     const innerStep = inner.step;
-    if (innerStep !== undefined) return stepExpr((st, f) => !innerStep(st, f));
-    return (st, f, k) => {
-      let found = false;
-      inner(st, f, () => {
-        found = true;
-        return true;
+    const negation: ExprFn =
+      innerStep !== undefined
+        ? stepExpr((st, f) => !innerStep(st, f))
+        : (st, f, k) => {
+            let found = false;
+            inner(st, f, () => {
+              found = true;
+              return true;
+            });
+            return found ? false : k();
+          };
+    if (support.length === 0) return negation;
+    const values = support.map((x) => x.value);
+    const slots = support.map((x) => x.slot);
+    const vals = allVals(values);
+    const negStep = negation.step;
+    if (vals && negStep !== undefined) {
+      return stepExpr((st, f) => {
+        for (let i = 0; i < vals.length; i++) {
+          const v = vals[i]!(st, f);
+          if (v === undefined) return false;
+          f[slots[i]!] = v;
+        }
+        return negStep(st, f);
       });
-      return found ? false : k();
-    };
+    }
+    return (st, f, k) =>
+      genAll(values, (_st, _f, got) => {
+        for (let i = 0; i < slots.length; i++) f[slots[i]!] = got[i];
+        return negation(st, f, k);
+      })(st, f);
   }
 
   protected positive(e: Expr, sc: Scope, bound: Set<number>): ExprFn | null {

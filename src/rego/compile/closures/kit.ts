@@ -258,16 +258,6 @@ export function unifyWith(c: CompiledTerm, pat: UnifyFn): ExprFn {
   return (st, f, k) => gen(st, f, (v) => pat(st, f, v, k));
 }
 
-export function firstValue(st: EvalState, f: Frame, c: CompiledTerm): Value | undefined {
-  if (c.val) return c.val(st, f);
-  let out: Value | undefined;
-  c.gen(st, f, (v) => {
-    out = v;
-    return true;
-  });
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // Indexing and the rule tree
 

@@ -157,69 +157,76 @@ export abstract class RefCompiler extends CallCompiler {
 
   /**
    * `data.pkg[k]...` at a rule-tree node without rules of its own: a key picks
-   * one child, so only that subtree is evaluated (not the whole document,
-   * which may include the rule asking). Keys are looked up as strings, as OPA
-   * does for data (`data[2]` reads key "2").
+   * one child, and the walk goes on down the tree while it meets namespaces
+   * (packages and prefixes of rule paths), so only the rules the reference
+   * reaches are evaluated, as OPA's evaluation of data references does (not
+   * the whole document, which may include the rule asking). Keys are looked up
+   * as strings, as OPA does for data (`data[2]` reads key "2").
    */
   protected dataWalk(node: RuleNode, prefix: string[], rest: Term[], sc: Scope, bound: Set<number>): CompiledTerm | null {
     const tree = this.cx.tree;
-    const seg = rest[0]!;
-    const trial = new Set(bound);
-    const key = this.term(seg, sc, trial);
-    let pat: UnifyFn | null = null;
-    if (key) for (const s of trial) bound.add(s);
-    else {
-      pat = this.pattern(seg, sc, bound);
-      if (!pat) return null;
-    }
-    // The remainder, applied to the child's value (a fresh path compiled over a placeholder head).
-    let current: Value | undefined;
-    const placeholder = fromVal(() => current);
-    const tail = this.path(placeholder, rest.slice(1), sc, bound);
-    if (!tail) return null;
+    const n = rest.length;
+    // The whole document's path, used under `with data...` (overrides apply to whole values).
     const whole = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, tree, prefix) : nodeValue(st, node)));
     const wholePath = this.path(whole, rest, sc, new Set(bound));
-    const childValue = (st: EvalState, k: Value): Value | undefined => {
-      const name = typeof k === 'string' ? k : typeof k === 'number' ? String(k) : undefined;
-      if (name === undefined) return undefined;
-      const child = node.children.get(name);
-      if (child) return nodeValue(st, child);
-      return baseAt(st, [...prefix, name]);
-    };
-    const continueWith = (st: EvalState, f: Frame, v: Value, k: (v: Value) => boolean): boolean => {
+    // Per segment: a key to look up, or a pattern to match each name against (binding its variables).
+    const steps: { key?: CompiledTerm; pat?: UnifyFn }[] = [];
+    // tails[i]: segments i.. applied to a value (a path compiled over a placeholder head), for where the walk leaves the namespaces.
+    const tails: (CompiledTerm | undefined)[] = [];
+    let current: Value | undefined;
+    const placeholder = fromVal(() => current);
+    for (let i = 0; i < n; i++) {
+      if (i > 0) {
+        const tail = this.path(placeholder, rest.slice(i), sc, new Set(bound));
+        if (!tail) return null;
+        tails.push(tail);
+      } else tails.push(undefined);
+      const trial = new Set(bound);
+      const key = this.term(rest[i]!, sc, trial);
+      if (key) {
+        for (const s of trial) bound.add(s);
+        steps.push({ key });
+        continue;
+      }
+      const pat = this.pattern(rest[i]!, sc, bound);
+      if (!pat) return null;
+      steps.push({ pat });
+    }
+    if (!wholePath) return null;
+    const continueWith = (st: EvalState, f: Frame, i: number, v: Value, k: (v: Value) => boolean): boolean => {
+      if (i === n) return k(v);
       const saved = current;
       current = v;
       try {
-        return tail.gen(st, f, k);
+        return tails[i]!.gen(st, f, k);
       } finally {
         current = saved;
       }
     };
-    if (key) {
-      return {
-        gen: (st, f, k) => {
-          if (st.dataOverrides !== null) return wholePath!.gen(st, f, k);
-          return key.gen(st, f, (kk) => {
-            const v = childValue(st, kk);
-            return v === undefined ? false : continueWith(st, f, v, k);
-          });
-        },
-      };
-    }
-    const p = pat!;
+    // At segment i, below `path` (a namespace node, or below the rules: base data only).
+    const walk = (st: EvalState, f: Frame, at: RuleNode | undefined, path: string[], i: number, k: (v: Value) => boolean): boolean => {
+      if (at === undefined || i === n || at.kind !== undefined || at.dynamic.length > 0) {
+        const v = at === undefined ? baseAt(st, path) : nodeValue(st, at);
+        return v === undefined ? false : continueWith(st, f, i, v, k);
+      }
+      const step = steps[i]!;
+      const down = (name: string): boolean => walk(st, f, at.children.get(name), [...path, name], i + 1, k);
+      if (step.key) {
+        return step.key.gen(st, f, (kk) => {
+          const name = typeof kk === 'string' ? kk : typeof kk === 'number' ? String(kk) : undefined;
+          return name === undefined ? false : down(name);
+        });
+      }
+      const p = step.pat!;
+      const names = new Set<string>(at.children.keys());
+      const base = baseAt(st, path);
+      if (base !== undefined && isObject(base)) for (const [bk] of objectEntries(base)) if (typeof bk === 'string') names.add(bk);
+      for (const name of names) if (p(st, f, name, () => down(name))) return true;
+      return false;
+    };
     return {
-      gen: (st, f, k) => {
-        if (st.dataOverrides !== null) return wholePath!.gen(st, f, k);
-        const names = new Set<string>(node.children.keys());
-        const base = baseAt(st, prefix);
-        if (base !== undefined && isObject(base)) for (const [bk] of objectEntries(base)) if (typeof bk === 'string') names.add(bk);
-        for (const name of names) {
-          const v = childValue(st, name);
-          if (v === undefined) continue;
-          if (p(st, f, name, () => continueWith(st, f, v, k))) return true;
-        }
-        return false;
-      },
+      gen: (st, f, k) => (st.dataOverrides !== null ? wholePath.gen(st, f, k) : walk(st, f, node, prefix, 0, k)),
     };
   }
+
 }

@@ -54,10 +54,12 @@ export interface CheckContext {
 
 type Comprehension = Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>;
 
+const constantTypes = new WeakMap<Term, Type>();
+
 export class BodyChecker implements RefContext {
   readonly errors: RegoError[] = [];
   /** Types of the comprehensions of the expression being checked (their bodies are checked once per expression). */
-  private closureTypes = new Map<Term, MaybeType>();
+  private closureTypes: Map<Term, MaybeType> | undefined;
 
   constructor(
     readonly cx: CheckContext,
@@ -74,7 +76,7 @@ export class BodyChecker implements RefContext {
   }
 
   run(step: Step): void {
-    this.closureTypes = new Map();
+    this.closureTypes = undefined;
     const closureErrors = this.checkClosures(step);
     const refErrors: RegoError[] = [];
     this.visitRefs(step, refErrors);
@@ -86,28 +88,49 @@ export class BodyChecker implements RefContext {
   // ---- pass 1: comprehensions ----------------------------------------------
 
   private checkClosures(step: Step): RegoError[] {
+    if (step.kind === 'every') {
+      // The comprehensions of an `every` body, where its key and value are variables of their own.
+      const inner = new BodyChecker(this.cx, new Scope(this.scope));
+      inner.declareEvery(step.every);
+      return inner.everyClosures(step.every, []);
+    }
     let result: RegoError[] = [];
+    this.closuresIn(stepTerms(step), step.with, (errs) => (result = errs));
+    if (step.kind === 'print') for (const a of step.args) this.closureErrors(a, (errs) => (result = errs));
+    return result;
+  }
+
+  /** Checks the comprehensions (and template parts) among `terms`; OPA keeps the errors of the last one that has some. */
+  private closuresIn(terms: readonly Term[], withs: readonly With[], onErrors: (errs: RegoError[]) => void): void {
     const visit = (t: Term): void => {
       switch (t.type) {
         case 'arraycomp':
         case 'setcomp':
         case 'objectcomp': {
           const { type, errors } = this.comprehension(t);
-          this.closureTypes.set(t, type);
-          if (errors.length > 0) result = errors;
+          (this.closureTypes ??= new Map()).set(t, type);
+          if (errors.length > 0) onErrors(errors);
           return;
         }
         case 'template':
-          for (const p of t.parts) if (typeof p !== 'string') this.closureErrors(p, (errs) => (result = errs));
+          for (const p of t.parts) if (typeof p !== 'string') this.closureErrors(p, onErrors);
           return;
         default:
           forEachChild(t, visit);
       }
     };
-    for (const t of stepTerms(step)) visit(t);
-    for (const w of step.with) visit(w.value);
-    if (step.kind === 'print') for (const a of step.args) this.closureErrors(a, (errs) => (result = errs));
-    if (step.kind === 'every') this.everyClosures(step.every, visit);
+    for (const t of terms) visit(t);
+    for (const w of withs) visit(w.value);
+  }
+
+  private everyClosures(e: Extract<Expr, { type: 'every' }>, result: RegoError[]): RegoError[] {
+    for (const x of e.body) {
+      if (x.type === 'every') {
+        const inner = new BodyChecker(this.cx, new Scope(this.scope));
+        inner.declareEvery(x);
+        result = inner.everyClosures(x, result);
+      } else this.closuresIn(exprTerms(x), x.with, (errs) => (result = errs));
+    }
     return result;
   }
 
@@ -119,14 +142,6 @@ export class BodyChecker implements RefContext {
     steps.push({ kind: 'eq', a: this.cx.gen.next(t.loc), b: out, loc: t.loc, with: [] });
     for (const s of steps) inner.run(s);
     if (inner.errors.length > 0) onErrors(inner.errors);
-  }
-
-  private everyClosures(e: Extract<Expr, { type: 'every' }>, visit: (t: Term) => void): void {
-    for (const x of e.body) {
-      if (x.type === 'every') this.everyClosures(x, visit);
-      else forEachExprTerm(x, visit);
-      for (const w of x.with) visit(w.value);
-    }
   }
 
   /** A comprehension's type, from its body checked in a nested scope (unknown when the body has errors). */
@@ -199,7 +214,7 @@ export class BodyChecker implements RefContext {
   private everyRefs(e: Extract<Expr, { type: 'every' }>, errors: RegoError[]): void {
     for (const x of e.body) {
       for (const s of normalizeExpr(x, this.cx.gen, this.cx.rewriteEquals)) {
-        this.closureTypes = new Map();
+        this.closureTypes = undefined;
         if (s.kind === 'every') {
           const inner = new BodyChecker(this.cx, new Scope(this.scope));
           inner.declareEvery(s.every);
@@ -224,31 +239,26 @@ export class BodyChecker implements RefContext {
   }
 
   private checkCall(step: Extract<Step, { kind: 'call' }>): RegoError | undefined {
-    const fn = this.functionType(step.fn);
+    const fn = step.fn.head.type === 'var' && step.fn.head.name === 'data' ? this.cx.data.lookup(step.fn.path) : builtinType(step.name);
     if (fn === undefined || (fn.kind !== 'function' && fn.kind !== 'any')) {
       return new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
     }
     // Any: a function whose body has errors (only the empty union: OPA 1.x reports `f()` on a rule of a union type).
     if (fn.kind === 'any') return fn.of.length === 0 ? undefined : new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
-    const params = fn.result !== undefined ? [...fn.args, fn.result] : fn.args;
+    const nargs = fn.args.length;
+    const nparams = fn.result !== undefined ? nargs + 1 : nargs;
     const ops = step.args;
-    if (ops.length > params.length && fn.variadic === undefined) {
+    if (ops.length > nparams && fn.variadic === undefined) {
       return argError(step.loc, step.name, 'too many arguments', ops.map((o) => this.typeOf(o)), fn, true);
     }
-    if (ops.length < fn.args.length) return argError(step.loc, step.name, 'too few arguments', ops.map((o) => this.typeOf(o)), fn, true);
+    if (ops.length < nargs) return argError(step.loc, step.name, 'too few arguments', ops.map((o) => this.typeOf(o)), fn, true);
     for (let i = 0; i < ops.length; i++) {
-      const want = i < params.length ? params[i] : fn.variadic;
+      const want = i < nargs ? fn.args[i] : i < nparams ? fn.result : fn.variadic;
       if (!this.unify1(ops[i]!, want, false)) {
         return argError(step.loc, step.name, 'invalid argument(s)', ops.map((o) => this.typeOf(o)), fn, true);
       }
     }
     return undefined;
-  }
-
-  /** The type of a called function: a built-in's declaration, or a user function's inferred type. */
-  private functionType(fn: RefTerm): MaybeType {
-    if (fn.head.type === 'var' && fn.head.name === 'data') return this.cx.data.lookup(fn.path);
-    return builtinType(dottedName(fn) ?? '');
   }
 
   /** `with f as g` replacing a function by another: their parameters must unify (`arity mismatch`). */
@@ -301,24 +311,33 @@ export class BodyChecker implements RefContext {
       case 'ref':
         return this.getByRef(t);
       case 'array':
-        return arrayOf(
-          t.items.map((x) => this.typeOf(x)),
-          t.items.length === 0 ? ANY : undefined,
-        );
-      case 'set': {
-        let of: MaybeType;
-        for (const x of t.items) of = or(of, this.typeOf(x));
-        return setOf(of ?? ANY);
+      case 'set':
+      case 'object': {
+        // A constant composite (a test's input document...) has one type: worked out once.
+        const known = constantTypes.get(t);
+        if (known) return known;
+        const type = this.compositeType(t);
+        if (isConstant(t)) constantTypes.set(t, type);
+        return type;
       }
-      case 'object':
-        return this.objectType(t.items);
       case 'arraycomp':
       case 'setcomp':
       case 'objectcomp':
-        return this.closureTypes.has(t) ? this.closureTypes.get(t) : this.comprehension(t).type;
+        return this.closureTypes?.has(t) ? this.closureTypes.get(t) : this.comprehension(t).type;
       case 'call':
         return undefined;
     }
+  }
+
+  private compositeType(t: Extract<Term, { type: 'array' | 'set' | 'object' }>): Type {
+    if (t.type === 'object') return this.objectType(t.items);
+    if (t.type === 'array') return arrayOf(
+      t.items.map((x) => this.typeOf(x)),
+      t.items.length === 0 ? ANY : undefined,
+    );
+    let of: MaybeType;
+    for (const x of t.items) of = or(of, this.typeOf(x));
+    return setOf(of ?? ANY);
   }
 
   private objectType(items: [Term, Term][]): ObjectType {
@@ -351,13 +370,13 @@ export class BodyChecker implements RefContext {
     switch (t.type) {
       case 'array':
         if (tpe?.kind === 'array') return this.unify1Array(t.items, tpe, union);
-        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items, union) : false;
+        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items) : false;
       case 'object':
         if (tpe?.kind === 'object') return this.unify1Object(t.items, tpe, union);
-        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items.flat(), union) : false;
+        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items.flat()) : false;
       case 'set':
         if (tpe?.kind === 'set') return t.items.every((x) => this.unify1(x, valuesOf(tpe), union));
-        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items, union) : false;
+        return tpe?.kind === 'any' ? this.unify1Any(t, tpe.of, t.items) : false;
       case 'var':
         if (!union) {
           const exist = this.scope.get(t.name);
@@ -370,9 +389,8 @@ export class BodyChecker implements RefContext {
     }
   }
 
-  /** A composite term against a union: the empty union types its parts any; else some member must unify (all are tried). */
-  private unify1Any(t: Term, of: readonly Type[], parts: Term[], union: boolean): boolean {
-    void union;
+  /** A composite term against a union: the empty union types its parts any; else some member must unify (all are tried, widening). */
+  private unify1Any(t: Term, of: readonly Type[], parts: Term[]): boolean {
     if (of.length === 0) {
       for (const p of parts) this.unify1(p, ANY, true);
       return true;
@@ -469,18 +487,15 @@ function stepTerms(step: Step): Term[] {
   }
 }
 
-function forEachExprTerm(e: Expr, visit: (t: Term) => void): void {
+/** The terms of a (not normalized) expression. */
+function exprTerms(e: Expr): Term[] {
   switch (e.type) {
     case 'expr':
-      visit(e.term);
-      break;
+      return [e.term];
     case 'somein':
-      if (e.key) visit(e.key);
-      visit(e.value);
-      visit(e.collection);
-      break;
+      return e.key ? [e.key, e.value, e.collection] : [e.value, e.collection];
     default:
-      break;
+      return [];
   }
 }
 

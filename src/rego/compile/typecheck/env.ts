@@ -50,6 +50,8 @@ export class Scope {
 export class TypeNode {
   readonly children = new Map<string, TypeNode>();
   value: MaybeType;
+  /** This node's extent, kept until something below it changes. */
+  extent: Type | undefined;
   constructor(readonly key: Value) {}
   child(key: Value): TypeNode | undefined {
     return this.children.get(keyOf(key));
@@ -102,29 +104,39 @@ export class DataTypes {
   /** A node's type: its own when rules define it, else an object of its children (open to any other key). */
   extent(node: TypeNode): Type {
     if (node.value !== undefined) return node.value;
+    if (node.extent) return node.extent;
     const props: StaticProperty[] = [];
     for (const c of node.children.values()) {
       const k = c.key;
       if (typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') props.push({ key: k, value: this.extent(c) });
     }
-    return objectOf(props, { key: STRING, value: ANY });
+    return (node.extent = objectOf(props, { key: STRING, value: ANY }));
+  }
+
+  /** The nodes of `path` (created when missing), whose extents change with what is put there. */
+  private walk(path: readonly Value[]): TypeNode {
+    let node = this.root;
+    node.extent = undefined;
+    for (const k of path) {
+      node = node.ensureChild(k);
+      node.extent = undefined;
+    }
+    return node;
   }
 
   /** Replaces the type at `path` (a rule whose body has errors is typed any, so that its uses raise no more). */
   put(path: readonly Value[], t: Type): void {
-    let node = this.root;
-    for (const k of path) node = node.ensureChild(k);
-    node.value = t;
+    this.walk(path).value = t;
   }
 
   /** Creates the nodes of `path` without typing them. */
   touch(path: readonly Value[]): void {
-    let node = this.root;
-    for (const k of path) node = node.ensureChild(k);
+    this.walk(path);
   }
 
   /** Adds a rule's type at `path`, merging it with what is there and into the objects of the rules above it. */
   insert(path: readonly Value[], t: Type): void {
+    this.walk(path);
     let node = this.root;
     for (let i = 0; i < path.length; i++) {
       const existing = node.child(path[i]!);

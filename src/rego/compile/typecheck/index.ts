@@ -17,13 +17,16 @@
  * errors.ts (errors and their details).
  */
 import type { Location, RegoError } from '../../errors.js';
-import type { Body, Expr } from '../../syntax/ast.js';
+import type { Body, CallTerm, Expr, Term } from '../../syntax/ast.js';
 import type { ResolvedRule } from '../resolve.js';
 import type { RuleNode } from '../ruletree.js';
 import { BodyChecker, type CheckContext } from './body.js';
 import { DataTypes, Scope } from './env.js';
 import { VarGen } from './normalize.js';
 import { RuleTypes } from './rules.js';
+import { builtinType } from './builtins.js';
+import { argError } from './errors.js';
+import { ANY, type MaybeType } from './types.js';
 
 export type BodyOrder = ReadonlyMap<Body, Expr[]>;
 
@@ -48,6 +51,24 @@ export function checkQueryTypes(body: Body, types: RuleTypes, order: BodyOrder):
 }
 
 export type { RuleTypes };
+
+/**
+ * OPA's error for a built-in called with the wrong number of operands (raised
+ * before rules are typed): `count: arity mismatch`, the operands' types
+ * (documents any, variables unknown, a nested call's output operand unknown)
+ * and the built-in's parameters.
+ */
+export function builtinArityError(call: CallTerm, name: string, nested: boolean, isDocument: (name: string) => boolean): RegoError {
+  const checker = new BodyChecker({ data: new DataTypes(() => {}), order: undefined, rewriteEquals: true, gen: new VarGen() }, new Scope());
+  const typeOf = (t: Term): MaybeType => {
+    const head = t.type === 'ref' ? t.head : t;
+    if (head.type === 'var' && head.name !== 'data' && head.name !== 'input' && isDocument(head.name)) return ANY;
+    return checker.typeOf(t);
+  };
+  const have = call.args.map(typeOf);
+  if (nested) have.push(undefined);
+  return argError(call.loc, name, 'arity mismatch', have, builtinType(name) ?? { kind: 'function', args: [], result: undefined }, false);
+}
 
 function compareLocations(a: Location | undefined, b: Location | undefined): number {
   if (!a || !b) return a ? 1 : b ? -1 : 0;

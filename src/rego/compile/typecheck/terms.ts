@@ -6,6 +6,8 @@
 import type { Term } from '../../syntax/ast.js';
 import { makeObject, RegoSet, type Value } from '../../value.js';
 
+const constantComposites = new WeakMap<Term, boolean>();
+
 /** True if the term has no variables, references, calls or comprehensions. */
 export function isConstant(t: Term): boolean {
   switch (t.type) {
@@ -16,9 +18,14 @@ export function isConstant(t: Term): boolean {
       return true;
     case 'array':
     case 'set':
-      return t.items.every(isConstant);
-    case 'object':
-      return t.items.every(([k, v]) => isConstant(k) && isConstant(v));
+    case 'object': {
+      let c = constantComposites.get(t);
+      if (c === undefined) {
+        c = t.type === 'object' ? t.items.every(([k, v]) => isConstant(k) && isConstant(v)) : t.items.every(isConstant);
+        constantComposites.set(t, c);
+      }
+      return c;
+    }
     default:
       return false;
   }

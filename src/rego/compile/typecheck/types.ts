@@ -250,9 +250,24 @@ export function staticProperty(o: ObjectType, key: Value): StaticProperty | unde
   return undefined;
 }
 
+// Types are immutable: the keys and values of a (large) type are worked out once.
+const keysCache = new WeakMap<Type, MaybeType>();
+const valuesCache = new WeakMap<Type, MaybeType>();
+
+function cached(cache: WeakMap<Type, MaybeType>, a: Type, f: (a: Type) => MaybeType): MaybeType {
+  if (cache.has(a)) return cache.get(a);
+  const t = f(a);
+  cache.set(a, t);
+  return t;
+}
+
 /** The type of the keys one can enumerate: numbers for arrays, the key types of objects, the elements of sets. */
 export function keysOf(a: MaybeType): MaybeType {
   if (a === undefined) return undefined;
+  return a.kind === 'object' || a.kind === 'any' ? cached(keysCache, a, keysOfUncached) : keysOfUncached(a);
+}
+
+function keysOfUncached(a: Type): MaybeType {
   switch (a.kind) {
     case 'array':
       return NUMBER;
@@ -278,6 +293,10 @@ export function keysOf(a: MaybeType): MaybeType {
 /** The type of the values one can enumerate (elements, property values, set members). */
 export function valuesOf(a: MaybeType): MaybeType {
   if (a === undefined) return undefined;
+  return a.kind === 'object' || a.kind === 'any' || a.kind === 'array' ? cached(valuesCache, a, valuesOfUncached) : valuesOfUncached(a);
+}
+
+function valuesOfUncached(a: Type): MaybeType {
   switch (a.kind) {
     case 'array': {
       let out: MaybeType;

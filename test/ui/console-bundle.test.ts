@@ -1,7 +1,8 @@
 /**
  * The console when the policy comes from a bundle (served by a real nginx):
  * the overview names the bundle and its revision, the actions offer what a
- * bundle allows (download now; no dry run, no rollback into a directory).
+ * bundle allows (download now; no dry run, no rollback into a directory), and
+ * the history lists the bundle's revisions.
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,17 @@ describe('the console with a bundle as the policy source', { timeout: 300_000 },
     await waitText(page, '[data-testid=serving-revision]', 'r2');
     await waitText(page, '[data-testid=last-reload]', /succeeded via bundle.*now serving r2/s);
     await waitText(page, '#view-overview dl.facts', /Source\s*bundle\s*dc\s*revision r2/);
+    assert.deepEqual(problems, []);
+  });
+
+  test('the history lists both bundle revisions, their files kept by the server', async () => {
+    await openTab(page, 'history');
+    await waitText(page, 'tr[data-revision="r2"]', /bundle\s*dc r2/);
+    await waitText(page, 'tr[data-revision="r1"]', /bundle\s*dc r1/);
+    await waitText(page, '#view-history', /kept on the bundle server|keep their files on the bundle server/);
+    assert.equal(await page.locator('input[aria-label="compare from r1"]').isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Compare' }).isDisabled(), true);
+    assert.equal(await page.locator('#view-history tbody button').count(), 0, 'no rollback into a bundle');
     assert.deepEqual(problems, []);
   });
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import type { SidecarProcess } from '../gateway/helpers/process.js';
-import { bundleConfig, fleetHome, policyBundle, servingRevision, startFleetSidecar, waitFor, type Home } from '../fleet/helpers.js';
+import { api, bundleConfig, fleetHome, policyBundle, servingRevision, startFleetSidecar, waitFor, type Home } from '../fleet/helpers.js';
 import { isConsolePath } from '../../src/gateway/ui/routes.js';
 import { artifacts, consoleLink, launchChromium, openTab, requireBuiltConsole, WAIT_MS, waitText, watchProblems } from './helpers/browser.js';
 
@@ -90,6 +90,11 @@ describe('the console with a bundle as the policy source', { timeout: 300_000 },
     assert.equal(await page.locator('input[aria-label="compare from r1"]').isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Compare' }).isDisabled(), true);
     assert.equal(await page.locator('#view-history tbody button').count(), 0, 'no rollback into a bundle');
+    const r1 = (await api(sidecar.url, 'GET', '/policy/history')).json.entries.find((e: { revision: string }) => e.revision === 'r1');
+    const files = await api(sidecar.url, 'GET', `/policy/history/${r1.full_revision}`);
+    assert.equal(files.status, 409);
+    assert.match(files.json.error, /came from bundle "dc": its files are kept by the bundle server/);
+    assert.equal((await api(sidecar.url, 'GET', '/policy/files')).status, 409);
     assert.deepEqual(problems, []);
   });
 });

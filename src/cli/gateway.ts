@@ -156,15 +156,25 @@ program
         process.stdout.write(JSON.stringify(r.body, null, 2) + '\n');
         return;
       }
-      const h = r.body as { status: string; uptime_s: number; version: string; policy: { revision: string | null; loaded_at: string | null; policy_dir: string; modules: number; error?: string } };
+      const h = r.body as {
+        status: string;
+        uptime_s: number;
+        version: string;
+        policy: { revision: string | null; loaded_at: string | null; policy_dir?: string; modules: number; error?: string; missing_domains?: string[] };
+        watcher?: { state: string; error?: string };
+        audit?: { status: string; error?: string };
+      };
+      // Without a token the sidecar does not say where its policy lives.
+      const from = h.policy.policy_dir !== undefined ? ` from ${h.policy.policy_dir}` : '';
       const lines = [
         `sidecar:  ${h.status} at ${target.baseUrl} (version ${h.version})`,
         `uptime:   ${h.uptime_s}s`,
-        h.policy.revision !== null
-          ? `policy:   revision ${h.policy.revision}, ${h.policy.modules} modules, loaded ${h.policy.loaded_at} from ${h.policy.policy_dir}`
-          : `policy:   NOT LOADED from ${h.policy.policy_dir}`,
+        h.policy.revision !== null ? `policy:   revision ${h.policy.revision}, ${h.policy.modules} modules, loaded ${h.policy.loaded_at}${from}` : `policy:   NOT LOADED${from}`,
       ];
       if (h.policy.error) lines.push(`error:    ${h.policy.error}`);
+      if (h.policy.missing_domains?.length) lines.push(`missing:  ${h.policy.missing_domains.join(', ')} (fail-closed defaults)`);
+      if (h.watcher) lines.push(`watcher:  ${h.watcher.state}${h.watcher.error && h.watcher.state !== 'watching' ? ` (${h.watcher.error})` : ''}`);
+      if (h.audit) lines.push(`audit:    ${h.audit.status}${h.audit.error ? ` (${h.audit.error})` : ''}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
   });

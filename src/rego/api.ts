@@ -6,6 +6,10 @@
 import type { Location } from './errors.js';
 import type { Module } from './syntax/ast.js';
 import type { Value } from './value.js';
+import type { EvalBudgets } from './eval/state.js';
+
+export type { EvalBudgets } from './eval/state.js';
+import type { Tracer } from './eval/trace.js';
 
 export interface ModuleSource {
   /** File name used in locations and error messages. */
@@ -24,6 +28,12 @@ export interface CompileOptions {
    * shadowed and deprecated built-ins are errors in v0 modules too.
    */
   strict?: boolean;
+  /**
+   * Compile the traced variant of the closures (`--explain`): evaluations
+   * given a `tracer` report OPA's trace events to it. Off by default; an
+   * ordinary compile contains no tracing code.
+   */
+  trace?: boolean;
 }
 
 export interface EvalOptions {
@@ -44,8 +54,16 @@ export interface EvalOptions {
    * be checked: the budget starts at the first periodic check.
    */
   timeoutMs?: number;
+  /**
+   * Size budgets (collection members, grown string characters) past which the
+   * evaluation fails with `eval_budget_error`. Default: `DEFAULT_BUDGETS`
+   * (`src/rego/eval/state.ts`); the same object can be passed to every evaluation.
+   */
+  budgets?: Readonly<EvalBudgets>;
   /** Coverage sink: called with the location of each rule head and expression evaluated. */
   coverage?: (loc: Location) => void;
+  /** Trace events sink (policies compiled with `trace: true`). */
+  tracer?: Tracer;
 }
 
 export interface ResultExpression {

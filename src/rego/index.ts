@@ -22,6 +22,7 @@ import type { Value } from './value.js';
 
 export type { CompileOptions, EvalOptions, FieldList, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 export { parseModule, parseQuery } from './syntax/parser.js';
+export { BudgetExceededError, DEFAULT_BUDGETS } from './eval/state.js';
 
 function sortErrors(errors: RegoError[]): RegoError[] {
   const seen = new Set<string>();
@@ -71,6 +72,7 @@ class CompiledPolicy implements Policy {
     private readonly tree: RuleNode,
     private readonly refused: ReadonlySet<string>,
     private readonly types: RuleTypes,
+    private readonly trace: boolean,
   ) {}
 
   prepare(query: string): PreparedQuery {
@@ -83,7 +85,7 @@ class CompiledPolicy implements Policy {
     }
     const errors: RegoError[] = [];
     const bodyOrder = new Map<Body, Expr[]>();
-    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused, bodyOrder });
+    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused, bodyOrder, trace: this.trace });
     const resolved = new Resolver([]).resolveQuery(body);
     const compiled = compileQuery(cc, resolved, query);
     // As OPA's query compiler: type checking follows a successful safety check.
@@ -108,7 +110,7 @@ class CompiledPolicy implements Policy {
 }
 
 function newState(opts: EvalOptions): EvalState {
-  return new EvalState(
+  const st = new EvalState(
     opts.input,
     opts.data ?? {},
     opts.strictBuiltinErrors === true,
@@ -117,7 +119,10 @@ function newState(opts: EvalOptions): EvalState {
     opts.deadline,
     opts.coverage,
     opts.timeoutMs,
+    opts.budgets,
   );
+  if (opts.tracer !== undefined) st.tracer = opts.tracer;
+  return st;
 }
 
 class Prepared implements PreparedQuery {
@@ -182,13 +187,13 @@ function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions)
   const tree = buildRuleTree(rules);
   yield;
   const bodyOrder = new Map<Body, Expr[]>();
-  const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder });
+  const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder, trace: opts.trace === true });
   yield* compileTree(cc, tree);
   if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
   // OPA type-checks once every earlier stage has passed, following the order the safety check gave each body.
   const typed = yield* checkTypeSteps(rules, tree, bodyOrder);
   if (typed.errors.length > 0) throw new RegoErrors(sortErrors(typed.errors));
-  return new CompiledPolicy(modules, tree, refused, typed.types);
+  return new CompiledPolicy(modules, tree, refused, typed.types, opts.trace === true);
 }
 
 /** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */

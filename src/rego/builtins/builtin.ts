@@ -18,8 +18,16 @@ export interface BuiltinContext {
   readonly location?: Location;
   /** Per-evaluation cache for built-ins that want one (e.g. `rand.intn` must return the same value for the same operands in one evaluation). */
   readonly cache: Map<string, unknown>;
-  /** Sink for `print` and `trace`. */
+  /** Sink for `print`. */
   print(message: string): void;
+  /**
+   * Counts `n` collection members about to be built against the evaluation's
+   * budget (throws past it). Built-ins that make large collections from small
+   * operands call it before allocating (`numbers.range`, `array.concat`).
+   */
+  grow?(n: number): void;
+  /** `trace(msg)`: a Note event when the evaluation is traced (`--explain`), nothing otherwise. */
+  note?(message: string): void;
 }
 
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | undefined;

@@ -4,6 +4,7 @@
  */
 import { RegoError } from '../../errors.js';
 import type { Term } from '../../syntax/ast.js';
+import { tracedClosure } from '../trace.js';
 import { equals, normalizeBigInt, ObjectBuilder, RegoSet, type Value } from '../../value.js';
 import { formatPrintValue } from '../../builtins/rego.js';
 import type { CompiledTerm } from '../../eval/types.js';
@@ -91,7 +92,8 @@ export abstract class TermCompiler extends RefCompiler {
     const heads = t.type === 'objectcomp' ? [t.key, t.value] : [t.term];
     const inner = this.nestedScope(sc, t.body, heads, declared);
     const innerBound = new Set(bound);
-    const body = this.body(t.body, inner, innerBound, sc.names);
+    const compiled = this.body(t.body, inner, innerBound, sc.names);
+    const body = this.cx.trace ? tracedClosure(compiled, t.body, t.loc) : compiled;
     const hs: CompiledTerm[] = [];
     for (const h of heads) {
       const c = this.term(h, inner, innerBound);
@@ -105,14 +107,14 @@ export abstract class TermCompiler extends RefCompiler {
     if (t.type === 'arraycomp') {
       return fromVal((st, f) => {
         const out: Value[] = [];
-        body(st, f, () => h0.gen(st, f, (v) => (out.push(v), false)));
+        body(st, f, () => h0.gen(st, f, (v) => (st.grow(1), out.push(v), false)));
         return out;
       });
     }
     if (t.type === 'setcomp') {
       return fromVal((st, f) => {
         const out = new RegoSet();
-        body(st, f, () => h0.gen(st, f, (v) => (out.add(v), false)));
+        body(st, f, () => h0.gen(st, f, (v) => (st.grow(1), out.add(v), false)));
         return out;
       });
     }
@@ -125,6 +127,7 @@ export abstract class TermCompiler extends RefCompiler {
           h1.gen(st, f, (v) => {
             const prev = out.get(key);
             if (prev !== undefined && !equals(prev, v)) throw new RegoError('eval_conflict_error', 'object keys must be unique', loc);
+            st.grow(1);
             out.set(key, v);
             return false;
           }),

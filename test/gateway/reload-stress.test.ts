@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, NO_WATCH_CONFIG, tempHome, TOKEN } from './helpers/harness.js';
 import { startSidecarProcess } from './helpers/process.js';
@@ -15,7 +15,8 @@ const CLIENTS = 4;
 
 test('100 reloads under evaluation load', { timeout: 300_000 }, async (ctx) => {
   const t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN });
-  // Only these reloads: the watcher would race them (and its own reloads count too) on a slow machine.
+  // Only the API reloads are counted: the directory watcher would add reloads of its own for the same writes.
+  mkdirSync(t.home, { recursive: true });
   writeFileSync(join(t.home, 'config.yaml'), NO_WATCH_CONFIG);
   const s = await startSidecarProcess(['--port', '0'], t.env);
   try {

@@ -179,8 +179,10 @@ function minus(args: Value[]): Value {
 }
 
 /** An integer operand of any size (OPA's BigIntOperand). */
+/** builtins.BigIntOperand: a non-number is reported as "must be integer" (bits.*, numbers.range*). */
 export function bigIntOperand(name: string, args: Value[], pos: number): bigint {
-  const v = num(name, args, pos);
+  const v = args[pos - 1]!;
+  if (!isNumber(v)) throw typeError(name, pos, 'integer', v);
   const i = asBigInt(v);
   if (i === undefined) {
     throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be integer number but got floating-point number`);
@@ -194,12 +196,25 @@ export function bigIntOperand(name: string, args: Value[], pos: number): bigint 
  */
 export const MAX_RANGE_LENGTH = 10_000_000;
 
-function range(name: string, from: bigint, to: bigint, step: bigint): Value[] {
+/** Elements of a range counted (and built) at a time. */
+const RANGE_CHUNK = 16_384;
+
+function range(name: string, from: bigint, to: bigint, step: bigint, ctx: BuiltinContext): Value[] {
   const span = from <= to ? to - from : from - to;
   if (span / step + 1n > BigInt(MAX_RANGE_LENGTH)) throw builtinError(name, `range too large (more than ${MAX_RANGE_LENGTH} elements)`);
+  const count = Number(span / step + 1n);
   const out: Value[] = [];
-  if (from <= to) for (let i = from; i <= to; i += step) out.push(normalizeBigInt(i));
-  else for (let i = from; i >= to; i -= step) out.push(normalizeBigInt(i));
+  let i = from;
+  // Counted against the evaluation's budget a chunk at a time, before it is built: a long range gives the clock its turns.
+  for (let done = 0; done < count; ) {
+    const n = Math.min(RANGE_CHUNK, count - done);
+    ctx.grow?.(n);
+    for (let j = 0; j < n; j++) {
+      out.push(normalizeBigInt(i));
+      i = from <= to ? i + step : i - step;
+    }
+    done += n;
+  }
   return out;
 }
 
@@ -230,17 +245,17 @@ export const builtins: BuiltinTable = {
   ceil: (args) => roundNumber(num('ceil', args, 1), 'ceil'),
   floor: (args) => roundNumber(num('floor', args, 1), 'floor'),
   abs: (args) => absolute(num('abs', args, 1)),
-  'numbers.range': (args) => {
+  'numbers.range': (args, ctx) => {
     const from = bigIntOperand('numbers.range', args, 1);
     const to = bigIntOperand('numbers.range', args, 2);
-    return range('numbers.range', from, to, 1n);
+    return range('numbers.range', from, to, 1n, ctx);
   },
-  'numbers.range_step': (args) => {
+  'numbers.range_step': (args, ctx) => {
     const from = bigIntOperand('numbers.range_step', args, 1);
     const to = bigIntOperand('numbers.range_step', args, 2);
     const step = bigIntOperand('numbers.range_step', args, 3);
     if (step <= 0n) throw builtinError('numbers.range_step', 'step must be a positive integer');
-    return range('numbers.range_step', from, to, step);
+    return range('numbers.range_step', from, to, step, ctx);
   },
   'rand.intn': randIntn,
 };

@@ -163,7 +163,10 @@ export abstract class ExprCompiler extends UnifyCompiler {
             void r;
             return false;
           }
-          for (const v of outputs) if (out(st, f, v, k)) return true;
+          for (const v of outputs) {
+            st.tick();
+            if (out(st, f, v, k)) return true;
+          }
           return false;
         })(st, f);
     }

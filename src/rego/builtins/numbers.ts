@@ -183,7 +183,7 @@ function minus(args: Value[]): Value {
 export function bigIntOperand(name: string, args: Value[], pos: number): bigint {
   const v = args[pos - 1]!;
   if (!isNumber(v)) throw typeError(name, pos, 'integer', v);
-  const i = asBigInt(v);
+  const i = asBigInt(plainNumber(v));
   if (i === undefined) {
     throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be integer number but got floating-point number`);
   }

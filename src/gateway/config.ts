@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { defaultDataDir } from '../policy/paths.js';
 import { readFleetConfig, type FleetConfig } from '../bundle/config.js';
 import { readDecisionLogsConfig, type DecisionLogsConfig } from './decision-logs/config.js';
+import { readEvaluationConfig, type EvaluationConfig } from './evaluation-config.js';
 
 export const DEFAULT_API_BIND = '127.0.0.1';
 export const DEFAULT_API_PORT = 18970;
@@ -43,6 +44,8 @@ export interface GatewayConfig {
   fleet: FleetConfig;
   /** OPA's `decision_logs` (null: no decision logging). */
   decisionLogs: DecisionLogsConfig | null;
+  /** `evaluation.*`: budgets of one decision and the pool for slow ones. */
+  evaluation: EvaluationConfig;
 }
 
 /** HTTP server limits (`gateway.limits.*`); a timeout of 0 turns that timeout off. */
@@ -151,6 +154,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     },
     fleet,
     decisionLogs: readDecisionLogsConfig(r, fleet.services),
+    evaluation: readEvaluationConfig(r),
   };
   if (overrides.port !== undefined && !isPort(overrides.port)) {
     throw new ConfigError('--port', `--port must be an integer between 0 and 65535`);

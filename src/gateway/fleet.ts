@@ -15,13 +15,20 @@ import { compile, compileAsync } from '../rego/index.js';
 import type { GatewayConfig } from './config.js';
 import { DecisionLogger } from './decision-logs/decision-logger.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { EvaluationOptions } from './engine-loader.js';
 
 export function userAgent(version: string): string {
   return `defenseclaw/${version} (${process.platform}, ${process.arch})`;
 }
 
 /** The bundle manager and an engine reading through it; the persisted bundle (if any) is compiled on open. */
-export async function openBundleSource(config: GatewayConfig, version: string, metrics: GatewayMetrics, logger: Logger): Promise<{ manager: BundleManager; engine: PolicyEngineApi } | null> {
+export async function openBundleSource(
+  config: GatewayConfig,
+  version: string,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  evaluation: EvaluationOptions = {},
+): Promise<{ manager: BundleManager; engine: PolicyEngineApi } | null> {
   const source = config.fleet.bundles[0];
   if (source === undefined) return null;
   const manager = new BundleManager({
@@ -33,7 +40,7 @@ export async function openBundleSource(config: GatewayConfig, version: string, m
     logger,
   });
   manager.stagePersisted();
-  const engine = await PolicyEngine.create(`bundle:${source.name}`, { compile, compileAsync, loadDirectory: manager.loader });
+  const engine = await PolicyEngine.create(`bundle:${source.name}`, { compile, compileAsync, loadDirectory: manager.loader, ...evaluation });
   return { manager, engine };
 }
 

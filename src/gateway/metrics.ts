@@ -56,6 +56,9 @@ export class GatewayMetrics {
   private readonly decisionLogDropped: LabeledCounter;
   private readonly unchangedReloads: LabeledCounter;
   private readonly auditErrors: LabeledCounter;
+  private readonly budgetExceeded: LabeledCounter;
+  private readonly offloaded: LabeledCounter;
+  private readonly evalWorkerRestarts: LabeledCounter;
   private readonly attributeCache = new Map<string, Attributes>();
   private readonly meter: Meter;
 
@@ -87,6 +90,21 @@ export class GatewayMetrics {
       '{reload}',
     );
     this.auditErrors = new LabeledCounter(meter, 'defenseclaw.audit.errors', 'Audit store failures by kind (write, damaged)', '{error}');
+    this.budgetExceeded = new LabeledCounter(meter, 'defenseclaw.policy.budget_exceeded', 'Decisions stopped by an evaluation budget (time, elements, string), by domain (data: the Data API)', '{evaluation}');
+    this.offloaded = new LabeledCounter(meter, 'defenseclaw.policy.offloaded', 'Decisions that outlasted their in-process slice and finished in an evaluation worker, by domain', '{evaluation}');
+    this.evalWorkerRestarts = new LabeledCounter(meter, 'defenseclaw.policy.eval_worker.restarts', 'Evaluation workers stopped past a deadline (timeout) or dead (crash)', '{restart}');
+  }
+
+  recordBudgetExceeded(domain: string, budget: string): void {
+    this.budgetExceeded.inc(`${domain}\0${budget}`, () => ({ domain, budget }));
+  }
+
+  recordOffloaded(domain: string): void {
+    this.offloaded.inc(domain, () => ({ domain }));
+  }
+
+  recordEvalWorkerRestart(reason: 'timeout' | 'crash'): void {
+    this.evalWorkerRestarts.inc(reason, () => ({ reason }));
   }
 
   recordBundleDownload(bundle: string, outcome: string): void {

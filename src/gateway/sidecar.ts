@@ -27,7 +27,7 @@ import { createLogger, type Logger } from './logger.js';
 import { buildServer, type GatewayContext } from './server.js';
 import { ConnectionGuard } from './http/limits.js';
 import { EventStreams } from './http/event-stream.js';
-import { openPolicyEngine } from './engine-loader.js';
+import { evaluationSetup, openPolicyEngine } from './engine-loader.js';
 import { openBundleSource, openDecisionLogger } from './fleet.js';
 
 /** A start-up failure with a message fit for the operator (exit 1). */
@@ -70,9 +70,11 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
     logger.warn({ err }, 'cannot append to gateway.jsonl'),
   );
   const store = openAuditStore(config, metrics, events, logger, print);
+  const evaluation = evaluationSetup(config.evaluation, metrics);
   // Whatever fails from here on must not leave the store open.
   const abort = async (message: string): Promise<never> => {
     store.close();
+    await evaluation.close();
     await metrics.shutdown();
     throw new SidecarError(message);
   };
@@ -80,11 +82,11 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   let engine: PolicyEngineApi | null = null;
   let bundles: Awaited<ReturnType<typeof openBundleSource>> = null;
   try {
-    bundles = await openBundleSource(config, packageVersion(), metrics, logger);
+    bundles = await openBundleSource(config, packageVersion(), metrics, logger, evaluation.options);
     if (bundles !== null) engine = bundles.engine;
     else if (config.policyDir !== '') {
       recoverInterruptedRollback(config.policyDir, logger);
-      engine = await (opts.openEngine ?? openPolicyEngine)(config.policyDir);
+      engine = await (opts.openEngine ?? ((dir: string) => openPolicyEngine(dir, evaluation.options)))(config.policyDir);
     }
   } catch (err) {
     return abort(`cannot start the policy engine: ${(err as Error).message}`);
@@ -126,12 +128,16 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   };
   observeServer(context);
   const app = buildServer(context, token.token);
+  // Watching before listening: the first `/health` already knows the watcher's state.
+  const watcher = engine !== null && bundles === null && config.watch.policy ? await startWatcher(config, reloader, logger, events) : null;
+  context.watcher = watcher;
 
   try {
     await app.listen({ host: config.gateway.apiBind, port: config.gateway.apiPort });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const where = `${config.gateway.apiBind}:${config.gateway.apiPort}`;
+    await watcher?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     if (code === 'EADDRINUSE') return abort(`cannot listen on ${where}: address already in use (is another sidecar running?)`);
     return abort(`cannot listen on ${where}: ${(err as Error).message}`);
@@ -150,8 +156,6 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   else if (snap !== null) print(`policy directory: ${config.policyDir} (revision ${snap.revision}, ${snap.moduleCount} module${snap.moduleCount === 1 ? '' : 's'}${seededPolicies ? ', seeded from the bundled policies' : ''})`);
   else print(`policy directory: ${config.policyDir} (NOT LOADED, serving fail-closed answers: ${engine.lastLoadError() ?? 'unknown error'})`);
   print(`token: ${token.source}`);
-  const watcher = engine !== null && bundles === null && config.watch.policy ? await startWatcher(config, reloader, logger, events) : null;
-  context.watcher = watcher;
   if (watcher !== null) {
     const state = watcher.status();
     if (state.state === 'watching') print(`watching ${config.policyDir} (reload ${config.watch.debounceMs} ms after the last change)`);
@@ -176,6 +180,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
       events.emit('gateway', 'stop', { url });
       await events.flush();
       store.close();
+      await evaluation.close();
       await metrics.shutdown();
     })();
     return stopping;

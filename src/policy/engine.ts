@@ -7,9 +7,13 @@
  * nothing but `lastLoadError()`.
  */
 import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
 import type { EvalOptions } from '../rego/api.js';
+import { parseJSON } from '../rego/builtins/json-text.js';
 import { RegoError, RegoErrors } from '../rego/errors.js';
+import { BudgetExceededError, DEFAULT_BUDGETS, type EvalBudgets } from '../rego/eval/state.js';
 import type { Value } from '../rego/value.js';
+import type { EvalPool, PoolJob, PoolSnapshot } from './eval-pool.js';
 import { loadPolicyDirectory, PolicyLoadError, type PolicyDirectory } from './directory.js';
 import { admissionDomain, ADMISSION_DENY_DEFAULT } from './domains/admission.js';
 import { auditDomain } from './domains/audit.js';
@@ -58,8 +62,19 @@ export interface PolicyEngineOptions {
   compileAsync?: AsyncCompileFn;
   /** Reads the policy directory. Default: `loadPolicyDirectory`. Tests inject slow or failing loaders. */
   loadDirectory?: DirectoryLoader;
-  /** Upper bound for one evaluation (ms). Default 10 000. */
+  /** Time budget of one decision (ms). Default `DEFAULT_EVAL_TIMEOUT_MS`. */
   evalTimeoutMs?: number;
+  /** Size budgets of one decision. Default: the evaluator's `DEFAULT_BUDGETS`. */
+  budgets?: EvalBudgets;
+  /**
+   * Slow decisions leave the event loop: a decision still running after
+   * `afterMs` in process is stopped and evaluated again in the pool, within
+   * what is left of its time budget. Without it, decisions run in process
+   * for their whole budget.
+   */
+  offload?: { pool: EvalPool; afterMs: number };
+  /** Told of every budget exceeded and every decision sent to the pool (metrics). */
+  observer?: EvaluationObserver;
   /** Clock for `loadedAt`. */
   now?: () => Date;
 }
@@ -67,7 +82,29 @@ export interface PolicyEngineOptions {
 /** A decision that fell back to its fail-closed output says why (for logs and metrics). */
 export type FailClosedDecision<T> = Decision<T> & { failure?: string };
 
-const DEFAULT_EVAL_TIMEOUT_MS = 10_000;
+export interface EvaluationObserver {
+  /** `what`: a domain name, or `data` for the Data API. */
+  budgetExceeded(what: string, budget: BudgetExceededError['budget']): void;
+  offloaded(what: string): void;
+}
+
+/** A decision's time budget unless configured (`evaluation.timeout_ms`). */
+export const DEFAULT_EVAL_TIMEOUT_MS = 1000;
+
+/** `ok` of a value now or later; `fail` of what `fn` throws or rejects with. */
+function settle<T, R>(fn: () => T | Promise<T>, ok: (v: T) => R, fail: (e: unknown) => R): R | Promise<R> {
+  let v: T | Promise<T>;
+  try {
+    v = fn();
+  } catch (e) {
+    return fail(e);
+  }
+  return v instanceof Promise ? v.then(ok, fail) : ok(v);
+}
+
+function rethrow(e: unknown): never {
+  throw e;
+}
 
 function describe(e: unknown): string {
   if (e instanceof RegoError) return e.format();
@@ -83,11 +120,20 @@ function classifyFailure(e: unknown): { kind: 'compile' | 'load'; message: strin
 }
 
 /** Admission's fail-closed decision. */
-function admissionDenied(revision: string, why: string): FailClosedDecision<AdmissionOutput> {
-  return { revision, output: { ...ADMISSION_DENY_DEFAULT }, failure: why };
+function admissionDenied<D = FailClosedDecision<AdmissionOutput>>(revision: string, why: string): D {
+  return { revision, output: { ...ADMISSION_DENY_DEFAULT }, failure: why } as D;
 }
 
-export class PolicyEngine implements PolicyEngineApi {
+/**
+ * A decision of an engine that may send slow decisions to a pool (`Async` =
+ * true: now or later) or not (false: always now, as tests and the local CLI use it).
+ */
+export type EngineDecision<Async extends boolean, D> = Async extends true ? D | Promise<D> : D;
+
+type WithOffload = PolicyEngineOptions & { offload: NonNullable<PolicyEngineOptions['offload']> };
+type WithoutOffload = PolicyEngineOptions & { offload?: undefined };
+
+export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngineApi {
   private snapshot: PolicySnapshot | null = null;
   private loadError: string | null = null;
   /** Serialises loads: resolves when every scheduled load has finished. */
@@ -98,6 +144,11 @@ export class PolicyEngine implements PolicyEngineApi {
   private readonly compileAsync: AsyncCompileFn | undefined;
   private readonly loadDirectory: DirectoryLoader;
   private readonly evalTimeoutMs: number;
+  private readonly budgets: EvalBudgets;
+  private readonly offload: { pool: EvalPool; afterMs: number } | undefined;
+  /** The time an evaluation gets in process: all of its budget, or the slice before it goes to the pool. */
+  private readonly inProcessMs: number;
+  private readonly observer: EvaluationObserver | undefined;
   private readonly now: () => Date;
 
   private constructor(
@@ -108,6 +159,11 @@ export class PolicyEngine implements PolicyEngineApi {
     this.compileAsync = options.compileAsync;
     this.loadDirectory = options.loadDirectory ?? loadPolicyDirectory;
     this.evalTimeoutMs = options.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS;
+    this.budgets = options.budgets ?? DEFAULT_BUDGETS;
+    // A slice as long as the whole budget would only evaluate twice.
+    this.offload = options.offload !== undefined && options.offload.afterMs < this.evalTimeoutMs ? options.offload : undefined;
+    this.inProcessMs = this.offload?.afterMs ?? this.evalTimeoutMs;
+    this.observer = options.observer;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -116,6 +172,9 @@ export class PolicyEngine implements PolicyEngineApi {
    * a bad directory: the engine then has no snapshot, `lastLoadError()` says why
    * and every domain fails closed until a reload succeeds.
    */
+  static open(policyDir: string, options: WithOffload): PolicyEngine<true>;
+  static open(policyDir: string, options: WithoutOffload): PolicyEngine<false>;
+  static open(policyDir: string, options: PolicyEngineOptions): PolicyEngine;
   static open(policyDir: string, options: PolicyEngineOptions): PolicyEngine {
     const engine = new PolicyEngine(policyDir, options);
     try {
@@ -129,6 +188,9 @@ export class PolicyEngine implements PolicyEngineApi {
   }
 
   /** Like `open`, through the configured (possibly asynchronous) loader. */
+  static create(policyDir: string, options: WithOffload): Promise<PolicyEngine<true>>;
+  static create(policyDir: string, options: WithoutOffload): Promise<PolicyEngine<false>>;
+  static create(policyDir: string, options: PolicyEngineOptions): Promise<PolicyEngine>;
   static async create(policyDir: string, options: PolicyEngineOptions): Promise<PolicyEngine> {
     const engine = new PolicyEngine(policyDir, options);
     await engine.reload();
@@ -198,6 +260,8 @@ export class PolicyEngine implements PolicyEngineApi {
         return { ok: false, kind: 'load', message, errors: [], durationMs: elapsed() };
       }
       this.snapshot = next;
+      // Workers already running compile the new policy while idle.
+      if (next !== previous) this.offload?.pool.prepare(poolSnapshot(next));
       this.loadError = null;
     }
     return {
@@ -216,7 +280,7 @@ export class PolicyEngine implements PolicyEngineApi {
   // --- evaluation --------------------------------------------------------------
 
   private evalOptions(input: Value, snapshot: PolicySnapshot, strict: boolean): EvalOptions {
-    return { input, data: snapshot.data, strictBuiltinErrors: strict, timeoutMs: this.evalTimeoutMs };
+    return { input, data: snapshot.data, strictBuiltinErrors: strict, timeoutMs: this.inProcessMs, budgets: this.budgets };
   }
 
   private requireSnapshot(): PolicySnapshot {
@@ -225,64 +289,102 @@ export class PolicyEngine implements PolicyEngineApi {
     return snapshot;
   }
 
+  /**
+   * Runs `inProcess`; if it outlasts the in-process slice, the same job runs in
+   * the pool. Every failure becomes a PolicyEvaluationError (thrown or rejected).
+   */
+  private bounded<T>(what: string, snapshot: PolicySnapshot, inProcess: () => T, job: () => PoolJob, fromPool: (output: unknown) => T): T | Promise<T> {
+    try {
+      return inProcess();
+    } catch (e) {
+      const offload = this.offload;
+      if (offload !== undefined && e instanceof BudgetExceededError && e.budget === 'time') {
+        this.observer?.offloaded(what);
+        // What is left of the budget; waiting for a worker may take at most the whole budget again.
+        const pending = offload.pool.evaluate(poolSnapshot(snapshot), job(), this.evalTimeoutMs - offload.afterMs, Date.now() + this.evalTimeoutMs);
+        return pending.then(fromPool, (err: unknown) => rethrow(this.failure(what, err)));
+      }
+      throw this.failure(what, e);
+    }
+  }
+
+  private failure(what: string, e: unknown): PolicyEvaluationError {
+    if (e instanceof BudgetExceededError) {
+      this.observer?.budgetExceeded(what, e.budget);
+      if (e.budget === 'time') {
+        // Said in the decision's terms, wherever it ran out (in process, in the pool, in the queue).
+        const own = /^(evaluation exceeded its time budget of \d+ ms|caller cancelled query execution)$/.test(e.message);
+        e = new BudgetExceededError('time', `evaluation exceeded its time budget of ${this.evalTimeoutMs} ms${own ? '' : ` (${e.message})`}`);
+      }
+    }
+    return new PolicyEvaluationError(`policy evaluation failed: ${describe(e)}`);
+  }
+
   /** Evaluates a domain's package against one snapshot and reads its output; any failure is a PolicyEvaluationError. */
-  private evaluate<In extends object, Out>(domain: DomainSpec<In, Out>, input: In, snapshot: PolicySnapshot): Out {
+  private evaluate<In extends object, Out>(domain: DomainSpec<In, Out>, input: In, snapshot: PolicySnapshot): Out | Promise<Out> {
     // A domain the policy does not define answers its safe default, not an evaluation error.
     if (snapshot.missingDomains !== null && snapshot.missingDomains.has(domain.name)) return domain.failClosed(input);
     const query = snapshot.domainQueries.get(domain.name)!;
-    try {
-      return domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true)));
-    } catch (e) {
-      throw new PolicyEvaluationError(`policy evaluation failed: ${describe(e)}`);
-    }
+    return this.bounded(
+      domain.name,
+      snapshot,
+      () => domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true))),
+      () => ({ kind: 'domain', domain: domain.name, input: asValue(input) }),
+      (output) => output as Out,
+    );
   }
 
   /** Validates input (PolicyInputError escapes), then evaluates against the current snapshot. */
-  private decide<In extends object, Out>(domain: DomainSpec<In, Out>, raw: unknown): Decision<Out> {
+  private decide<In extends object, Out>(domain: DomainSpec<In, Out>, raw: unknown): EngineDecision<Async, Decision<Out>> {
     const input = domain.parseInput(raw);
     const snapshot = this.requireSnapshot();
-    return { revision: snapshot.info.revision, output: this.evaluate(domain, input, snapshot) };
+    const revision = snapshot.info.revision;
+    return settle(() => this.evaluate(domain, input, snapshot), (output) => ({ revision, output }), rethrow) as EngineDecision<Async, Decision<Out>>;
   }
 
-  admission(input: unknown): FailClosedDecision<AdmissionOutput> {
+  admission(input: unknown): EngineDecision<Async, FailClosedDecision<AdmissionOutput>> {
     const parsed = admissionDomain.parseInput(input);
     const snapshot = this.snapshot;
     if (!snapshot) return admissionDenied('', `policy unavailable: ${this.loadError ?? 'no policy loaded'}`);
-    try {
-      return { revision: snapshot.info.revision, output: this.evaluate(admissionDomain, parsed, snapshot) };
-    } catch (e) {
-      return admissionDenied(snapshot.info.revision, describe(e));
-    }
+    const revision = snapshot.info.revision;
+    return settle(
+      () => this.evaluate(admissionDomain, parsed, snapshot),
+      (output): FailClosedDecision<AdmissionOutput> => ({ revision, output }),
+      (e) => admissionDenied(revision, describe(e)),
+    ) as EngineDecision<Async, FailClosedDecision<AdmissionOutput>>;
   }
 
-  guardrail(input: unknown): FailClosedDecision<GuardrailOutput> {
+  guardrail(input: unknown): EngineDecision<Async, FailClosedDecision<GuardrailOutput>> {
     const parsed = guardrailDomain.parseInput(input);
     const snapshot = this.snapshot;
     if (!snapshot) {
       const why = `policy engine load failed: ${this.loadError ?? 'no policy loaded'}`;
-      return { revision: '', output: guardrailOutageVerdict(parsed.mode, why), failure: why };
+      return { revision: '', output: guardrailOutageVerdict(parsed.mode, why), failure: why } as EngineDecision<Async, FailClosedDecision<GuardrailOutput>>;
     }
-    try {
-      return { revision: snapshot.info.revision, output: this.evaluate(guardrailDomain, parsed, snapshot) };
-    } catch (e) {
-      const why = describe(e); // already "policy evaluation failed: ..."
-      return { revision: snapshot.info.revision, output: guardrailOutageVerdict(parsed.mode, why), failure: why };
-    }
+    const revision = snapshot.info.revision;
+    return settle(
+      () => this.evaluate(guardrailDomain, parsed, snapshot),
+      (output): FailClosedDecision<GuardrailOutput> => ({ revision, output }),
+      (e) => {
+        const why = describe(e); // already "policy evaluation failed: ..."
+        return { revision, output: guardrailOutageVerdict(parsed.mode, why), failure: why };
+      },
+    ) as EngineDecision<Async, FailClosedDecision<GuardrailOutput>>;
   }
 
-  firewall(input: unknown): Decision<FirewallOutput> {
+  firewall(input: unknown): EngineDecision<Async, Decision<FirewallOutput>> {
     return this.decide(firewallDomain, input);
   }
 
-  sandbox(input: unknown): Decision<SandboxOutput> {
+  sandbox(input: unknown): EngineDecision<Async, Decision<SandboxOutput>> {
     return this.decide(sandboxDomain, input);
   }
 
-  audit(input: unknown): Decision<AuditOutput> {
+  audit(input: unknown): EngineDecision<Async, Decision<AuditOutput>> {
     return this.decide(auditDomain, input);
   }
 
-  skillActions(input: unknown): Decision<SkillActionsOutput> {
+  skillActions(input: unknown): EngineDecision<Async, Decision<SkillActionsOutput>> {
     return this.decide(skillActionsDomain, input);
   }
 
@@ -291,16 +393,41 @@ export class PolicyEngine implements PolicyEngineApi {
    * OPA's default non-strict built-in errors. `input` must already be a Rego value
    * (parsed JSON).
    */
-  query(path: string[], input: unknown): Decision<unknown | undefined> {
+  query(path: string[], input: unknown): EngineDecision<Async, Decision<unknown | undefined>> {
     const snapshot = this.requireSnapshot();
+    const revision = snapshot.info.revision;
+    let prepared;
     try {
-      const prepared = preparePathQuery(snapshot, path);
-      const opts = this.evalOptions(input as Value, snapshot, false);
-      if (input === undefined) delete opts.input;
-      return { revision: snapshot.info.revision, output: firstValue(prepared, opts) };
+      prepared = preparePathQuery(snapshot, path);
     } catch (e) {
       throw new PolicyEvaluationError(`policy evaluation failed: ${describe(e)}`);
     }
+    const opts = this.evalOptions(input as Value, snapshot, false);
+    if (input === undefined) delete opts.input;
+    return settle(
+      () =>
+        this.bounded(
+          'data',
+          snapshot,
+          () => firstValue(prepared, opts),
+          () => (input === undefined ? { kind: 'path', path } : { kind: 'path', path, input: input as Value }),
+          (text) => (text === undefined ? undefined : parseJSON(text as string)),
+        ),
+      (output) => ({ revision, output }),
+      rethrow,
+    ) as EngineDecision<Async, Decision<unknown | undefined>>;
   }
 }
 
+const poolSnapshots = new WeakMap<PolicySnapshot, PoolSnapshot>();
+
+/** What the pool needs of a snapshot to compile it as the engine did (module paths as the loader made them). */
+function poolSnapshot(snapshot: PolicySnapshot): PoolSnapshot {
+  let p = poolSnapshots.get(snapshot);
+  if (p === undefined) {
+    const { info } = snapshot;
+    const modules = info.files.filter((f) => f.name.endsWith('.rego')).map((f) => ({ file: join(info.regoDir, f.name), source: f.content }));
+    poolSnapshots.set(snapshot, (p = { fullRevision: info.fullRevision, regoDir: info.regoDir, modules, data: snapshot.data }));
+  }
+  return p;
+}

@@ -126,7 +126,7 @@ function finish(regoDir: string, journalDir: string, journal: Journal): Directio
     } catch (e) {
       failure = e;
       journal = { ...journal, direction: 'undo' };
-      writeFileAtomic(join(journalDir, JOURNAL_FILE), JSON.stringify(journal));
+      writeFileAtomic(join(journalDir, JOURNAL_FILE), JSON.stringify(journal), { mode: 0o600, sync: true });
     }
   }
   if (journal.direction === 'undo') applyFiles(regoDir, journalDir, journal.from);

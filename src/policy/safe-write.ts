@@ -37,11 +37,14 @@ export function writeFileExclusive(path: string, content: string, mode = 0o644, 
 /**
  * Replaces `path` so that readers see either the old or the new content, never
  * a torn one; a crash leaves at most a randomly named `.<name>.tmp.*` file.
+ * `sync`: flushed to disk first (else a power loss may leave it empty: for
+ * files whose readers cope, like the history's index).
  */
-export function writeFileAtomic(path: string, content: string, mode?: number): void {
+export function writeFileAtomic(path: string, content: string, opts: number | { mode?: number; sync?: boolean } = {}): void {
+  const { mode, sync } = typeof opts === 'number' ? { mode: opts, sync: false } : opts;
   const tmp = join(dirname(path), randomName(`${basename(path)}.tmp`));
   try {
-    writeFileExclusive(tmp, content, mode);
+    writeFileExclusive(tmp, content, mode, sync ?? false);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

@@ -78,6 +78,13 @@ export interface Decision<T> {
   output: T;
 }
 
+/**
+ * A decision now, or later when it outlasted its in-process slice and was
+ * sent to the evaluation pool (`PolicyEngineOptions.offload`). Callers on the
+ * hot path test `instanceof Promise` rather than always awaiting.
+ */
+export type DecisionResult<T> = Decision<T> | Promise<Decision<T>>;
+
 /** Bad input from a caller: HTTP 400. */
 export class PolicyInputError extends Error {
   override name = 'PolicyInputError';
@@ -151,14 +158,14 @@ export interface PolicyEngineApi {
    * Coalesced, except reloads carrying a `beforeSwap` hook (each runs its own load).
    */
   reload(opts?: ReloadOptions): Promise<ReloadOutcome>;
-  /** Never throws except PolicyInputError; failures give the fail-closed admission output. */
-  admission(input: unknown): Decision<AdmissionOutput>;
-  /** Never throws except PolicyInputError; failures give the outage verdict. */
-  guardrail(input: unknown): Decision<GuardrailOutput>;
-  firewall(input: unknown): Decision<FirewallOutput>;
-  sandbox(input: unknown): Decision<SandboxOutput>;
-  audit(input: unknown): Decision<AuditOutput>;
-  skillActions(input: unknown): Decision<SkillActionsOutput>;
+  /** Never throws (nor rejects) except PolicyInputError; failures give the fail-closed admission output. */
+  admission(input: unknown): DecisionResult<AdmissionOutput>;
+  /** Never throws (nor rejects) except PolicyInputError; failures give the outage verdict. */
+  guardrail(input: unknown): DecisionResult<GuardrailOutput>;
+  firewall(input: unknown): DecisionResult<FirewallOutput>;
+  sandbox(input: unknown): DecisionResult<SandboxOutput>;
+  audit(input: unknown): DecisionResult<AuditOutput>;
+  skillActions(input: unknown): DecisionResult<SkillActionsOutput>;
   /** OPA Data API: value of `data.<path>` with `input`, undefined when undefined. */
-  query(path: string[], input: unknown): Decision<unknown | undefined>;
+  query(path: string[], input: unknown): DecisionResult<unknown | undefined>;
 }

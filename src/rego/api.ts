@@ -6,6 +6,9 @@
 import type { Location } from './errors.js';
 import type { Module } from './syntax/ast.js';
 import type { Value } from './value.js';
+import type { EvalBudgets } from './eval/state.js';
+
+export type { EvalBudgets } from './eval/state.js';
 
 export interface ModuleSource {
   /** File name used in locations and error messages. */
@@ -44,6 +47,12 @@ export interface EvalOptions {
    * be checked: the budget starts at the first periodic check.
    */
   timeoutMs?: number;
+  /**
+   * Size budgets (collection members, grown string characters) past which the
+   * evaluation fails with `eval_budget_error`. Default: `DEFAULT_BUDGETS`
+   * (`src/rego/eval/state.ts`); the same object can be passed to every evaluation.
+   */
+  budgets?: Readonly<EvalBudgets>;
   /** Coverage sink: called with the location of each rule head and expression evaluated. */
   coverage?: (loc: Location) => void;
 }

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'eval_builtin_error'
   | 'eval_with_merge_error'
   | 'eval_cancel_error'
+  /** Ours, not OPA's: an evaluation built more than its size budget allows (see `EvalBudgets`). */
+  | 'eval_budget_error'
   | 'eval_internal_error';
 
 /** More about an error, printed on the lines after it as OPA does (a type error's `have:`/`want:` types). */

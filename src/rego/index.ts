@@ -22,6 +22,7 @@ import type { Value } from './value.js';
 
 export type { CompileOptions, EvalOptions, FieldList, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 export { parseModule, parseQuery } from './syntax/parser.js';
+export { BudgetExceededError, DEFAULT_BUDGETS } from './eval/state.js';
 
 function sortErrors(errors: RegoError[]): RegoError[] {
   const seen = new Set<string>();
@@ -117,6 +118,7 @@ function newState(opts: EvalOptions): EvalState {
     opts.deadline,
     opts.coverage,
     opts.timeoutMs,
+    opts.budgets,
   );
 }
 

@@ -34,7 +34,7 @@ function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, 'rego', name), content);
 }
 
-function open(dir: string, stats?: FakeCompilerStats, extra: Partial<Parameters<typeof PolicyEngine.open>[1]> = {}): PolicyEngine {
+function open(dir: string, stats?: FakeCompilerStats, extra: Partial<Parameters<typeof PolicyEngine.open>[1]> = {}): PolicyEngine<false> {
   return PolicyEngine.open(dir, { compile: fakeCompiler(stats), ...extra });
 }
 

@@ -58,7 +58,9 @@ test('recursion between rules, reported for each rule on the cycle', () => {
 test('rule conflicts and multiple defaults', () => {
   assert.deepEqual(check(['package x\np := 1\np contains 2']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.p found']);
   assert.deepEqual(check(['package x\nf(a) := a\nf(a, b) := a']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.f found']);
-  assert.deepEqual(check(['package x\ndefault p := 1\ndefault p := 2']), ['m0.rego:2:1: rego_type_error: multiple default rules data.x.p found']);
+  // OPA 1.x (v1/ast/compile.go checkRuleConflicts) lists the defaults' locations and reports at the package.
+  assert.deepEqual(check(['package x\ndefault p := 1\ndefault p := 2']), ['m0.rego:1:1: rego_type_error: multiple default rules data.x.p found at m0.rego:2, m0.rego:3']);
+  assert.deepEqual(check(['package x\nr.a.b := 1\nr.a := 2']), ['m0.rego:3:1: rego_type_error: rule data.x.r.a conflicts with [data.x.r.a.b]']);
 });
 
 test('duplicate imports in v1', () => {

@@ -43,7 +43,7 @@ function policyDirOf(opts: Record<string, unknown>): string {
 }
 
 /** Loads and compiles the directory; a bad one is a CliError with the load/compile message. */
-function openEngine(dir: string): PolicyEngine {
+function openEngine(dir: string): PolicyEngine<false> {
   const engine = PolicyEngine.open(dir, { compile });
   const error = engine.lastLoadError();
   if (error !== null || engine.current() === null) throw new CliError(error ?? `policy: cannot load ${dir}`);

@@ -27,7 +27,12 @@ function flatten(args: Value[]): Value {
 }
 
 export const builtins: BuiltinTable = {
-  'array.concat': (args) => arr('array.concat', args, 1).concat(arr('array.concat', args, 2)),
+  'array.concat': (args, ctx) => {
+    const a = arr('array.concat', args, 1);
+    const b = arr('array.concat', args, 2);
+    ctx.grow?.(a.length + b.length);
+    return a.concat(b);
+  },
   'array.slice': slice,
   'array.reverse': (args) => arr('array.reverse', args, 1).slice().reverse(),
   'array.flatten': flatten,

@@ -20,6 +20,12 @@ export interface BuiltinContext {
   readonly cache: Map<string, unknown>;
   /** Sink for `print` and `trace`. */
   print(message: string): void;
+  /**
+   * Counts `n` collection members about to be built against the evaluation's
+   * budget (throws past it). Built-ins that make large collections from small
+   * operands call it before allocating (`numbers.range`, `array.concat`).
+   */
+  grow?(n: number): void;
 }
 
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | undefined;

@@ -8,7 +8,7 @@
 import type { BuiltinContext, BuiltinTable } from './builtin.js';
 import { builtinError, num, str, typeError, int as intOperand } from './operands.js';
 import * as dec from './decimal.js';
-import { isNumber, normalizeBigInt, RegoSet, type Value } from '../value.js';
+import { isNumber, normalizeBigInt, plainNumber, RegoNumber, RegoSet, type Value } from '../value.js';
 import { BuiltinError } from './builtin.js';
 
 type Num = number | bigint;
@@ -122,13 +122,56 @@ export function setDifference(a: RegoSet, b: RegoSet): RegoSet {
   return out;
 }
 
-function binaryNumeric(name: string, op: (a: Num, b: Num) => Num) {
-  return (args: Value[]): Value => op(num(name, args, 1), num(name, args, 2));
+function binaryNumeric(name: string, op: (a: Num, b: Num) => Num, float?: (x: dec.Decimal, y: dec.Decimal) => dec.Decimal) {
+  return (args: Value[]): Value => {
+    const a = num(name, args, 1);
+    const b = num(name, args, 2);
+    if (float && (args[0] instanceof RegoNumber || args[1] instanceof RegoNumber)) return floatResult(float(exact(args[0]!), exact(args[1]!)));
+    return op(a, b);
+  };
+}
+
+/** The exact decimal of a number operand (a literal box: of its text). */
+function exact(v: Value): dec.Decimal {
+  if (v instanceof RegoNumber) {
+    const d = dec.parseDecimal(v.text);
+    if (d !== undefined && d !== 'exponent') return d;
+  }
+  return dec.fromNumber(plainNumber(v as Num | RegoNumber));
+}
+
+/**
+ * A floating-point result: an operand written with a fraction or exponent
+ * (`1e21`, `2.0`) makes OPA compute in floating point, so `5 - 1e21` is
+ * `-1e+21`, not an exact integer. Computed exactly, then taken to the nearest
+ * double; beyond a double's range, kept as text (20 significant digits).
+ */
+function floatResult(d: dec.Decimal): Value {
+  const n = Number(`${d.m}e${d.e}`);
+  if (Number.isFinite(n) && (n !== 0 || d.m === 0n)) return n === 0 ? 0 : n;
+  const { m, e } = dec.normalize(d);
+  const neg = m < 0n;
+  let digits = (neg ? -m : m).toString();
+  let exp = e + digits.length - 1;
+  if (digits.length > 20) {
+    const rounded = (BigInt(digits.slice(0, 21)) + 5n) / 10n;
+    digits = rounded.toString();
+    if (digits.length > 20) {
+      digits = digits.slice(0, 20);
+      exp++;
+    }
+  }
+  digits = digits.replace(/0+$/, '') || '0';
+  const text = `${neg ? '-' : ''}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${exp < 0 ? '-' : '+'}${Math.abs(exp)}`;
+  return new RegoNumber(text, n);
 }
 
 function minus(args: Value[]): Value {
   const [a, b] = args as [Value, Value];
-  if (isNumber(a) && isNumber(b)) return sub(a, b);
+  if (a instanceof RegoNumber || b instanceof RegoNumber) {
+    if (isNumber(a) && isNumber(b)) return floatResult(dec.sub(exact(a), exact(b)));
+  }
+  if (isNumber(a) && isNumber(b)) return sub(a as Num, b as Num);
   if (a instanceof RegoSet && b instanceof RegoSet) return setDifference(a, b);
   if (!isNumber(a) && !(a instanceof RegoSet)) throw typeError('minus', 1, 'one of {number, set}', a);
   // As OPA's builtinMinus: a number second operand after a set must be a set, anything else a number.
@@ -140,7 +183,7 @@ function minus(args: Value[]): Value {
 export function bigIntOperand(name: string, args: Value[], pos: number): bigint {
   const v = args[pos - 1]!;
   if (!isNumber(v)) throw typeError(name, pos, 'integer', v);
-  const i = asBigInt(v);
+  const i = asBigInt(plainNumber(v));
   if (i === undefined) {
     throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be integer number but got floating-point number`);
   }
@@ -153,12 +196,25 @@ export function bigIntOperand(name: string, args: Value[], pos: number): bigint 
  */
 export const MAX_RANGE_LENGTH = 10_000_000;
 
-function range(name: string, from: bigint, to: bigint, step: bigint): Value[] {
+/** Elements of a range counted (and built) at a time. */
+const RANGE_CHUNK = 16_384;
+
+function range(name: string, from: bigint, to: bigint, step: bigint, ctx: BuiltinContext): Value[] {
   const span = from <= to ? to - from : from - to;
   if (span / step + 1n > BigInt(MAX_RANGE_LENGTH)) throw builtinError(name, `range too large (more than ${MAX_RANGE_LENGTH} elements)`);
+  const count = Number(span / step + 1n);
   const out: Value[] = [];
-  if (from <= to) for (let i = from; i <= to; i += step) out.push(normalizeBigInt(i));
-  else for (let i = from; i >= to; i -= step) out.push(normalizeBigInt(i));
+  let i = from;
+  // Counted against the evaluation's budget a chunk at a time, before it is built: a long range gives the clock its turns.
+  for (let done = 0; done < count; ) {
+    const n = Math.min(RANGE_CHUNK, count - done);
+    ctx.grow?.(n);
+    for (let j = 0; j < n; j++) {
+      out.push(normalizeBigInt(i));
+      i = from <= to ? i + step : i - step;
+    }
+    done += n;
+  }
   return out;
 }
 
@@ -177,26 +233,29 @@ function randIntn(args: Value[], ctx: BuiltinContext): Value {
 }
 
 export const builtins: BuiltinTable = {
-  plus: binaryNumeric('plus', add),
+  plus: binaryNumeric('plus', add, dec.add),
   minus,
-  mul: binaryNumeric('mul', mul),
-  div: binaryNumeric('div', divide),
+  mul: binaryNumeric('mul', mul, dec.mul),
+  div: binaryNumeric('div', divide, (x, y) => {
+    if (y.m === 0n) throw builtinError('div', 'divide by zero');
+    return dec.div(x, y);
+  }),
   rem: binaryNumeric('rem', remainder),
   round: (args) => roundNumber(num('round', args, 1), 'half-away'),
   ceil: (args) => roundNumber(num('ceil', args, 1), 'ceil'),
   floor: (args) => roundNumber(num('floor', args, 1), 'floor'),
   abs: (args) => absolute(num('abs', args, 1)),
-  'numbers.range': (args) => {
+  'numbers.range': (args, ctx) => {
     const from = bigIntOperand('numbers.range', args, 1);
     const to = bigIntOperand('numbers.range', args, 2);
-    return range('numbers.range', from, to, 1n);
+    return range('numbers.range', from, to, 1n, ctx);
   },
-  'numbers.range_step': (args) => {
+  'numbers.range_step': (args, ctx) => {
     const from = bigIntOperand('numbers.range_step', args, 1);
     const to = bigIntOperand('numbers.range_step', args, 2);
     const step = bigIntOperand('numbers.range_step', args, 3);
     if (step <= 0n) throw builtinError('numbers.range_step', 'step must be a positive integer');
-    return range('numbers.range_step', from, to, step);
+    return range('numbers.range_step', from, to, step, ctx);
   },
   'rand.intn': randIntn,
 };

@@ -13,7 +13,7 @@ import { DerError, readTlv } from './der.js';
 import { decodeAllPem, decodePem } from './jwt-keys.js';
 import { parseIP } from './net-ip.js';
 import { EXT_KEY_USAGE_NAMES, parseCertificate, parseCertificateRequest, publicKeyJSON, type ParsedCertificate } from './x509-model.js';
-import { isNumber, objectEntries, RegoSet, type JsonObject, type Value } from '../value.js';
+import { isNumber, objectEntries, plainNumber, RegoSet, type JsonObject, type Value } from '../value.js';
 
 /** A failure reported as `<built-in>: <message>`. */
 class X509Error extends Error {}
@@ -140,7 +140,7 @@ function verifyOptions(options: JsonObject, nowNs: bigint): VerifyOptions {
       case 'CurrentTime':
         if (!isNumber(v)) throw new X509Error("'CurrentTime' should be a number");
         if (!Number.isInteger(Number(v))) throw new X509Error("'CurrentTime' should be a valid int64 number");
-        o.nowMs = Number(BigInt(v) / 1_000_000n);
+        o.nowMs = Number(BigInt(plainNumber(v)) / 1_000_000n);
         break;
       case 'MaxConstraintComparisons':
         if (!isNumber(v)) throw new X509Error("'MaxConstraintComparisons' should be a number");

@@ -5,7 +5,7 @@
  */
 import { RegoError, type Location } from '../errors.js';
 import { BuiltinError, type BuiltinImpl } from '../builtins/builtin.js';
-import { equals, keyOf, type Value } from '../value.js';
+import { equals, keyOf, RegoSet, type Value } from '../value.js';
 import type { EvalState } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
@@ -84,11 +84,54 @@ export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Val
   return result;
 }
 
+/** Results at least this long are counted against the evaluation's size budgets (see `chargeResult`). */
+const COUNTED_LENGTH = 256;
+
+/**
+ * Counts what a built-in built: a string longer than every string operand
+ * (concat, sprintf, json.marshal, replace… growing their input), or an array
+ * made from scalar operands only (split, regex.find_n…). A result that may be
+ * a part of a collection operand (object.get, sort) is not new memory and is
+ * not counted; the built-ins that grow collections count themselves (`grow`).
+ */
+function chargeResult(st: EvalState, r: Value, args: Value[]): void {
+  if (typeof r === 'string') {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (typeof a === 'string' && a.length >= r.length) return;
+    }
+    st.growString(r.length);
+  } else if (Array.isArray(r)) {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a !== null && typeof a === 'object') return;
+    }
+    st.grow(r.length);
+  }
+}
+
+/** An operand this large may keep a built-in busy for a while in one call (sorting, matching, marshalling it). */
+const LARGE_OPERAND = 4096;
+
+function hasLargeOperand(args: Value[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'string' || Array.isArray(a)) {
+      if (a.length >= LARGE_OPERAND) return true;
+    } else if (a instanceof RegoSet && a.size >= LARGE_OPERAND) return true;
+  }
+  return false;
+}
+
 /** Invokes a built-in with evaluated operands, applying OPA's error policy. */
 export function callBuiltin(st: EvalState, impl: BuiltinImpl, args: Value[], loc: Location): Value | undefined {
   st.location = loc;
+  // A call that may run long is timed from its start and checked at its end: the time budget sees it.
+  const heavy = hasLargeOperand(args);
+  if (heavy) st.startClock();
+  let r: Value | undefined;
   try {
-    return impl(args, st);
+    r = impl(args, st);
   } catch (e) {
     if (e instanceof BuiltinError) {
       if (st.strict) throw new RegoError(e.code, e.message, loc);
@@ -99,4 +142,7 @@ export function callBuiltin(st: EvalState, impl: BuiltinImpl, args: Value[], loc
     if (st.strict) throw new RegoError('eval_builtin_error', e instanceof Error ? e.message : String(e), loc);
     return undefined;
   }
+  if ((typeof r === 'string' || Array.isArray(r)) && r.length >= COUNTED_LENGTH) chargeResult(st, r, args);
+  if (heavy) st.checkClock();
+  return r;
 }

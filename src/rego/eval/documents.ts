@@ -148,7 +148,10 @@ function completeValue(st: EvalState, c: CompiledNode): Value | undefined {
 
 /** Adds a rule's members to a partial set (apart from `setValue`, whose loop then captures nothing). */
 function addSetMembers(st: EvalState, rule: CompiledRule, out: RegoSet): void {
-  runRule(st, rule, undefined, (v) => out.add(v));
+  runRule(st, rule, undefined, (v) => {
+    st.grow(1);
+    out.add(v);
+  });
 }
 
 function setValue(st: EvalState, c: CompiledNode): RegoSet {
@@ -184,6 +187,7 @@ function addDynamic(st: EvalState, root: Builder, rule: CompiledRule): void {
     }
     return rule.value.gen(st, f, (v) => {
       if (st.coverage !== undefined) st.coverage(rule.loc);
+      st.grow(1);
       insert(root, keys, v, rule);
       return false;
     });

@@ -26,6 +26,37 @@ export type CallMemo = Map<unknown, Value | undefined | typeof PENDING | typeof 
 /** Per-`with`-context memo of rule-tree node values, by node id. */
 export type NodeMemo = Map<number, Value | typeof PENDING | typeof UNDEFINED>;
 
+/**
+ * What one evaluation may build before it is stopped (`eval_budget_error`):
+ * collection members (comprehensions, partial rules, built-ins that make
+ * arrays) and characters of strings that built-ins grow. OPA has no such
+ * limits (it runs out of memory); a sidecar must not: past about 112 million
+ * members V8 aborts the whole process ("invalid size error"), not an exception.
+ */
+export interface EvalBudgets {
+  /** Members added to arrays, sets and objects, over the whole evaluation. */
+  maxElements: number;
+  /** Characters of the strings built-ins return when they grow their operands (concat, sprintf, json.marshal…). */
+  maxStringChars: number;
+}
+
+export const DEFAULT_BUDGETS: Readonly<EvalBudgets> = Object.freeze({ maxElements: 20_000_000, maxStringChars: 50_000_000 });
+
+/** Evaluation steps (rules, calls, iterations) between two looks at the clock. */
+const CLOCK_EVERY = 64;
+/** A value this large took long enough to build to be worth a look at the clock (~30 ns). */
+const LARGE = 1024;
+
+/** An evaluation stopped by one of its budgets: time (`eval_cancel_error`, as OPA's cancellation) or size (`eval_budget_error`). */
+export class BudgetExceededError extends RegoError {
+  constructor(
+    readonly budget: 'time' | 'elements' | 'string',
+    message: string,
+  ) {
+    super(budget === 'time' ? 'eval_cancel_error' : 'eval_budget_error', message);
+  }
+}
+
 export class EvalState implements BuiltinContext {
   /**
    * Memoised function calls for the current `with` context; null until the
@@ -43,7 +74,10 @@ export class EvalState implements BuiltinContext {
   private builtinCache: Map<string, unknown> | undefined;
   private now: bigint | undefined;
   location?: Location;
-  private ticks = 0;
+  /** Steps left before the next look at the clock. */
+  private untilClock = CLOCK_EVERY;
+  private elementsLeft: number;
+  private charsLeft: number;
   /** Rule-tree nodes being computed (1: the one the query asked for). */
   ruleDepth = 0;
 
@@ -56,8 +90,11 @@ export class EvalState implements BuiltinContext {
     private deadline: number | undefined,
     readonly coverage: ((loc: Location) => void) | undefined,
     private readonly timeoutMs: number | undefined,
+    private readonly budgets: Readonly<EvalBudgets> = DEFAULT_BUDGETS,
   ) {
     this.now = nowNs;
+    this.elementsLeft = budgets.maxElements;
+    this.charsLeft = budgets.maxStringChars;
   }
 
   /**
@@ -84,15 +121,54 @@ export class EvalState implements BuiltinContext {
 
   /**
    * Called in loops and at rule evaluation: a cheap counter that looks at the
-   * clock every 1024 ticks. A `timeoutMs` budget starts at that first look, so
-   * short evaluations (nearly all decisions) never read the clock at all.
+   * clock every CLOCK_EVERY steps (a few microseconds of work), so a time
+   * budget is kept to well within a millisecond unless one built-in call runs
+   * long. A `timeoutMs` budget starts at that first look, so short evaluations
+   * (nearly all decisions) never read the clock at all.
    */
   tick(): void {
-    if ((++this.ticks & 1023) !== 0) return;
+    if (--this.untilClock > 0) return;
+    this.checkClock();
+  }
+
+  /**
+   * Before work that may take long in one piece (a built-in given a large
+   * operand): a `timeoutMs` budget not started yet starts now, so that this
+   * work counts.
+   */
+  startClock(): void {
+    if (this.deadline === undefined && this.timeoutMs !== undefined) this.deadline = Date.now() + this.timeoutMs;
+  }
+
+  /** Looks at the clock now (after such work); throws past the deadline. */
+  checkClock(): void {
+    this.untilClock = CLOCK_EVERY;
     if (this.deadline === undefined) {
       if (this.timeoutMs === undefined) return;
       this.deadline = Date.now() + this.timeoutMs;
     }
-    if (Date.now() > this.deadline) throw new RegoError('eval_cancel_error', 'caller cancelled query execution');
+    if (Date.now() > this.deadline) {
+      const message = this.timeoutMs !== undefined ? `evaluation exceeded its time budget of ${this.timeoutMs} ms` : 'caller cancelled query execution';
+      throw new BudgetExceededError('time', message);
+    }
+  }
+
+  /**
+   * `n` collection members built. A large addition is also a moment to look at
+   * the clock: built-ins that build big collections count in chunks.
+   */
+  grow(n: number): void {
+    if ((this.elementsLeft -= n) < 0) {
+      throw new BudgetExceededError('elements', `evaluation budget exceeded: more than ${this.budgets.maxElements} collection elements built`);
+    }
+    if (n >= LARGE) this.checkClock();
+  }
+
+  /** A built string of `n` characters. */
+  growString(n: number): void {
+    if ((this.charsLeft -= n) < 0) {
+      throw new BudgetExceededError('string', `evaluation budget exceeded: more than ${this.budgets.maxStringChars} characters of strings built`);
+    }
+    if (n >= LARGE) this.checkClock();
   }
 }

@@ -7,12 +7,13 @@
  * same sources and selects the same tests as the main thread did (both are
  * deterministic), so tests are identified by index.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { CompileOptions, ModuleSource } from '../api.js';
 import { RegoError, type ErrorCode, type Location } from '../errors.js';
 import type { Value } from '../value.js';
 import type { TestCase } from './discover.js';
 import type { TestResult } from './runner.js';
+import { siblingModule, startModuleWorker } from '../worker-thread.js';
 
 /** What the worker needs to rebuild the suite and run it from `startAt`. */
 export interface WorkerJob {
@@ -51,19 +52,8 @@ function fromWire(w: WireResult): TestResult {
 /** Time a test may overrun its own deadline before the worker is terminated. */
 export const GRACE_MS = 2000;
 
-function entryUrl(): URL {
-  return new URL(import.meta.url.endsWith('.ts') ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
-}
-
-/**
- * Starts the worker. Under tsx (tests, development) Node 20 does not carry the
- * TypeScript loader into workers, so the worker first registers tsx itself.
- */
 function startWorker(job: WorkerJob): Worker {
-  const url = entryUrl();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: job });
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: job });
+  return startModuleWorker(siblingModule(import.meta.url, 'worker-entry'), { workerData: job });
 }
 
 function failure(test: TestCase, code: ErrorCode, message: string, durationNs: bigint): TestResult {

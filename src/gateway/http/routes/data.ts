@@ -21,11 +21,12 @@ function dataPath(req: FastifyRequest): string[] {
 }
 
 export function dataRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  const answer = (req: FastifyRequest, reply: FastifyReply, input: unknown): FastifyReply => {
+  const answer = async (req: FastifyRequest, reply: FastifyReply, input: unknown): Promise<FastifyReply> => {
     const engine = requireEngine(ctx);
     const started = performance.now();
     const path = dataPath(req);
-    const decision = engine.query(path, input);
+    const pending = engine.query(path, input);
+    const decision = pending instanceof Promise ? await pending : pending;
     const id = sendDecision(ctx, req, reply, { path: path.join('/'), input, result: decision.output, revision: decision.revision, startedAt: started });
     // With decision logs on, OPA's answer carries the decision_id too.
     const head = id === undefined ? '' : `"decision_id":"${id}"`;

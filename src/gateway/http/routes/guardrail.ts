@@ -30,7 +30,8 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
     const input = guardrailInput(objectBody(req.body), ctx);
     const engine = requireEngine(ctx);
     const started = performance.now();
-    const decision = engine.guardrail(input);
+    const pending = engine.guardrail(input);
+    const decision = pending instanceof Promise ? await pending : pending;
     return sendVerdict(req, reply, ctx, input, decision.output, decision.revision, started);
   });
   rejectOtherMethods(app, '/v1/guardrail/evaluate', ['POST']);
@@ -60,7 +61,7 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
         content_length: Buffer.byteLength(request.content, 'utf8'),
         hilt: ctx.hilt,
       };
-      const decision = engine.guardrail(input);
+      const decision = await engine.guardrail(input);
       verdict = decision.output;
       revision = decision.revision;
     }

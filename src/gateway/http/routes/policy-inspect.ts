@@ -7,8 +7,8 @@
  * like every route but `/health`.
  */
 import type { FastifyInstance } from 'fastify';
-import { resolveRegoDir } from '../../../policy/directory.js';
-import { readPolicyFiles, UnknownRevisionError } from '../../../policy/history.js';
+import { readPolicyFiles, resolveRegoDir } from '../../../policy/directory.js';
+import { UnknownRevisionError } from '../../../policy/history.js';
 import { computeRevision, shortRevision } from '../../../policy/snapshot.js';
 import { HttpError } from '../errors.js';
 import { isRecord } from '../body.js';
@@ -42,10 +42,11 @@ export function policyInspectRoutes(app: FastifyInstance, ctx: GatewayContext): 
 
   app.get('/policy/files', async () => {
     const engine = requireEngine(ctx);
+    if (ctx.bundles) throw new HttpError(409, `the policy comes from bundle ${JSON.stringify(ctx.bundles.name)}: there is no policy directory to read`);
     const regoDir = engine.current()?.regoDir ?? resolveRegoDir(engine.policyDir);
     let files;
     try {
-      files = readPolicyFiles(regoDir);
+      files = readPolicyFiles(regoDir, engine.policyDir);
     } catch (err) {
       throw new HttpError(500, `cannot read the policy directory: ${(err as Error).message}`);
     }

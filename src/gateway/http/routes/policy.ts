@@ -4,7 +4,7 @@
  * (and its `?dry_run=true`), `GET /policy/history` and `POST /policy/rollback`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Decision } from '../../../policy/types.js';
+import type { Decision, DecisionResult } from '../../../policy/types.js';
 import { HttpError } from '../errors.js';
 import { isInteger, isRecord, isString, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
 import { requireEngine, sendDecision, withRevision, type GatewayContext } from '../context.js';
@@ -18,21 +18,28 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
     reply: FastifyReply,
     domain: string,
     input: unknown,
-    evaluate: () => Decision<T>,
+    evaluate: () => DecisionResult<T>,
     verdictOf: (out: T) => string,
     body: (out: T) => unknown = (o) => o,
   ): unknown {
     const started = performance.now();
-    let decision: Decision<T>;
+    const send = (decision: Decision<T>): unknown => {
+      ctx.metrics.recordEvaluation(domain, verdictOf(decision.output).toLowerCase(), performance.now() - started);
+      sendDecision(ctx, req, reply, { path: `defenseclaw/${domain.replace('-', '_')}`, input, result: decision.output, revision: decision.revision, startedAt: started });
+      return body(decision.output);
+    };
+    const failed = (err: unknown): never => {
+      ctx.metrics.recordEvaluation(domain, 'error', performance.now() - started);
+      throw err;
+    };
+    let decision: DecisionResult<T>;
     try {
       decision = evaluate();
     } catch (err) {
-      ctx.metrics.recordEvaluation(domain, 'error', performance.now() - started);
-      throw err;
+      return failed(err);
     }
-    ctx.metrics.recordEvaluation(domain, verdictOf(decision.output).toLowerCase(), performance.now() - started);
-    sendDecision(ctx, req, reply, { path: `defenseclaw/${domain.replace('-', '_')}`, input, result: decision.output, revision: decision.revision, startedAt: started });
-    return body(decision.output);
+    // A slow decision finishes in the evaluation pool (see PolicyEngineOptions.offload).
+    return decision instanceof Promise ? decision.then(send, failed) : send(decision);
   }
 
   app.post('/policy/evaluate', async (req, reply) => {

@@ -153,7 +153,10 @@ export abstract class CallCompiler extends CompilerBase {
                 throw e;
               }, [], loc);
             }
-            for (const v of outs) if (k(v)) return true;
+            for (const v of outs) {
+              st.tick();
+              if (k(v)) return true;
+            }
             return false;
           })(st, f),
       };

@@ -113,17 +113,19 @@ export abstract class ExprCompiler extends UnifyCompiler {
     const c = this.term(t, sc, bound);
     if (!c) return null;
     if (vslot !== undefined) {
+      // A query's captured value: `false` is a result when the query captures it (see `falseIsResult`).
+      const keepFalse = this.falseIsResult;
       if (c.val) {
         const val = c.val;
         return stepExpr((st, f) => {
           const v = val(st, f);
-          if (v === undefined || v === false) return false;
+          if (v === undefined || (v === false && !keepFalse)) return false;
           f[vslot] = v;
           return true;
         });
       }
       const gen = c.gen;
-      return (st, f, k) => gen(st, f, (v) => (v !== false ? ((f[vslot] = v), k()) : false));
+      return (st, f, k) => gen(st, f, (v) => (v !== false || keepFalse ? ((f[vslot] = v), k()) : false));
     }
     if (c.val) {
       const val = c.val;
@@ -161,7 +163,10 @@ export abstract class ExprCompiler extends UnifyCompiler {
             void r;
             return false;
           }
-          for (const v of outputs) if (out(st, f, v, k)) return true;
+          for (const v of outputs) {
+            st.tick();
+            if (out(st, f, v, k)) return true;
+          }
           return false;
         })(st, f);
     }

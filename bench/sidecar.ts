@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: the nearest directory above this file with a package.json (this file also runs compiled, from `dist-bench/bench/`). */
@@ -152,10 +152,13 @@ function buildDistIfStale(): boolean {
   return false;
 }
 
+/** The console's browser code: tsconfig.json excludes it (`scripts/build-ui.mjs` bundles it into `dist/ui/`). */
+const BROWSER_SOURCES = join(ROOT, 'src/gateway/ui/web');
+
 function distIsFresh(): boolean {
   const src = join(ROOT, 'src');
   for (const file of walk(src)) {
-    if (!file.endsWith('.ts')) continue;
+    if (!file.endsWith('.ts') || file.startsWith(BROWSER_SOURCES + sep)) continue;
     const js = join(ROOT, 'dist/src', relative(src, file).replace(/\.ts$/, '.js'));
     let compiled: number;
     try {

@@ -28,14 +28,15 @@ const MAX_PLAIN_DIGITS = 309;
 function scanJson(text: string): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
   let digits = 0;
   let mayOverflow = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
+    if (c === 0x22) {
+      // A string: jump to its closing quote (indexOf is much faster than a loop over its characters).
+      i = closingQuote(text, i);
+      if (i === -1) break; // unterminated: JSON.parse refuses it
+      digits = 0;
       continue;
     }
     if (c >= 0x30 && c <= 0x39) {
@@ -48,12 +49,23 @@ function scanJson(text: string): number {
       if ((p >= 0x30 && p <= 0x39) || p === 0x2e) mayOverflow = 1;
     }
     digits = 0;
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x5b || c === 0x7b) {
       if (++depth > max) max = depth;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return max * 2 + mayOverflow;
+}
+
+/** The index of the quote that closes the string opened at `open`, or -1: the first one not escaped by an odd run of backslashes. */
+function closingQuote(text: string, open: number): number {
+  let q = text.indexOf('"', open + 1);
+  while (q !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+    if ((backslashes & 1) === 0) return q;
+    q = text.indexOf('"', q + 1);
+  }
+  return -1;
 }
 
 /** Nesting depth of JSON text, counted over brackets outside strings. */
@@ -71,25 +83,36 @@ function holdsInfinity(v: unknown): boolean {
 }
 
 /**
- * Numbers beyond float64 are refused (400): OPA keeps them as arbitrary-precision
- * JSON numbers, our value model cannot, and JSON.parse's Infinity is not JSON
- * (it would come back as `Infinity` in a Data API answer).
+ * A request body's JSON text as a value: `undefined` for an empty body, else
+ * the parsed value, or a 400 `HttpError` (too deep, malformed, or a number
+ * beyond float64). Numbers beyond float64 are refused: OPA keeps them as
+ * arbitrary-precision JSON numbers, our value model cannot, and JSON.parse's
+ * Infinity is not JSON (it would come back as `Infinity` in a Data API answer).
+ * Shared by fastify's content-type parser and the lean decision path (`lean.ts`).
  */
+export function parseJsonBody(s: string): unknown {
+  if (s.trim() === '') return undefined;
+  const scan = scanJson(s);
+  if (scan >> 1 > MAX_JSON_DEPTH) throw new HttpError(400, `JSON body nested deeper than ${MAX_JSON_DEPTH} levels`);
+  let value: unknown;
+  try {
+    value = JSON.parse(s);
+  } catch {
+    throw new HttpError(400, 'invalid JSON body');
+  }
+  if ((scan & 1) === 1 && holdsInfinity(value)) throw new HttpError(400, 'JSON body holds a number beyond the range of a 64-bit float');
+  return value;
+}
+
+/** Replaces fastify's JSON parser with `parseJsonBody` (an empty body is accepted: the CLI's reload request has none). */
 export function installJsonParser(app: FastifyInstance, bodyLimit: number = BODY_LIMIT): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, text, done) => {
-    const s = typeof text === 'string' ? text : text.toString('utf8');
-    if (s.trim() === '') return done(null, undefined);
-    const scan = scanJson(s);
-    if (scan >> 1 > MAX_JSON_DEPTH) return done(new HttpError(400, `JSON body nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     let value: unknown;
     try {
-      value = JSON.parse(s);
-    } catch {
-      return done(new HttpError(400, 'invalid JSON body'), undefined);
-    }
-    if ((scan & 1) === 1 && holdsInfinity(value)) {
-      return done(new HttpError(400, 'JSON body holds a number beyond the range of a 64-bit float'), undefined);
+      value = parseJsonBody(typeof text === 'string' ? text : text.toString('utf8'));
+    } catch (err) {
+      return done(err as HttpError, undefined);
     }
     done(null, value);
   });

@@ -1,5 +1,4 @@
 /** What the routes share: the engine, the store, telemetry and the reload path. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { PolicyEngineApi } from '../../policy/types.js';
 import type { AuditStore } from '../audit-store.js';
@@ -65,8 +64,25 @@ export function requireEngine(ctx: GatewayContext): PolicyEngineApi {
   return ctx.engine;
 }
 
+/** Where a decision's headers go: a fastify reply, or the lean path's (`lean.ts`). */
+export interface HeaderSink {
+  header(name: string, value: string): unknown;
+}
+
+/** What a decision needs of its request: the peer, for the decision log. */
+export interface DecisionRequest {
+  readonly socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
+}
+
+/**
+ * A decision route: the parsed body in, the answer out (or its promise); it
+ * sets its headers on `reply` and throws `HttpError`s. The same function serves
+ * through fastify and through the lean path.
+ */
+export type DecisionRoute = (body: unknown, req: DecisionRequest, reply: HeaderSink) => unknown;
+
 /** Every decision response says which policy revision made it. */
-export function withRevision(reply: FastifyReply, revision: string): FastifyReply {
+export function withRevision<R extends HeaderSink>(reply: R, revision: string): R {
   if (revision !== '') void reply.header(REVISION_HEADER, revision);
   return reply;
 }
@@ -84,7 +100,7 @@ export interface DecisionRecord {
  * Sets the revision header and, with decision logs on, logs the decision and
  * returns its id in `X-DefenseClaw-Decision-Id` (the log never delays the answer).
  */
-export function sendDecision(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, d: DecisionRecord): string | undefined {
+export function sendDecision(ctx: GatewayContext, req: DecisionRequest, reply: HeaderSink, d: DecisionRecord): string | undefined {
   withRevision(reply, d.revision);
   const log = ctx.decisionLogs;
   if (!log) return undefined;

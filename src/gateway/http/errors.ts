@@ -47,10 +47,26 @@ function fastifyClientMessage(err: Partial<FastifyError>): string {
   }
 }
 
-export function installErrorHandlers(app: FastifyInstance, onInternal: (err: unknown, req: FastifyRequest) => void): void {
+/** What a request needs to say for an internal error to be reported. */
+export interface RequestLine {
+  method?: string | undefined;
+  url?: string | undefined;
+}
+
+/**
+ * The answer to a failed request (status, headers, message); an internal
+ * failure (5xx not raised as an `HttpError`) is also reported to `onInternal`.
+ * Shared by fastify's error handler and the lean decision path.
+ */
+export function errorAnswer(err: unknown, req: RequestLine, onInternal: (err: unknown, req: RequestLine) => void): HttpError {
+  const h = toHttpError(err);
+  if (h.statusCode >= 500 && !(err instanceof HttpError)) onInternal(err, req);
+  return h;
+}
+
+export function installErrorHandlers(app: FastifyInstance, onInternal: (err: unknown, req: RequestLine) => void): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
-    const h = toHttpError(err);
-    if (h.statusCode >= 500 && !(err instanceof HttpError)) onInternal(err, req);
+    const h = errorAnswer(err, req, onInternal);
     void reply.code(h.statusCode).headers(h.headers).send({ error: h.message });
   });
   app.setNotFoundHandler((_req, reply) => {

@@ -5,11 +5,19 @@
  * state-changing requests must also look like they come from a DefenseClaw
  * client and not from a browser page on another site.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import { isConsolePath } from '../ui/routes.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** What the checks read of a request: a fastify request or node's `IncomingMessage` (the lean path). */
+export interface RequestHead {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}
 const LOCAL_ORIGIN_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
@@ -28,7 +36,7 @@ export function tokenMatcher(expected: string): (candidate: string) => boolean {
   };
 }
 
-export function presentedToken(req: FastifyRequest): string | null {
+export function presentedToken(req: RequestHead): string | null {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
   const header = req.headers['x-defenseclaw-token'];
@@ -37,9 +45,9 @@ export function presentedToken(req: FastifyRequest): string | null {
 }
 
 /** `GET /health`, and the console's static page and assets (their data comes from the API, with the token). */
-function isPublic(req: FastifyRequest): boolean {
+function isPublic(req: RequestHead): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const path = pathOf(req.url);
+  const path = pathOf(req.url ?? '');
   return path === '/health' || isConsolePath(path);
 }
 
@@ -49,7 +57,7 @@ export function pathOf(url: string): string {
 }
 
 /** Whether a request carries the gateway token (`GET /health` shows more to those that do). */
-export function requestAuthorizer(expectedToken: string): (req: FastifyRequest) => boolean {
+export function requestAuthorizer(expectedToken: string): (req: RequestHead) => boolean {
   const matches = tokenMatcher(expectedToken);
   return (req) => {
     const token = presentedToken(req);
@@ -57,14 +65,21 @@ export function requestAuthorizer(expectedToken: string): (req: FastifyRequest) 
   };
 }
 
-export function securityHook(expectedToken: string): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+/** The checks, in order; a request that fails one gets its `HttpError` thrown. */
+export function requestChecker(expectedToken: string): (req: RequestHead) => void {
   const authorized = requestAuthorizer(expectedToken);
-  return async (req) => {
+  return (req) => {
     if (isPublic(req)) return;
     if (!authorized(req)) throw new HttpError(401, 'unauthorized');
-    if (SAFE_METHODS.has(req.method)) return;
+    if (SAFE_METHODS.has(req.method ?? '')) return;
     checkStateChangingRequest(req);
   };
+}
+
+/** The checks as fastify's `onRequest` hook (the lean path calls `requestChecker` itself). */
+export function securityHook(expectedToken: string): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const check = requestChecker(expectedToken);
+  return async (req) => check(req);
 }
 
 const JSON_MEDIA_TYPE = 'application/json';
@@ -94,7 +109,7 @@ function isOptionalWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
-function checkStateChangingRequest(req: FastifyRequest): void {
+function checkStateChangingRequest(req: RequestHead): void {
   const site = header(req, 'sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'cross-site request rejected');
   if (!header(req, 'x-defenseclaw-client')) throw new HttpError(403, 'missing X-DefenseClaw-Client header');
@@ -113,7 +128,7 @@ function isLocalOrigin(origin: string): boolean {
   }
 }
 
-function header(req: FastifyRequest, name: string): string | undefined {
+function header(req: RequestHead, name: string): string | undefined {
   const v = req.headers[name];
   const s = Array.isArray(v) ? v[0] : v;
   return s === undefined ? undefined : s.trim();

@@ -8,12 +8,12 @@
  * scanner result. A judge that fails fails closed like a policy outage.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { GuardrailOutput } from '../../../policy/types.js';
 import type { InspectDirection, JudgeOutcome } from '../../../judge/inspect.js';
 import { HttpError } from '../errors.js';
 import { isBoolean, isInteger, isRecord, isString, isStringArray, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
-import { requireEngine, sendDecision, type GatewayContext } from '../context.js';
+import { requireEngine, sendDecision, type DecisionRequest, type DecisionRoute, type GatewayContext, type HeaderSink } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
 import { exemptFromIdleTimeout } from '../limits.js';
 
@@ -26,15 +26,22 @@ const SEVERITIES = new Set(['NONE', 'INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
 /** Identifiers safe to log and label with: no spaces or control characters, bounded length. */
 const STABLE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$/;
 
+/** `POST /v1/guardrail/evaluate`, served through fastify and the lean path. */
+export function guardrailDecisionRoutes(ctx: GatewayContext): Record<string, DecisionRoute> {
+  return {
+    '/v1/guardrail/evaluate': (raw, req, reply) => {
+      const input = guardrailInput(objectBody(raw), ctx);
+      const engine = requireEngine(ctx);
+      const started = performance.now();
+      const pending = engine.guardrail(input);
+      if (pending instanceof Promise) return pending.then((d) => sendVerdict(req, reply, ctx, input, d.output, d.revision, started));
+      return sendVerdict(req, reply, ctx, input, pending.output, pending.revision, started);
+    },
+  };
+}
+
+/** The other guardrail route: inspect (the decision route is `guardrailDecisionRoutes`). */
 export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post('/v1/guardrail/evaluate', async (req, reply) => {
-    const input = guardrailInput(objectBody(req.body), ctx);
-    const engine = requireEngine(ctx);
-    const started = performance.now();
-    const pending = engine.guardrail(input);
-    const decision = pending instanceof Promise ? await pending : pending;
-    return sendVerdict(req, reply, ctx, input, decision.output, decision.revision, started);
-  });
   rejectOtherMethods(app, '/v1/guardrail/evaluate', ['POST']);
 
   app.post('/v1/guardrail/inspect', async (req, reply) => {
@@ -75,7 +82,7 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
 }
 
 /** Checks the output's vocabulary, records the evaluation, sets the revision header and logs the decision. */
-function sendVerdict(req: FastifyRequest, reply: FastifyReply, ctx: GatewayContext, input: unknown, out: GuardrailOutput, revision: string, started: number): GuardrailOutput {
+function sendVerdict(req: DecisionRequest, reply: HeaderSink, ctx: GatewayContext, input: unknown, out: GuardrailOutput, revision: string, started: number): GuardrailOutput {
   if (!ACTIONS.has(out.action) || !SEVERITIES.has(out.severity)) throw new HttpError(503, 'guardrail output is invalid');
   ctx.metrics.recordEvaluation('guardrail', out.action, performance.now() - started);
   sendDecision(ctx, req, reply, { path: 'defenseclaw/guardrail', input: input ?? undefined, result: out, revision, startedAt: started });

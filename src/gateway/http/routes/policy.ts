@@ -3,99 +3,107 @@
  * firewall, audit, skill-actions and sandbox domains, `POST /policy/reload`
  * (and its `?dry_run=true`), `GET /policy/history` and `POST /policy/rollback`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Decision, DecisionResult } from '../../../policy/types.js';
 import { HttpError } from '../errors.js';
 import { isInteger, isRecord, isString, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
-import { requireEngine, sendDecision, withRevision, type GatewayContext } from '../context.js';
+import { requireEngine, sendDecision, withRevision, type DecisionRequest, type DecisionRoute, type GatewayContext, type HeaderSink } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
 import { exemptFromIdleTimeout } from '../limits.js';
 import { rollbackPolicy } from '../../rollback.js';
 
-export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
-  /** Runs one evaluation, records its metrics and sends the decision with its revision (and logs it). */
-  function decide<T>(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    domain: string,
-    input: unknown,
-    evaluate: () => DecisionResult<T>,
-    verdictOf: (out: T) => string,
-    body: (out: T) => unknown = (o) => o,
-  ): unknown {
-    const started = performance.now();
-    const send = (decision: Decision<T>): unknown => {
-      ctx.metrics.recordEvaluation(domain, verdictOf(decision.output).toLowerCase(), performance.now() - started);
-      sendDecision(ctx, req, reply, { path: `defenseclaw/${domain.replace('-', '_')}`, input, result: decision.output, revision: decision.revision, startedAt: started });
-      return body(decision.output);
-    };
-    const failed = (err: unknown): never => {
-      ctx.metrics.recordEvaluation(domain, 'error', performance.now() - started);
-      throw err;
-    };
-    let decision: DecisionResult<T>;
-    try {
-      decision = evaluate();
-    } catch (err) {
-      return failed(err);
-    }
-    // A slow decision finishes in the evaluation pool (see PolicyEngineOptions.offload).
-    return decision instanceof Promise ? decision.then(send, failed) : send(decision);
+/** Runs one evaluation, records its metrics and sends the decision with its revision (and logs it). */
+function decide<T>(
+  ctx: GatewayContext,
+  req: DecisionRequest,
+  reply: HeaderSink,
+  domain: string,
+  input: unknown,
+  evaluate: () => DecisionResult<T>,
+  verdictOf: (out: T) => string,
+  body: (out: T) => unknown = (o) => o,
+): unknown {
+  const started = performance.now();
+  const send = (decision: Decision<T>): unknown => {
+    ctx.metrics.recordEvaluation(domain, verdictOf(decision.output).toLowerCase(), performance.now() - started);
+    sendDecision(ctx, req, reply, { path: `defenseclaw/${domain.replace('-', '_')}`, input, result: decision.output, revision: decision.revision, startedAt: started });
+    return body(decision.output);
+  };
+  const failed = (err: unknown): never => {
+    ctx.metrics.recordEvaluation(domain, 'error', performance.now() - started);
+    throw err;
+  };
+  let decision: DecisionResult<T>;
+  try {
+    decision = evaluate();
+  } catch (err) {
+    return failed(err);
   }
+  // A slow decision finishes in the evaluation pool (see PolicyEngineOptions.offload).
+  return decision instanceof Promise ? decision.then(send, failed) : send(decision);
+}
 
-  app.post('/policy/evaluate', async (req, reply) => {
-    const body = objectBody(req.body);
-    if (body['domain'] !== undefined && body['domain'] !== '' && body['domain'] !== 'admission') {
-      throw new HttpError(400, 'unsupported policy domain');
-    }
-    const input = admissionInput(body['input'], ctx);
-    const engine = requireEngine(ctx);
-    return decide(
-      req,
-      reply,
-      'admission',
-      input,
-      () => engine.admission(input),
-      (o) => {
-        ctx.metrics.recordAdmission(o.verdict, 'api', input.target_type);
-        return o.verdict;
-      },
-      (o) => ({ ok: true, data: o }),
-    );
-  });
+/** The policy domains' decision routes (`POST /policy/evaluate[/domain]`), served through fastify and the lean path. */
+export function policyDecisionRoutes(ctx: GatewayContext): Record<string, DecisionRoute> {
+  return {
+    '/policy/evaluate': (raw, req, reply) => {
+      const body = objectBody(raw);
+      if (body['domain'] !== undefined && body['domain'] !== '' && body['domain'] !== 'admission') {
+        throw new HttpError(400, 'unsupported policy domain');
+      }
+      const input = admissionInput(body['input'], ctx);
+      const engine = requireEngine(ctx);
+      return decide(
+        ctx,
+        req,
+        reply,
+        'admission',
+        input,
+        () => engine.admission(input),
+        (o) => {
+          ctx.metrics.recordAdmission(o.verdict, 'api', input.target_type);
+          return o.verdict;
+        },
+        (o) => ({ ok: true, data: o }),
+      );
+    },
 
-  app.post('/policy/evaluate/firewall', async (req, reply) => {
-    const body = objectBody(req.body);
-    if (!nonEmptyString(body['destination'])) throw new HttpError(400, 'destination is required');
-    const input = {
-      target_type: optional(body['target_type'], isString) ?? '',
-      destination: body['destination'],
-      port: optional(body['port'], isInteger) ?? 0,
-      protocol: optional(body['protocol'], isString) ?? '',
-    };
-    const engine = requireEngine(ctx);
-    return decide(req, reply, 'firewall', input, () => engine.firewall(input), (o) => o.action);
-  });
+    '/policy/evaluate/firewall': (raw, req, reply) => {
+      const body = objectBody(raw);
+      if (!nonEmptyString(body['destination'])) throw new HttpError(400, 'destination is required');
+      const input = {
+        target_type: optional(body['target_type'], isString) ?? '',
+        destination: body['destination'],
+        port: optional(body['port'], isInteger) ?? 0,
+        protocol: optional(body['protocol'], isString) ?? '',
+      };
+      const engine = requireEngine(ctx);
+      return decide(ctx, req, reply, 'firewall', input, () => engine.firewall(input), (o) => o.action);
+    },
 
-  app.post('/policy/evaluate/audit', async (req, reply) => {
-    const body = objectBody(req.body);
-    const engine = requireEngine(ctx);
-    return decide(req, reply, 'audit', body, () => engine.audit(body), (o) => (o.retain ? 'retain' : 'expire'));
-  });
+    '/policy/evaluate/audit': (raw, req, reply) => {
+      const body = objectBody(raw);
+      const engine = requireEngine(ctx);
+      return decide(ctx, req, reply, 'audit', body, () => engine.audit(body), (o) => (o.retain ? 'retain' : 'expire'));
+    },
 
-  app.post('/policy/evaluate/skill-actions', async (req, reply) => {
-    const body = objectBody(req.body);
-    if (!nonEmptyString(body['severity'])) throw new HttpError(400, 'severity is required');
-    const engine = requireEngine(ctx);
-    return decide(req, reply, 'skill-actions', body, () => engine.skillActions(body), (o) => (o.should_block ? 'block' : o.runtime_action));
-  });
+    '/policy/evaluate/skill-actions': (raw, req, reply) => {
+      const body = objectBody(raw);
+      if (!nonEmptyString(body['severity'])) throw new HttpError(400, 'severity is required');
+      const engine = requireEngine(ctx);
+      return decide(ctx, req, reply, 'skill-actions', body, () => engine.skillActions(body), (o) => (o.should_block ? 'block' : o.runtime_action));
+    },
 
-  app.post('/policy/evaluate/sandbox', async (req, reply) => {
-    const body = objectBody(req.body);
-    const engine = requireEngine(ctx);
-    return decide(req, reply, 'sandbox', body, () => engine.sandbox(body), (o) => (o.denied_from_request.length > 0 ? 'deny' : 'allow'));
-  });
+    '/policy/evaluate/sandbox': (raw, req, reply) => {
+      const body = objectBody(raw);
+      const engine = requireEngine(ctx);
+      return decide(ctx, req, reply, 'sandbox', body, () => engine.sandbox(body), (o) => (o.denied_from_request.length > 0 ? 'deny' : 'allow'));
+    },
+  };
+}
 
+/** The other policy routes: reload, history, rollback (the decision routes are `policyDecisionRoutes`). */
+export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/policy/reload', async (req, reply) => {
     // A large policy set (or a bundle download) may compile longer than the idle timeout allows a silent connection.
     exemptFromIdleTimeout(reply);

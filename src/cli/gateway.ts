@@ -9,6 +9,7 @@ import { registerPolicyLocal } from './commands/policy-local.js';
 import { runSidecar } from '../gateway/sidecar.js';
 import { ClientError, getHealth, getPolicyHistory, postReload, postRollback, resolveTarget } from '../gateway/client.js';
 import { ConfigError } from '../gateway/config.js';
+import { checkedConsoleUrl, isLoopbackUrl, openInBrowser } from '../gateway/ui/link.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -126,6 +127,20 @@ sidecarOptions(policy.command('rollback').argument('<revision>', 'revision to re
     });
   });
 
+sidecarOptions(program.command('ui'), 5)
+  .description('print the URL of the operator console (GET /ui), signed in with the gateway token; --open opens it')
+  .option('--open', 'open the URL in the default browser')
+  .addOption(formatOption().default('text'))
+  .action(async (opts: SidecarOpts & { open?: boolean }) => {
+    await guarded(async () => {
+      const url = await checkedConsoleUrl(resolveTarget({ bind: opts.bind, port: opts.port }), opts.timeout * 1000);
+      if (!isLoopbackUrl(url)) process.stderr.write('warning: the sidecar is not on a loopback address; this link carries the gateway token, keep it to yourself\n');
+      const opened = opts.open ? await openInBrowser(url) : false;
+      if (opts.open && !opened) process.stderr.write('could not start a browser: open the URL below yourself\n');
+      print(opts.format === 'json' ? JSON.stringify({ url, opened }, null, 2) : url);
+    });
+  });
+
 program
   .command('status')
   .description("show the running sidecar's health, policy revision and uptime")
@@ -141,15 +156,25 @@ program
         process.stdout.write(JSON.stringify(r.body, null, 2) + '\n');
         return;
       }
-      const h = r.body as { status: string; uptime_s: number; version: string; policy: { revision: string | null; loaded_at: string | null; policy_dir: string; modules: number; error?: string } };
+      const h = r.body as {
+        status: string;
+        uptime_s: number;
+        version: string;
+        policy: { revision: string | null; loaded_at: string | null; policy_dir?: string; modules: number; error?: string; missing_domains?: string[] };
+        watcher?: { state: string; error?: string };
+        audit?: { status: string; error?: string };
+      };
+      // Without a token the sidecar does not say where its policy lives.
+      const from = h.policy.policy_dir !== undefined ? ` from ${h.policy.policy_dir}` : '';
       const lines = [
         `sidecar:  ${h.status} at ${target.baseUrl} (version ${h.version})`,
         `uptime:   ${h.uptime_s}s`,
-        h.policy.revision !== null
-          ? `policy:   revision ${h.policy.revision}, ${h.policy.modules} modules, loaded ${h.policy.loaded_at} from ${h.policy.policy_dir}`
-          : `policy:   NOT LOADED from ${h.policy.policy_dir}`,
+        h.policy.revision !== null ? `policy:   revision ${h.policy.revision}, ${h.policy.modules} modules, loaded ${h.policy.loaded_at}${from}` : `policy:   NOT LOADED${from}`,
       ];
       if (h.policy.error) lines.push(`error:    ${h.policy.error}`);
+      if (h.policy.missing_domains?.length) lines.push(`missing:  ${h.policy.missing_domains.join(', ')} (fail-closed defaults)`);
+      if (h.watcher) lines.push(`watcher:  ${h.watcher.state}${h.watcher.error && h.watcher.state !== 'watching' ? ` (${h.watcher.error})` : ''}`);
+      if (h.audit) lines.push(`audit:    ${h.audit.status}${h.audit.error ? ` (${h.audit.error})` : ''}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
   });

@@ -38,13 +38,8 @@ function headerOf(fd: number): Buffer {
 /** Throws `AuditDamageError` when an existing database file is plainly not a usable SQLite database. */
 export function checkBeforeOpen(file: string): void {
   if (!existsSync(file)) return;
-  const size = statSync(file).size;
-  if (size === 0) {
-    // A new database is empty; an empty one with a write-ahead log lost its pages.
-    const wal = `${file}-wal`;
-    if (existsSync(wal) && statSync(wal).size > 0) throw new AuditDamageError('the database file is empty but its write-ahead log is not (truncated while in use?)');
-    return;
-  }
+  // The store never leaves an empty file (its first page is written when it is created): this one lost its pages.
+  if (statSync(file).size === 0) throw new AuditDamageError('the database file is empty (truncated?)');
   const fd = openSync(file, 'r');
   try {
     if (!headerOf(fd).equals(SQLITE_HEADER)) throw new AuditDamageError('the file does not start with the SQLite header (truncated or overwritten?)');

@@ -142,7 +142,10 @@ export class AuditStore {
     const now = opts.now ?? (() => new Date());
     try {
       mkdirSync(dirname(file), { recursive: true });
-      return new AuditStore(openDatabase(file), file, opts);
+      const store = new AuditStore(openDatabase(file), file, opts);
+      // Read now: admission keeps these lists even if the database is damaged later.
+      store.admissionLists();
+      return store;
     } catch (err) {
       if (!isDamage(err)) throw new AuditStoreError(`cannot open audit store ${file}: ${(err as Error).message}`);
       const at = now();
@@ -165,6 +168,7 @@ export class AuditStore {
       } catch {
         store.state.recovered!.salvaged_entries = 0;
       }
+      store.admissionLists();
       return store;
     }
   }
@@ -193,7 +197,7 @@ export class AuditStore {
       details: typeof event.details === 'string' ? event.details : JSON.stringify(event.details),
       severity: event.severity ?? 'INFO',
     };
-    this.write(() => this.insertEvent.run(row.id, row.timestamp, row.action, row.target, row.actor, row.details, row.severity));
+    this.write(() => this.insertEvent.run(row.id, row.timestamp, row.action, row.target, row.actor, row.details, row.severity), false);
     return row;
   }
 
@@ -228,7 +232,14 @@ export class AuditStore {
   admissionLists(): { block: ListEntry[]; allow: ListEntry[] } {
     if (this.lists === null) {
       const toEntry = (r: ActionRow): ListEntry => ({ target_type: r.target_type, target_name: r.target_name, reason: r.reason });
-      this.lists = { block: this.list('block').map(toEntry), allow: this.list('allow').map(toEntry) };
+      // Straight from SQLite, even when damaged: admission needs the lists; a read that fails is a 503.
+      const rows = (action: ListAction) => (this.selectActions.all(action) as ActionRow[]).map(toEntry);
+      try {
+        this.lists = { block: rows('block'), allow: rows('allow') };
+      } catch (err) {
+        if (isDamage(err)) this.markDamaged(`SQLite: ${(err as Error).message}`, false);
+        throw new AuditStoreError(`audit store cannot read the block/allow lists: ${(err as Error).message}`);
+      }
     }
     return this.lists;
   }
@@ -265,11 +276,16 @@ export class AuditStore {
   }
 
   /**
-   * Runs a write and checks the file afterwards: SQLite committing into a
-   * damaged file is still a failed write. A failed write changes nothing
+   * Runs a write, the file checked before and after: SQLite committing into
+   * a damaged file is still a failed write. A failed write changes nothing
    * (SQLite rolled it back), so the cached lists stay valid.
    */
-  private write(fn: () => unknown): void {
+  private write(fn: () => unknown, listsChange = true): void {
+    if (this.state.status !== 'damaged') {
+      // Looked at before writing too: nothing is written into a file known to be damaged.
+      const damage = this.fileWatch.damage();
+      if (damage !== null) this.markDamaged(damage, false);
+    }
     if (this.state.status === 'damaged') {
       this.opts.onError?.('damaged');
       throw new AuditStoreError(`audit store damaged, nothing can be recorded until the sidecar restarts: ${this.state.error}`);
@@ -286,7 +302,7 @@ export class AuditStore {
       this.setState({ status: 'failing', error: why });
       throw new AuditStoreError(`audit store write failed: ${why}`);
     }
-    this.lists = null;
+    if (listsChange) this.lists = null;
     const damage = this.fileWatch.damage();
     if (damage !== null) {
       this.markDamaged(damage);
@@ -295,8 +311,8 @@ export class AuditStore {
     if (this.state.status === 'failing') this.setState({ status: 'ok' });
   }
 
-  private markDamaged(error: string): void {
-    this.opts.onError?.('damaged');
+  private markDamaged(error: string, count = true): void {
+    if (count) this.opts.onError?.('damaged');
     if (this.state.status !== 'damaged') this.setState({ status: 'damaged', error });
   }
 

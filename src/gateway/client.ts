@@ -96,8 +96,10 @@ export async function postRollback(target: SidecarTarget, revision: string, time
   return r;
 }
 
+/** `GET /health`, with the token when there is one (the sidecar then includes paths and error texts). */
 export async function getHealth(target: SidecarTarget, timeoutMs: number): Promise<JsonResponse> {
-  const r = await request(`${target.baseUrl}/health`, { method: 'GET' }, timeoutMs);
+  const headers: Record<string, string> = target.token !== null ? { authorization: `Bearer ${target.token}` } : {};
+  const r = await request(`${target.baseUrl}/health`, { method: 'GET', headers }, timeoutMs);
   if (r.status !== 200) throw new ClientError(`status failed (HTTP ${r.status}): ${errorText(r)}`);
   return r;
 }

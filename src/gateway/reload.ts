@@ -271,7 +271,8 @@ export class PolicyReloader {
           modules: snap.moduleCount,
           ...(snap.bundle ? { bundle: { ...snap.bundle } } : {}),
         },
-        snap.files,
+        // A bundle's files are the server's (its paths are not policy-directory names): the entry says where it came from.
+        snap.bundle ? [] : snap.files,
       );
     } catch (err) {
       this.deps.logger?.error({ err, revision: snap.revision }, 'policy history could not be written');

@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { installErrorHandlers } from './http/errors.js';
 import { installJsonParser } from './http/body.js';
-import { createLimitedServer } from './http/limits.js';
+import { clientErrorHandler, createLimitedServer } from './http/limits.js';
 import { requestAuthorizer, securityHook } from './http/security.js';
 import type { GatewayContext } from './http/context.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -25,6 +25,7 @@ export function buildServer(ctx: GatewayContext, token: string): FastifyInstance
     bodyLimit: ctx.limits.maxBodyBytes,
     // Timeouts, header size and the connection limit (`gateway.limits`).
     serverFactory: (handler) => createLimitedServer(handler, ctx.limits, ctx.connections),
+    clientErrorHandler,
     // Our own pino logger does the logging; fastify's per-request lines would be noise.
     logger: false,
     return503OnClosing: true,

@@ -128,12 +128,16 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   };
   observeServer(context);
   const app = buildServer(context, token.token);
+  // Watching before listening: the first `/health` already knows the watcher's state.
+  const watcher = engine !== null && bundles === null && config.watch.policy ? await startWatcher(config, reloader, logger, events) : null;
+  context.watcher = watcher;
 
   try {
     await app.listen({ host: config.gateway.apiBind, port: config.gateway.apiPort });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const where = `${config.gateway.apiBind}:${config.gateway.apiPort}`;
+    await watcher?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     if (code === 'EADDRINUSE') return abort(`cannot listen on ${where}: address already in use (is another sidecar running?)`);
     return abort(`cannot listen on ${where}: ${(err as Error).message}`);
@@ -152,8 +156,6 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
   else if (snap !== null) print(`policy directory: ${config.policyDir} (revision ${snap.revision}, ${snap.moduleCount} module${snap.moduleCount === 1 ? '' : 's'}${seededPolicies ? ', seeded from the bundled policies' : ''})`);
   else print(`policy directory: ${config.policyDir} (NOT LOADED, serving fail-closed answers: ${engine.lastLoadError() ?? 'unknown error'})`);
   print(`token: ${token.source}`);
-  const watcher = engine !== null && bundles === null && config.watch.policy ? await startWatcher(config, reloader, logger, events) : null;
-  context.watcher = watcher;
   if (watcher !== null) {
     const state = watcher.status();
     if (state.state === 'watching') print(`watching ${config.policyDir} (reload ${config.watch.debounceMs} ms after the last change)`);

@@ -56,7 +56,7 @@ export interface HistoryOptions {
 }
 
 const FULL_REVISION = /^[0-9a-f]{64}$/;
-const SOURCES: ReadonlySet<string> = new Set(['start', 'api', 'watch', 'rollback', 'recovered']);
+const SOURCES: ReadonlySet<string> = new Set(['start', 'api', 'watch', 'rollback', 'bundle', 'recovered']);
 
 export function isFullRevision(x: unknown): x is string {
   return typeof x === 'string' && FULL_REVISION.test(x);
@@ -70,11 +70,18 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 function validEntry(x: unknown): HistoryEntry | null {
   if (!isRecord(x)) return null;
   const { revision, full_revision: full, applied_at: at, source, modules } = x;
-  if (!isFullRevision(full) || revision !== full.slice(0, 12)) return null;
+  // A bundle's revision is its manifest revision (src/bundle/), else the content hash's first 12 digits.
+  const bundle = validBundle(x['bundle']);
+  if (!isFullRevision(full) || (revision !== full.slice(0, 12) && (bundle === null || revision !== bundle.revision))) return null;
   if (typeof at !== 'string' || !Number.isFinite(Date.parse(at))) return null;
   if (typeof source !== 'string' || !SOURCES.has(source)) return null;
   if (typeof modules !== 'number' || !Number.isInteger(modules) || modules < 0) return null;
-  return { revision, full_revision: full, applied_at: at, source: source as HistoryEntry['source'], modules };
+  return { revision, full_revision: full, applied_at: at, source: source as HistoryEntry['source'], modules, ...(bundle ? { bundle } : {}) };
+}
+
+function validBundle(x: unknown): { name: string; revision: string } | null {
+  if (!isRecord(x) || typeof x['name'] !== 'string' || typeof x['revision'] !== 'string') return null;
+  return { name: x['name'], revision: x['revision'] };
 }
 
 /** A revision's files as read back: plain policy file names, no duplicates, hashing to `fullRevision`. Throws `DamagedRevisionError`. */
@@ -241,6 +248,8 @@ export class PolicyHistory {
   /** Files of a revision given by its full form or a unique prefix (12 digits as shown). */
   files(revision: string): { fullRevision: string; files: PolicyFile[] } {
     const full = this.resolve(revision);
+    const bundle = this.entries().find((e) => e.full_revision === full && e.bundle !== undefined)?.bundle;
+    if (bundle) throw new Error(`revision ${bundle.revision} came from bundle ${JSON.stringify(bundle.name)}: its files are kept by the bundle server, not here`);
     return { fullRevision: full, files: this.readFiles(full) };
   }
 

@@ -56,6 +56,18 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * Closes a chokidar watcher for good. chokidar's `close()` removes every
+ * listener, yet a directory scan still in flight can emit `error` afterwards
+ * (EACCES on a directory that just became unreadable): with no listener left,
+ * that error would crash the process. A listener added after `close()` stays.
+ */
+function closeWatcher(w: FSWatcher): Promise<void> {
+  const closing = w.close();
+  w.on('error', () => {});
+  return closing.catch(() => undefined);
+}
+
 export class PolicyWatcher {
   readonly dir: string;
   private watcher: FSWatcher | null = null;
@@ -108,7 +120,7 @@ export class PolicyWatcher {
     this.timer = this.retryTimer = this.checkTimer = null;
     const w = this.watcher;
     this.watcher = null;
-    await w?.close();
+    if (w) await closeWatcher(w);
     this.state = 'stopped';
     await this.running;
   }
@@ -138,7 +150,7 @@ export class PolicyWatcher {
     if (w !== this.watcher) throw new Error(this.closed ? 'watcher closed' : (this.lastError ?? 'watch lost while starting'));
     if (!this.watchesRoot(w)) {
       this.watcher = null;
-      await w.close();
+      await closeWatcher(w);
       throw new Error('the policy directory could not be watched');
     }
   }
@@ -159,7 +171,7 @@ export class PolicyWatcher {
     this.lastError = reason;
     const w = this.watcher;
     this.watcher = null;
-    w?.close().catch(() => undefined);
+    if (w) void closeWatcher(w);
     this.retryDelay = this.opts.retryMs ?? 250;
     this.setState('restarting');
     this.scheduleRetry();

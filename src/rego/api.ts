@@ -9,6 +9,7 @@ import type { Value } from './value.js';
 import type { EvalBudgets } from './eval/state.js';
 
 export type { EvalBudgets } from './eval/state.js';
+import type { Tracer } from './eval/trace.js';
 
 export interface ModuleSource {
   /** File name used in locations and error messages. */
@@ -27,6 +28,12 @@ export interface CompileOptions {
    * shadowed and deprecated built-ins are errors in v0 modules too.
    */
   strict?: boolean;
+  /**
+   * Compile the traced variant of the closures (`--explain`): evaluations
+   * given a `tracer` report OPA's trace events to it. Off by default; an
+   * ordinary compile contains no tracing code.
+   */
+  trace?: boolean;
 }
 
 export interface EvalOptions {
@@ -55,6 +62,8 @@ export interface EvalOptions {
   budgets?: Readonly<EvalBudgets>;
   /** Coverage sink: called with the location of each rule head and expression evaluated. */
   coverage?: (loc: Location) => void;
+  /** Trace events sink (policies compiled with `trace: true`). */
+  tracer?: Tracer;
 }
 
 export interface ResultExpression {

@@ -72,6 +72,7 @@ class CompiledPolicy implements Policy {
     private readonly tree: RuleNode,
     private readonly refused: ReadonlySet<string>,
     private readonly types: RuleTypes,
+    private readonly trace: boolean,
   ) {}
 
   prepare(query: string): PreparedQuery {
@@ -84,7 +85,7 @@ class CompiledPolicy implements Policy {
     }
     const errors: RegoError[] = [];
     const bodyOrder = new Map<Body, Expr[]>();
-    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused, bodyOrder });
+    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused, bodyOrder, trace: this.trace });
     const resolved = new Resolver([]).resolveQuery(body);
     const compiled = compileQuery(cc, resolved, query);
     // As OPA's query compiler: type checking follows a successful safety check.
@@ -109,7 +110,7 @@ class CompiledPolicy implements Policy {
 }
 
 function newState(opts: EvalOptions): EvalState {
-  return new EvalState(
+  const st = new EvalState(
     opts.input,
     opts.data ?? {},
     opts.strictBuiltinErrors === true,
@@ -120,6 +121,8 @@ function newState(opts: EvalOptions): EvalState {
     opts.timeoutMs,
     opts.budgets,
   );
+  if (opts.tracer !== undefined) st.tracer = opts.tracer;
+  return st;
 }
 
 class Prepared implements PreparedQuery {
@@ -184,13 +187,13 @@ function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions)
   const tree = buildRuleTree(rules);
   yield;
   const bodyOrder = new Map<Body, Expr[]>();
-  const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder });
+  const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder, trace: opts.trace === true });
   yield* compileTree(cc, tree);
   if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
   // OPA type-checks once every earlier stage has passed, following the order the safety check gave each body.
   const typed = yield* checkTypeSteps(rules, tree, bodyOrder);
   if (typed.errors.length > 0) throw new RegoErrors(sortErrors(typed.errors));
-  return new CompiledPolicy(modules, tree, refused, typed.types);
+  return new CompiledPolicy(modules, tree, refused, typed.types, opts.trace === true);
 }
 
 /** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */

@@ -6,7 +6,9 @@
  *
  *   null, boolean, string          as themselves
  *   number                         `number` (float64), or `bigint` for integers
- *                                  outside the safe range (never a bigint that fits)
+ *                                  outside the safe range (never a bigint that fits),
+ *                                  or `RegoNumber` for a literal whose text says more
+ *                                  than those (`3.50`, `1e21`, `1e-400`): see below
  *   array                          `Value[]`
  *   object with only string keys   a plain object (`JsonObject`)
  *   object with any other key      `RegoObject` (at least one non-string key)
@@ -22,7 +24,9 @@
  * Values are immutable once built: never mutate a value you did not just create.
  */
 
-export type Value = null | boolean | number | bigint | string | Value[] | JsonObject | RegoObject | RegoSet;
+import * as dec from './builtins/decimal.js';
+
+export type Value = null | boolean | number | bigint | RegoNumber | string | Value[] | JsonObject | RegoObject | RegoSet;
 
 export interface JsonObject {
   [key: string]: Value;
@@ -92,22 +96,55 @@ export class RegoObject {
   }
 }
 
+/**
+ * A number kept as the text it was written in. OPA keeps every number as its
+ * text (Go's json.Number): `3.50` prints as `3.50`, `1e21` as `1e21`, and a
+ * number written with a fraction or an exponent is a floating-point number
+ * even when its value is whole (sprintf's `%d` refuses `100.0`, integer
+ * operands refuse `1e2`, arithmetic on `1e21` is floating-point). JavaScript
+ * numbers lose that, so a number literal whose text is not the one its value
+ * would print as is kept in this box; all other numbers stay plain `number` /
+ * `bigint` (the hot path never meets a box: JSON input has none).
+ *
+ * `value` is the plain value nearest to the text (the exact integer when it is
+ * one, else the nearest double); `valueOf()` gives the double, so arithmetic
+ * written for plain numbers keeps working. Order, equality and keys use the
+ * exact decimal of the text (`1e-400 > 0`, `1e400 > 1e399`).
+ */
+export class RegoNumber {
+  constructor(
+    readonly text: string,
+    readonly value: number | bigint,
+  ) {}
+  valueOf(): number {
+    return Number(this.value);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Type tests
 
 export type TypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set';
 
-export function isNumber(v: Value): v is number | bigint {
+export function isNumber(v: Value): v is number | bigint | RegoNumber {
   const t = typeof v;
-  return t === 'number' || t === 'bigint';
+  return t === 'number' || t === 'bigint' || v instanceof RegoNumber;
 }
 
 export function isObject(v: Value): v is JsonObject | RegoObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RegoSet);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RegoSet) && !(v instanceof RegoNumber);
 }
 
 export function isPlainObject(v: Value): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RegoSet) && !(v instanceof RegoObject);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof RegoSet) && !(v instanceof RegoObject) && !(v instanceof RegoNumber);
+}
+
+/** A number's plain value (a box's nearest plain value), for code that computes on plain numbers. */
+export function plainNumber(n: number | bigint | RegoNumber): number | bigint {
+  return n instanceof RegoNumber ? n.value : n;
 }
 
 export function isSet(v: Value): v is RegoSet {
@@ -128,6 +165,7 @@ export function typeName(v: Value): TypeName {
       if (v === null) return 'null';
       if (Array.isArray(v)) return 'array';
       if (v instanceof RegoSet) return 'set';
+      if (v instanceof RegoNumber) return 'number';
       return 'object';
   }
 }
@@ -146,6 +184,7 @@ function typeRank(v: Value): number {
       if (v === null) return 0;
       if (Array.isArray(v)) return 4;
       if (v instanceof RegoSet) return 6;
+      if (v instanceof RegoNumber) return 2;
       return 5;
   }
 }
@@ -242,8 +281,9 @@ export function isInteger(n: number | bigint): boolean {
   return typeof n === 'bigint' || Number.isInteger(n);
 }
 
-function compareNumbers(a: number | bigint, b: number | bigint): number {
+function compareNumbers(a: number | bigint | RegoNumber, b: number | bigint | RegoNumber): number {
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (a instanceof RegoNumber || b instanceof RegoNumber) return dec.compare(decimalOf(a), decimalOf(b));
   // Mixed: compare exactly where both are integers, else as floats.
   if (isInteger(a) && isInteger(b) && Number.isFinite(Number(a)) !== false) {
     try {
@@ -259,11 +299,37 @@ function compareNumbers(a: number | bigint, b: number | bigint): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** Canonical text of a number, equal for numerically equal values (1 and 1.0). */
-export function numberKey(n: number | bigint): string {
+/** The exact decimal a number denotes (a box: its text's). */
+function decimalOf(n: number | bigint | RegoNumber): dec.Decimal {
+  if (n instanceof RegoNumber) {
+    const d = dec.parseDecimal(n.text);
+    if (d !== undefined && d !== 'exponent') return d;
+  }
+  return dec.fromNumber(plainNumber(n));
+}
+
+/** Canonical text of a number, equal for numerically equal values (1, 1.0, 1e0). */
+export function numberKey(n: number | bigint | RegoNumber): string {
+  if (n instanceof RegoNumber) {
+    const d = dec.normalize(decimalOf(n));
+    if (d.e >= 0) return dec.toBigInt(d).toString();
+    // The key of the double it equals, if any; else its exact decimal (equal to no double).
+    const near = Number(n.value);
+    if (dec.compare(dec.fromNumber(near), d) === 0) return String(near);
+    return `${d.m}e${d.e}`;
+  }
   if (typeof n === 'bigint') return n.toString();
   if (Number.isInteger(n) && !Number.isSafeInteger(n) && Number.isFinite(n)) return BigInt(n).toString();
   return String(n);
+}
+
+/**
+ * The box for a number literal, or its plain value when the plain value prints
+ * as the literal was written (see `RegoNumber`).
+ */
+export function numberFromText(text: string, value: number | bigint): number | bigint | RegoNumber {
+  if (!/[.eE]/.test(text) || formatNumber(value) === text) return value;
+  return new RegoNumber(text, value);
 }
 
 // ---------------------------------------------------------------------------
@@ -356,6 +422,8 @@ export function equals(a: Value, b: Value): boolean {
   if (ta === 'string' || ta === 'boolean' || typeof b === 'string' || typeof b === 'boolean') return false;
   if (ta === 'number' && typeof b === 'number') return a === b;
   if (isNumber(a) && isNumber(b)) return compareNumbers(a, b) === 0;
+  // A number equals only a number (an object has no keys to compare it by).
+  if (isNumber(a) || isNumber(b)) return false;
   if (a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
@@ -410,6 +478,7 @@ function canonical(v: Value): string {
       return v ? 'true' : 'false';
     default:
       if (v === null) return 'null';
+      if (v instanceof RegoNumber) return numberKey(v);
       if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
       if (v instanceof RegoSet) return '<' + Array.from(v.values(), canonical).sort().join(',') + '>';
       return '{' + sortedEntries(v).map(([k, x]) => canonical(k) + ':' + canonical(x)).join(',') + '}';
@@ -419,12 +488,16 @@ function canonical(v: Value): string {
 // ---------------------------------------------------------------------------
 // Conversion to and from JSON
 
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
 /**
  * Text of a number as OPA prints it in JSON: integers in full, floats in Go's
  * shortest form (`1e+21` style exponents as Go's strconv 'g' with -1 precision
  * would for large magnitudes is approximated by JavaScript's own shortest form).
  */
-export function formatNumber(n: number | bigint): string {
+export function formatNumber(n: number | bigint | RegoNumber): string {
+  // A box prints as written (OPA prints a number's text), when that is JSON's syntax.
+  if (n instanceof RegoNumber) return JSON_NUMBER.test(n.text) ? n.text : formatNumber(n.value);
   if (typeof n === 'bigint') return n.toString();
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
   return String(n);
@@ -465,6 +538,7 @@ export function writeValue(v: Value, style: TextStyle): string {
       return v ? 'true' : 'false';
     default: {
       if (v === null) return 'null';
+      if (v instanceof RegoNumber) return formatNumber(v);
       const write = (x: Value) => writeValue(x, style);
       if (Array.isArray(v)) return '[' + v.map(write).join(style.separator) + ']';
       if (v instanceof RegoSet) {
@@ -530,6 +604,7 @@ export function toJS(v: Value): unknown {
       return Number(v);
     case 'object':
       if (v === null) return null;
+      if (v instanceof RegoNumber) return Number(v.value);
       if (Array.isArray(v)) return v.map(toJS);
       if (v instanceof RegoSet) return v.sorted().map(toJS);
       {
@@ -564,7 +639,7 @@ export function fromJS(x: unknown): Value {
     case 'object':
       if (x === null) return null;
       if (Array.isArray(x)) return x.map(fromJS);
-      if (x instanceof RegoSet || x instanceof RegoObject) return x;
+      if (x instanceof RegoSet || x instanceof RegoObject || x instanceof RegoNumber) return x;
       {
         const out: JsonObject = {};
         for (const k of Object.keys(x)) setOwn(out, k, fromJS((x as Record<string, unknown>)[k]));

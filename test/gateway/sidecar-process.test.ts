@@ -131,8 +131,9 @@ describe('sidecar process', () => {
     assert.equal(JSON.parse(r.stdout).status, 'reloaded');
     r = await runGateway(['status', '--port', String(s.port)], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /policy: +revision [0-9a-f]{12}/);
+    assert.match(r.stdout, /policy: +revision [0-9a-f]{12}, \d+ modules, loaded .* from \//);
     assert.match(r.stdout, /uptime: +\d+s/);
+    assert.match(r.stdout, /watcher: +off\naudit: +ok/);
 
     writeFileSync(join(t.policyDir, BROKEN), 'package broken\n\nx := {\n');
     r = await runGateway(['policy', 'reload', '--port', String(s.port)], env);

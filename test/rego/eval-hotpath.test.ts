@@ -51,7 +51,7 @@ test('prepareFields gives the package document values of the selected fields', (
 });
 
 test('prepareFields is declined where the package document is not the object of its rules', () => {
-  const p = policy(PKG, 'package app\nother := 1', 'package whole\nx := 1\nx.y := 2 if false', 'package refhead\nobj[k] := 1 if some k in input.ks');
+  const p = policy(PKG, 'package app\nother := 1', 'package whole\nx[k] := 1 if some k in input.ks\nx.y.z := 2 if false', 'package refhead\nobj[k] := 1 if some k in input.ks');
   assert.equal(p.prepareFields!(['app', 'nothing'], ['a']), undefined);
   assert.equal(p.prepareFields!(['app', 'other'], ['a']), undefined);
   assert.equal(p.prepareFields!(['refhead', 'obj'], ['a']), undefined);

@@ -213,3 +213,36 @@ test('coverage report: OPA shape, consecutive rows merged, percentages to 2 deci
   });
   assert.deepEqual(toRanges([5, 1, 2, 2, 9]), [{ start: { row: 1 }, end: { row: 2 } }, { start: { row: 5 }, end: { row: 5 } }, { start: { row: 9 }, end: { row: 9 } }]);
 });
+
+test('tests in ref heads and tests with cases, as OPA 1.x finds and judges them', async () => {
+  const { compile } = await import('../../src/rego/index.js');
+  const { parseModule } = await import('../../src/rego/syntax/parser.js');
+  const source = [
+    'package t',
+    'suite.test_nested if true',
+    'test_cases[name] if {',
+    '  some name, n in {"one": 1, "two": 2}',
+    '  n > 0',
+    '}',
+    'test_mixed[name] := n > 1 if some name, n in {"one": 1, "two": 2}',
+    'helper.other := true',
+  ].join('\n');
+  const tests = discoverTests([parseModule('t_test.rego', source)]);
+  assert.deepEqual(
+    tests.map((t) => [t.name, t.query, t.cases === true]),
+    [
+      ['suite.test_nested', 'data.t.suite.test_nested', false],
+      ['test_cases', 'data.t.test_cases', true],
+      ['test_mixed', 'data.t.test_mixed', true],
+    ],
+  );
+  const results = runTests(compile([{ file: 't_test.rego', source }]), tests, { timeoutMs: 10_000 });
+  assert.deepEqual(
+    results.map((r) => [r.name, r.fail]),
+    [
+      ['suite.test_nested', false],
+      ['test_cases', false],
+      ['test_mixed', true],
+    ],
+  );
+});

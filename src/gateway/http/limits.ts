@@ -10,6 +10,9 @@
  * every connection has sent something is the new one refused. Connections
  * that sent part of a request are ended by the headers and request timeouts.
  *
+ * Node also ends connections that send nothing once the headers timeout
+ * passes (its own protection against idle sockets).
+ *
  * All of this is per connection: nothing here runs per request.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -83,6 +86,26 @@ export function createLimitedServer(handler: Handler, limits: ServerLimits, guar
   server.setTimeout(limits.idleTimeoutMs);
   server.on('connection', (socket: Socket) => guard.admit(socket));
   return server;
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request timeout: the request did not arrive in time'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'request headers too large'],
+};
+
+/**
+ * fastify's `clientErrorHandler`: what Node reports before a request exists
+ * (a headers or request timeout, headers too large, unparsable HTTP) answered
+ * in our `{"error": …}` shape, then the connection is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'bad request'];
+  if (socket.writable) {
+    const body = JSON.stringify({ error: message });
+    socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 /**

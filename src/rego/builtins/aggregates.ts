@@ -3,7 +3,7 @@ import type { BuiltinTable } from './builtin.js';
 import { elementTypeError, typeError } from './operands.js';
 import { add, mul } from './numbers.js';
 import { runeCount } from './runes.js';
-import { compare, isNumber, isObject, objectSize, RegoSet, type Value } from '../value.js';
+import { compare, isNumber, isObject, objectSize, plainNumber, RegoSet, type Value } from '../value.js';
 
 /** Members of an array or set operand; OPA names the expected types `{set, array}`, but `{array, set}` for all/any. */
 function members(name: string, args: Value[], expected = 'one of {set, array}'): Value[] {
@@ -28,7 +28,7 @@ function fold(name: string, start: number, op: (a: number | bigint, b: number | 
     let acc: number | bigint = start;
     for (const x of items) {
       if (!isNumber(x)) throw elementTypeError(name, 1, args[0]!, x, 'number');
-      acc = op(acc, x);
+      acc = op(acc, plainNumber(x));
     }
     return acc;
   };

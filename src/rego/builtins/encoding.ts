@@ -7,6 +7,8 @@ import type { BuiltinTable } from './builtin.js';
 import { BuiltinError } from './builtin.js';
 import { builtinError, obj, str } from './operands.js';
 import { padBase64Url } from './go-base64.js';
+import { queryUnescape } from './go-url.js';
+import { goMarshal } from './json-text.js';
 import { RegoSet, sortedEntries, compareStrings, ObjectBuilder, type Value } from '../value.js';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -126,33 +128,14 @@ export function queryEscape(s: string): string {
   return out;
 }
 
-/** Go's `url.QueryUnescape`; returns an error message instead of throwing. */
-export function queryUnescape(s: string): string | { error: string } {
-  const src = utf8(s);
-  const out: number[] = [];
-  for (let i = 0; i < src.length; i++) {
-    const b = src[i]!;
-    if (b === 0x25 /* % */) {
-      const hi = i + 1 < src.length ? hexValue(src[i + 1]!) : -1;
-      const lo = i + 2 < src.length ? hexValue(src[i + 2]!) : -1;
-      if (hi < 0 || lo < 0) {
-        const bad = src.subarray(i, i + 3).toString('utf8');
-        return { error: `invalid URL escape ${JSON.stringify(bad)}` };
-      }
-      out.push((hi << 4) | lo);
-      i += 2;
-    } else out.push(b === 0x2b ? 0x20 : b);
-  }
-  return Buffer.from(out).toString('utf8');
-}
-
 /** Go's `url.ParseQuery`: every key maps to its values in order; the first error is reported. */
 function parseQuery(name: string, query: string): Value {
   const values = new Map<string, string[]>();
   let firstError: string | undefined;
   for (const part of query.split('&')) {
     if (part.includes(';')) {
-      firstError ??= 'invalid semicolon separator in query';
+      // Go overwrites any earlier error with this one; escape errors only fill an empty slot.
+      firstError = 'invalid semicolon separator in query';
       continue;
     }
     if (part === '') continue;
@@ -182,8 +165,9 @@ function encodeObject(name: string, args: Value[]): string {
   const o = obj(name, args, 1);
   const wrong = () => new BuiltinError('eval_type_error', `${name}: operand 1 values must be string, array[string], or set[string]`);
   const pairs: [string, string[]][] = [];
-  for (const [k, v] of sortedEntries(o)) {
-    if (typeof k !== 'string') throw wrong();
+  for (const [key, v] of sortedEntries(o)) {
+    // ast.JSON turns a key that is not a string into its JSON text.
+    const k = typeof key === 'string' ? key : goMarshal(key);
     let list: Value[];
     if (typeof v === 'string') list = [v];
     else if (Array.isArray(v)) list = v;
@@ -203,7 +187,8 @@ function encodeObject(name: string, args: Value[]): string {
 export const builtins: BuiltinTable = {
   'base64.encode': (args) => utf8(str('base64.encode', args, 1)).toString('base64'),
   'base64.decode': (args) => decodeOrThrow('base64.decode', str('base64.decode', args, 1), STD_MAP),
-  'base64.is_valid': (args) => typeof base64Decode(str('base64.is_valid', args, 1), STD_MAP) !== 'number',
+  // Any operand: a non-string is simply not valid base64 (no type error), as in OPA.
+  'base64.is_valid': ([v]) => typeof v === 'string' && typeof base64Decode(v, STD_MAP) !== 'number',
 
   'base64url.encode': (args) => utf8(str('base64url.encode', args, 1)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_'),
   'base64url.encode_no_pad': (args) => utf8(str('base64url.encode_no_pad', args, 1)).toString('base64url'),

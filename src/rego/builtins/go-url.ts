@@ -22,7 +22,7 @@ export interface GoURL {
   fragment: string;
 }
 
-type Mode = 'path' | 'host' | 'zone' | 'userPassword' | 'fragment';
+type Mode = 'path' | 'host' | 'zone' | 'userPassword' | 'fragment' | 'query';
 
 class URLError extends Error {}
 
@@ -104,8 +104,19 @@ function unescape(s: string, mode: Mode): string {
       i++;
     }
   }
+  if (mode === 'query') return s.replace(/%([0-9a-fA-F]{2})|\+/g, (m, h: string | undefined) => (h === undefined ? ' ' : String.fromCharCode(parseInt(h, 16))));
   if (n === 0) return s;
   return s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** Go's url.QueryUnescape (`+` is a space), or its error message (`invalid URL escape "%zz"`). */
+export function queryUnescape(text: string): string | { error: string } {
+  try {
+    return utf8(unescape(Buffer.from(text, 'utf8').toString('latin1'), 'query'));
+  } catch (e) {
+    if (e instanceof URLError) return { error: e.message };
+    throw e;
+  }
 }
 
 function escape(s: string, mode: Mode): string {

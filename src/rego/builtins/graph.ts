@@ -4,7 +4,7 @@
  * are walked in insertion order, as Go's ast.Set and arrays are.
  */
 import type { BuiltinTable } from './builtin.js';
-import { obj } from './operands.js';
+import { obj, typeError } from './operands.js';
 import { objectGet, RegoSet, type JsonObject, type RegoObject, type Value } from '../value.js';
 
 type Graph = JsonObject | RegoObject;
@@ -31,27 +31,28 @@ function reachable(graph: Graph, initial: Value): RegoSet {
 }
 
 /**
- * Depth-first path building. Like OPA, `visited` is shared by the whole walk
- * from one start node, so a node already expanded through another branch ends
- * the path that reaches it again (this is also what stops cycles).
+ * Depth-first path building, as reachable.go's pathBuilder since OPA fixed #5871
+ * (PR 8510): each branch has its own copy of the nodes on its path, so a node
+ * reached by two routes gives both paths; meeting a node already on the path
+ * (a cycle) ends it there.
  */
-function buildPaths(graph: Graph, root: Value, path: Value[], out: RegoSet, visited: RegoSet): void {
+function buildPaths(graph: Graph, root: Value, path: Value[], out: RegoSet, onPath: RegoSet): void {
   const edges = objectGet(graph, root);
   if (edges === undefined) {
     out.add(path);
     return;
   }
+  const here = [...path, root];
   const next = vertices(edges);
   if (next.length === 0) {
-    out.add([...path, root]);
+    out.add(here);
     return;
   }
+  const reached = new RegoSet(onPath.values());
+  reached.add(root);
   for (const neighbour of next) {
-    if (visited.has(neighbour)) out.add([...path, root]);
-    else {
-      visited.add(root);
-      buildPaths(graph, neighbour, [...path, root], out, visited);
-    }
+    if (reached.has(neighbour)) out.add(here);
+    else buildPaths(graph, neighbour, here, out, reached);
   }
 }
 
@@ -70,7 +71,14 @@ function reachablePaths(graph: Graph, initial: Value): RegoSet {
   return out;
 }
 
+/** The start nodes: an array or a set (reachable.go: "{array, set}"). */
+function initialNodes(name: string, args: Value[]): Value {
+  const v = args[1]!;
+  if (!Array.isArray(v) && !(v instanceof RegoSet)) throw typeError(name, 2, '{array, set}', v);
+  return v;
+}
+
 export const builtins: BuiltinTable = {
-  'graph.reachable': (args) => reachable(obj('graph.reachable', args, 1), args[1]!),
-  'graph.reachable_paths': (args) => reachablePaths(obj('graph.reachable_paths', args, 1), args[1]!),
+  'graph.reachable': (args) => reachable(obj('graph.reachable', args, 1), initialNodes('graph.reachable', args)),
+  'graph.reachable_paths': (args) => reachablePaths(obj('graph.reachable_paths', args, 1), initialNodes('graph.reachable_paths', args)),
 };

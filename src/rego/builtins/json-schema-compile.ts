@@ -12,7 +12,7 @@
  * else would be a network or file fetch, which policies may not make.
  * Go iterates maps in random order; where that order shows (error order), we sort keys.
  */
-import { isNumber, isPlainObject, objectGet, type JsonObject, type Value } from '../value.js';
+import { isNumber, isPlainObject, objectGet, plainNumber, type JsonObject, type Value } from '../value.js';
 import * as dec from './decimal.js';
 import { tryCompileRegex } from './regex.js';
 import type RE2 from 're2';
@@ -110,7 +110,7 @@ function getSlice(m: JsonObject, key: string): Value[] {
 }
 
 function mustBeNumber(v: Value | undefined): dec.Decimal | undefined {
-  return v !== undefined && isNumber(v) ? dec.fromNumber(v) : undefined;
+  return v !== undefined && isNumber(v) ? dec.fromNumber(plainNumber(v)) : undefined;
 }
 
 /** A non-negative-checked integer keyword (minLength, maxItems, …). */
@@ -426,7 +426,7 @@ class Compiler {
           s[exclusiveKey] = s[key];
           s[key] = undefined;
         }
-      } else if (isNumber(ex)) s[exclusiveKey] = dec.fromNumber(ex);
+      } else if (isNumber(ex)) s[exclusiveKey] = dec.fromNumber(plainNumber(ex));
       else throw invalidType(s.draft === HYBRID ? 'boolean/number' : 'number', exclusiveKey);
     }
   }

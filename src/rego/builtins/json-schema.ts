@@ -11,7 +11,7 @@
  * `"<field>: <desc>"`. Both operands are a JSON string or an object/array.
  */
 import { builtinError } from './operands.js';
-import { isNumber, isPlainObject, typeName, type JsonObject, type Value } from '../value.js';
+import { isNumber, isPlainObject, plainNumber, typeName, type JsonObject, type Value } from '../value.js';
 import { goMarshal, isValidJSON, parseJSON } from './json-text.js';
 import { tryCompileRegex } from './regex.js';
 import { canonicalJSON, compileSchema, SchemaError, type SubSchema } from './json-schema-compile.js';
@@ -86,10 +86,11 @@ function validateRecursive(s: SubSchema, node: Value, result: Result, context: r
     validateSchema(s, node, result, context);
     validateCommon(s, node, result, context);
   } else if (isNumber(node)) {
-    const isInt = isIntegral(node);
+    const n = plainNumber(node);
+    const isInt = isIntegral(n);
     if (typed && !(s.types.includes('number') || (isInt && s.types.includes('integer')))) return wrongType(isInt ? 'integer' : 'number');
     validateSchema(s, node, result, context);
-    validateNumber(s, node, result, context);
+    validateNumber(s, n, result, context);
     validateCommon(s, node, result, context);
   } else if (Array.isArray(node)) {
     if (typed && !s.types.includes('array')) return wrongType('array');

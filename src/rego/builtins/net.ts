@@ -4,7 +4,7 @@
  */
 import type { BuiltinTable } from './builtin.js';
 import { builtinError, typeError } from './operands.js';
-import { objectEntries, RegoSet, type Value } from '../value.js';
+import { isObject, objectEntries, RegoSet, type Value } from '../value.js';
 import {
   bigIntToIP,
   cidrMask,
@@ -94,7 +94,7 @@ function matchPairs(name: string, operand: number, v: Value): [Value, Value][] {
   if (typeof v === 'string') return [[v, v]];
   if (Array.isArray(v)) return v.map((x, i) => [wrap(() => matchTerm(operand, x)), i]);
   if (v instanceof RegoSet) return v.sorted().map((x) => [wrap(() => matchTerm(operand, x)), x]);
-  if (v !== null && typeof v === 'object') return objectEntries(v).map(([k, x]) => [wrap(() => matchTerm(operand, x)), k]);
+  if (isObject(v)) return objectEntries(v).map(([k, x]) => [wrap(() => matchTerm(operand, x)), k]);
   return [];
 }
 

@@ -8,7 +8,7 @@
 import type { BuiltinContext, BuiltinTable } from './builtin.js';
 import { builtinError, num, str, typeError, int as intOperand } from './operands.js';
 import * as dec from './decimal.js';
-import { isNumber, normalizeBigInt, RegoSet, type Value } from '../value.js';
+import { isNumber, normalizeBigInt, plainNumber, RegoNumber, RegoSet, type Value } from '../value.js';
 import { BuiltinError } from './builtin.js';
 
 type Num = number | bigint;
@@ -122,13 +122,56 @@ export function setDifference(a: RegoSet, b: RegoSet): RegoSet {
   return out;
 }
 
-function binaryNumeric(name: string, op: (a: Num, b: Num) => Num) {
-  return (args: Value[]): Value => op(num(name, args, 1), num(name, args, 2));
+function binaryNumeric(name: string, op: (a: Num, b: Num) => Num, float?: (x: dec.Decimal, y: dec.Decimal) => dec.Decimal) {
+  return (args: Value[]): Value => {
+    const a = num(name, args, 1);
+    const b = num(name, args, 2);
+    if (float && (args[0] instanceof RegoNumber || args[1] instanceof RegoNumber)) return floatResult(float(exact(args[0]!), exact(args[1]!)));
+    return op(a, b);
+  };
+}
+
+/** The exact decimal of a number operand (a literal box: of its text). */
+function exact(v: Value): dec.Decimal {
+  if (v instanceof RegoNumber) {
+    const d = dec.parseDecimal(v.text);
+    if (d !== undefined && d !== 'exponent') return d;
+  }
+  return dec.fromNumber(plainNumber(v as Num | RegoNumber));
+}
+
+/**
+ * A floating-point result: an operand written with a fraction or exponent
+ * (`1e21`, `2.0`) makes OPA compute in floating point, so `5 - 1e21` is
+ * `-1e+21`, not an exact integer. Computed exactly, then taken to the nearest
+ * double; beyond a double's range, kept as text (20 significant digits).
+ */
+function floatResult(d: dec.Decimal): Value {
+  const n = Number(`${d.m}e${d.e}`);
+  if (Number.isFinite(n) && (n !== 0 || d.m === 0n)) return n === 0 ? 0 : n;
+  const { m, e } = dec.normalize(d);
+  const neg = m < 0n;
+  let digits = (neg ? -m : m).toString();
+  let exp = e + digits.length - 1;
+  if (digits.length > 20) {
+    const rounded = (BigInt(digits.slice(0, 21)) + 5n) / 10n;
+    digits = rounded.toString();
+    if (digits.length > 20) {
+      digits = digits.slice(0, 20);
+      exp++;
+    }
+  }
+  digits = digits.replace(/0+$/, '') || '0';
+  const text = `${neg ? '-' : ''}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${exp < 0 ? '-' : '+'}${Math.abs(exp)}`;
+  return new RegoNumber(text, n);
 }
 
 function minus(args: Value[]): Value {
   const [a, b] = args as [Value, Value];
-  if (isNumber(a) && isNumber(b)) return sub(a, b);
+  if (a instanceof RegoNumber || b instanceof RegoNumber) {
+    if (isNumber(a) && isNumber(b)) return floatResult(dec.sub(exact(a), exact(b)));
+  }
+  if (isNumber(a) && isNumber(b)) return sub(a as Num, b as Num);
   if (a instanceof RegoSet && b instanceof RegoSet) return setDifference(a, b);
   if (!isNumber(a) && !(a instanceof RegoSet)) throw typeError('minus', 1, 'one of {number, set}', a);
   // As OPA's builtinMinus: a number second operand after a set must be a set, anything else a number.
@@ -136,9 +179,11 @@ function minus(args: Value[]): Value {
 }
 
 /** An integer operand of any size (OPA's BigIntOperand). */
+/** builtins.BigIntOperand: a non-number is reported as "must be integer" (bits.*, numbers.range*). */
 export function bigIntOperand(name: string, args: Value[], pos: number): bigint {
-  const v = num(name, args, pos);
-  const i = asBigInt(v);
+  const v = args[pos - 1]!;
+  if (!isNumber(v)) throw typeError(name, pos, 'integer', v);
+  const i = asBigInt(plainNumber(v));
   if (i === undefined) {
     throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be integer number but got floating-point number`);
   }
@@ -188,10 +233,13 @@ function randIntn(args: Value[], ctx: BuiltinContext): Value {
 }
 
 export const builtins: BuiltinTable = {
-  plus: binaryNumeric('plus', add),
+  plus: binaryNumeric('plus', add, dec.add),
   minus,
-  mul: binaryNumeric('mul', mul),
-  div: binaryNumeric('div', divide),
+  mul: binaryNumeric('mul', mul, dec.mul),
+  div: binaryNumeric('div', divide, (x, y) => {
+    if (y.m === 0n) throw builtinError('div', 'divide by zero');
+    return dec.div(x, y);
+  }),
   rem: binaryNumeric('rem', remainder),
   round: (args) => roundNumber(num('round', args, 1), 'half-away'),
   ceil: (args) => roundNumber(num('ceil', args, 1), 'ceil'),

@@ -79,11 +79,12 @@ export function mergeObjects(a: Obj, b: Obj): Obj {
 
 function unionN(args: Value[]): Value {
   const list = arr('object.union_n', args, 1);
-  let acc: Obj = {};
-  for (const x of list) {
-    if (!isObject(x)) throw elementTypeError('object.union_n', 1, list, x, 'object');
-    acc = mergeObjects(acc, x);
+  // OPA merges back to front, so the last member that is not an object is the one reported.
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (!isObject(list[i]!)) throw elementTypeError('object.union_n', 1, list, list[i]!, 'object');
   }
+  let acc: Obj = {};
+  for (const x of list) acc = mergeObjects(acc, x as Obj);
   return acc;
 }
 
@@ -102,18 +103,37 @@ function setSubset(sup: RegoSet, sub: RegoSet): boolean {
   return true;
 }
 
+/**
+ * subset.go arraySetSubset, kept as OPA has it: it counts array members found in
+ * the set, duplicates included (`[1, 1]` covers `{1, 2}`), and an empty array
+ * covers nothing, not even the empty set.
+ */
 function arraySetSubset(sup: Value[], sub: RegoSet): boolean {
-  const members = new RegoSet(sup);
-  return setSubset(members, sub);
+  let unmatched = sub.size;
+  for (const v of sup) {
+    if (sub.has(v)) unmatched--;
+    if (unmatched <= 0) return true;
+  }
+  return false;
 }
 
-/** Objects: every key of sub is in sup with a value that is (recursively) a subset, or equal. */
+/**
+ * Objects: every key of sub is in sup with an equal value, or both values are
+ * objects, sets or arrays of the same kind and the sub one is a subset (an array
+ * against a set is not compared here, unlike at the top level).
+ */
 function objectSubset(sup: Obj, sub: Obj): boolean {
   for (const [k, v] of objectEntries(sub)) {
     const w = objectGet(sup, k);
     if (w === undefined) return false;
-    const nested = subset(w, v);
-    if (nested === undefined ? !equals(w, v) : !nested) return false;
+    if (equals(w, v)) continue;
+    if (isObject(w) && isObject(v)) {
+      if (!objectSubset(w, v)) return false;
+    } else if (w instanceof RegoSet && v instanceof RegoSet) {
+      if (!setSubset(w, v)) return false;
+    } else if (Array.isArray(w) && Array.isArray(v)) {
+      if (!arraySubset(w, v)) return false;
+    } else return false;
   }
   return true;
 }
@@ -127,14 +147,9 @@ function subset(sup: Value, sub: Value): boolean | undefined {
   return undefined;
 }
 
-function isCollection(v: Value): boolean {
-  return isObject(v) || Array.isArray(v) || v instanceof RegoSet;
-}
-
 function objectSubsetBuiltin(args: Value[]): Value {
   const [sup, sub] = args as [Value, Value];
-  if (!isCollection(sup)) throw typeError('object.subset', 1, 'one of {object, array, set}', sup);
-  if (!isCollection(sub)) throw typeError('object.subset', 2, 'one of {object, array, set}', sub);
+  // subset.go has one message for every pair it does not combine, scalars included.
   const r = subset(sup, sub);
   if (r === undefined) {
     throw new BuiltinError('eval_type_error', 'object.subset: both arguments object.subset must be of the same type or array and set');

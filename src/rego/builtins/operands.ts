@@ -6,6 +6,8 @@ import { BuiltinError } from './builtin.js';
 import {
   isInteger,
   isNumber,
+  plainNumber,
+  RegoNumber,
   isObject,
   RegoSet,
   typeName,
@@ -32,13 +34,14 @@ export function str(name: string, args: Value[], pos: number): string {
 export function num(name: string, args: Value[], pos: number): number | bigint {
   const v = args[pos - 1]!;
   if (!isNumber(v)) throw typeError(name, pos, 'number', v);
-  return v;
+  return plainNumber(v);
 }
 
 /** A number that must be an integer; returned as a JS number (throws if it is not an integer). */
 export function int(name: string, args: Value[], pos: number): number {
   const v = num(name, args, pos);
-  if (!isInteger(v)) throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be integer number but got floating-point number`);
+  // A number written with a fraction or an exponent (`1.0`, `1e2`) is not an integer to OPA (Number.Int).
+  if (!isInteger(v) || args[pos - 1] instanceof RegoNumber) throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be integer number but got floating-point number`);
   return Number(v);
 }
 

@@ -57,6 +57,9 @@ export type CompileResult = { ok: true; re: RE2 } | { ok: false; message: string
 export function tryCompileRegex(pattern: string): CompileResult {
   const hit = cache.get(pattern);
   if (hit) return { ok: true, re: hit };
+  if (pattern.includes('\\C') && hasAnyByteEscape(pattern)) {
+    return { ok: false, message: 'error parsing regexp: invalid escape sequence: `\\C`' };
+  }
   let re: RE2;
   try {
     re = new RE2(pattern, 'gu');
@@ -66,6 +69,24 @@ export function tryCompileRegex(pattern: string): CompileResult {
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(pattern, re);
   return { ok: true, re };
+}
+
+/**
+ * Whether the pattern uses `\C` (any byte), which C++ RE2 takes and Go's
+ * regexp/syntax refuses as an invalid escape. `\Q…\E` text is literal.
+ */
+function hasAnyByteEscape(pattern: string): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] !== '\\') continue;
+    const next = pattern[++i];
+    if (next === 'C') return true;
+    if (next === 'Q') {
+      const end = pattern.indexOf('\\E', i + 1);
+      if (end < 0) return false;
+      i = end + 1;
+    }
+  }
+  return false;
 }
 
 /** Compiles or throws OPA's `eval_builtin_error` (`NAME: error parsing regexp: …`). */

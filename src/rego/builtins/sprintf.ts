@@ -9,7 +9,7 @@ import { arr, str } from './operands.js';
 import { formatFloat } from './gofloat.js';
 import { runeCount, runes } from './runes.js';
 import { GO_PRINTABLE, goQuote, goQuoteRune, hex } from './go-quote.js';
-import { isNumber, writeValue, type TextStyle, type Value } from '../value.js';
+import { isNumber, RegoNumber, writeValue, type TextStyle, type Value } from '../value.js';
 
 // ---------------------------------------------------------------------------
 // Rego text of values (OPA's ast.Value String())
@@ -36,6 +36,11 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 function toGoArg(v: Value): GoArg {
   if (typeof v === 'string') return { type: 'string', v };
+  if (v instanceof RegoNumber) {
+    // OPA: a number written with a fraction or exponent is not an int; as a float64 when it fits, else its text.
+    const f = Number(v.text);
+    return Number.isFinite(f) ? { type: 'float64', v: f } : { type: 'string', v: v.text };
+  }
   if (isNumber(v)) {
     if (typeof v === 'bigint') return { type: v >= INT64_MIN && v <= INT64_MAX ? 'int' : '*big.Int', v };
     if (Number.isSafeInteger(v)) return { type: 'int', v: BigInt(v) };

@@ -1,14 +1,16 @@
 /**
  * `time.*` built-ins. Timestamps are nanoseconds since the Unix epoch that must
  * fit in an int64 (as Go's `time.UnixNano`), handled as bigint. Time zones are
- * IANA names resolved with `Intl`; layouts are Go's (see time-layout.ts).
+ * IANA names read from the zone database as Go does (tzif.ts), with `Intl` for what
+ * the files leave to rules or when there are none; layouts are Go's (see time-layout.ts).
  */
 import type { BuiltinTable } from './builtin.js';
 import { BuiltinError } from './builtin.js';
-import { builtinError, int, num, str } from './operands.js';
+import { builtinError, int, str } from './operands.js';
 import { isInteger, normalizeBigInt, typeName, type Value } from '../value.js';
 import { civilFromDays, daysFromCivil, daysIn, format, LONG_DAYS, NAMED_LAYOUTS, parse, TimeParseError, weekday, type Civil } from './time-layout.js';
 import { parseDuration } from './time-duration.js';
+import { loadZone, lookupZone } from './tzif.js';
 
 const NS = 1_000_000_000n;
 const MIN_NS = -(2n ** 63n);
@@ -43,8 +45,29 @@ function zoneFormatter(tz: string): Intl.DateTimeFormat | undefined {
   return f;
 }
 
-/** Offset (seconds east of UTC) and abbreviation of `tz` at a UTC instant (seconds). */
+/**
+ * Offset (seconds east of UTC) and abbreviation of `tz` at a UTC instant (seconds):
+ * from the zone's TZif file as Go reads it when there is one (tzif.ts), else from `Intl`.
+ */
 function zoneAt(tz: string, f: Intl.DateTimeFormat, utcSeconds: number): { offset: number; zone: string } {
+  const data = loadZone(tz);
+  if (data) {
+    const z = lookupZone(data, utcSeconds);
+    if (!('rule' in z)) return { offset: z.offset, zone: z.abbr };
+    // Past the last transition, a DST rule decides: Intl tells which offset applies, the rule names it.
+    const offset = intlOffset(f, utcSeconds);
+    return { offset, zone: offset === z.rule.dstOffset ? z.rule.dst! : z.rule.std };
+  }
+  const { offset, name } = intlZone(f, utcSeconds);
+  return { offset, zone: goZoneName(name, offset) };
+}
+
+function intlOffset(f: Intl.DateTimeFormat, utcSeconds: number): number {
+  return intlZone(f, utcSeconds).offset;
+}
+
+/** Offset and `Intl`'s short zone name at an instant. */
+function intlZone(f: Intl.DateTimeFormat, utcSeconds: number): { offset: number; name: string } {
   // Intl works on JavaScript dates (±8.64e15 ms); clamp far instants to the ends of that range.
   const ms = Math.max(-8.64e15, Math.min(8.64e15, utcSeconds * 1000));
   const parts: Record<string, string> = {};
@@ -52,8 +75,7 @@ function zoneAt(tz: string, f: Intl.DateTimeFormat, utcSeconds: number): { offse
   let year = Number(parts.year);
   if (parts.era === 'BC' || parts.era === 'B') year = 1 - year;
   const local = daysFromCivil(year, Number(parts.month), Number(parts.day)) * 86400 + Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second);
-  const offset = local - Math.floor(ms / 1000);
-  return { offset, zone: goZoneName(parts.timeZoneName ?? '', offset) };
+  return { offset: local - Math.floor(ms / 1000), name: parts.timeZoneName ?? '' };
 }
 
 /** Go prints an abbreviation when the zone database has one, else the offset as "+03" / "+0530". */
@@ -121,7 +143,7 @@ function timeOperand(name: string, v: Value, pos: number): { ns: bigint; tz: str
     const t = v[1]!;
     if (typeof t !== 'string') throw new BuiltinError('eval_type_error', `${name}: operand 1 must be string but got ${typeName(t)}`);
     tz = t;
-    if (tz !== '' && tz !== 'UTC' && tz !== 'Local' && zoneFormatter(tz) === undefined) throw builtinError(name, `unknown time zone ${tz}`);
+    if (tz !== '' && tz !== 'UTC' && tz !== 'Local') checkZoneName(name, tz);
   }
   if (v.length > 2) {
     const l = v[2]!;
@@ -129,6 +151,19 @@ function timeOperand(name: string, v: Value, pos: number): { ns: bigint; tz: str
     layout = NAMED_LAYOUTS[l] ?? l;
   }
   return { ns, tz, layout };
+}
+
+/**
+ * Go's time.LoadLocation checks: no dot-dot or leading slash ("time: invalid location
+ * name"), and a name the zone database knows, spelled exactly (zone files are looked
+ * up by path, so "europe/paris" is unknown although `Intl` would take it).
+ */
+function checkZoneName(name: string, tz: string): void {
+  if (tz.includes('..') || tz.startsWith('/') || tz.startsWith('\\')) throw builtinError(name, 'time: invalid location name');
+  const f = zoneFormatter(tz);
+  if (f === undefined) throw builtinError(name, `unknown time zone ${tz}`);
+  const canonical = f.resolvedOptions().timeZone;
+  if (canonical !== tz && canonical.toLowerCase() === tz.toLowerCase() && loadZone(tz) === null) throw builtinError(name, `unknown time zone ${tz}`);
 }
 
 function civilOperand(name: string, args: Value[], pos: number): Civil {
@@ -149,15 +184,32 @@ function parsed(name: string, layout: string, value: string): Value {
   return normalizeBigInt(ns);
 }
 
+/**
+ * The offset Go's time.Date gives a wall clock in a zone: the zone's offset at the
+ * wall clock read as UTC, unless the instant that offset gives is in another period,
+ * then the offset there (so a wall clock skipped or repeated by DST lands as in Go).
+ */
+function zoneOffsetOfWallClock(tz: string, c: Omit<Civil, 'zone' | 'offset'>): number {
+  if (tz === '' || tz === 'UTC') return 0;
+  const unix = daysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
+  const name = tz === 'Local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : tz;
+  const f = zoneFormatter(name)!;
+  const offset = zoneAt(name, f, unix).offset;
+  if (offset === 0) return 0;
+  const there = zoneAt(name, f, unix - offset).offset;
+  return there === offset ? offset : there;
+}
+
 // ---------------------------------------------------------------------------
 // time.add_date (Go's Time.AddDate: normalises month and day overflow)
 
 function addDate(name: string, args: Value[]): Value {
-  const ns = nanos(name, num(name, args, 1), 1);
+  // OPA reads the time with tzTime, so [ns, tz] works too: the date moves in that zone's wall clock.
+  const { ns, tz } = timeOperand(name, args[0]!, 1);
   const years = int(name, args, 2);
   const months = int(name, args, 3);
   const days = int(name, args, 4);
-  const c = toCivil(ns, '');
+  const c = toCivil(ns, tz);
   let m = c.month - 1 + months;
   const y = c.year + years + Math.floor(m / 12);
   m = ((m % 12) + 12) % 12;
@@ -166,7 +218,7 @@ function addDate(name: string, args: Value[]): Value {
   // Huge operands (1e308 years) leave the exact integer range: no int64 instant is that far.
   if (!Number.isSafeInteger(y) || !Number.isSafeInteger(dayNumber)) throw builtinError(name, 'time outside of valid range');
   const [yy, mm, dd] = civilFromDays(dayNumber);
-  const out = toNanos({ ...c, year: yy, month: mm, day: dd, offset: 0 });
+  const out = toNanos({ ...c, year: yy, month: mm, day: dd, offset: zoneOffsetOfWallClock(tz, { ...c, year: yy, month: mm, day: dd }) });
   if (out === undefined) throw builtinError(name, 'time outside of valid range');
   return normalizeBigInt(out);
 }

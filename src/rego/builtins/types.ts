@@ -10,15 +10,67 @@ function isType(t: TypeName): BuiltinImpl {
 }
 
 /**
- * A number from its text, accepted as Go's strconv.ParseFloat does (decimal forms;
- * `inf`/`nan` are refused since they are not Rego numbers), keeping the exact value.
+ * Go's strconv underscoreOK: underscores only between digits, or between a base
+ * prefix and a digit.
+ */
+function underscoreOK(text: string): boolean {
+  let s = text;
+  if (s[0] === '-' || s[0] === '+') s = s.slice(1);
+  let saw = '^';
+  let i = 0;
+  let hex = false;
+  if (s.length >= 2 && s[0] === '0' && 'bBoOxX'.includes(s[1]!)) {
+    i = 2;
+    saw = '0';
+    hex = s[1] === 'x' || s[1] === 'X';
+  }
+  for (; i < s.length; i++) {
+    const c = s[i]!;
+    if ((c >= '0' && c <= '9') || (hex && /[a-fA-F]/.test(c))) {
+      saw = '0';
+      continue;
+    }
+    if (c === '_') {
+      if (saw !== '0') return false;
+      saw = '_';
+      continue;
+    }
+    if (saw === '_') return false;
+    saw = '!';
+  }
+  return saw !== '_';
+}
+
+const HEX_FLOAT = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/;
+
+/**
+ * A number from its text, accepted as Go's strconv.ParseFloat does (decimal forms,
+ * hexadecimal floats with a `p` exponent, `_` digit separators), keeping the exact
+ * value of decimal text. OPA (casts.go builtinToNumber) refuses `inf`/`infinity`/`nan`
+ * with a type error before ParseFloat sees them: they are not Rego numbers.
  */
 export function parseNumberText(name: string, text: string): number | bigint {
+  const word = text.replace(/^[+-]+/, '').toLowerCase();
+  if (word === 'inf' || word === 'infinity' || word === 'nan') throw typeError(name, 1, 'valid number string', text);
   const parseError = (why: string) => builtinError(name, `strconv.ParseFloat: parsing ${goQuote(text)}: ${why}`);
-  const d = dec.parseDecimal(text);
+  let plain = text;
+  if (text.includes('_')) {
+    if (!underscoreOK(text)) throw parseError('invalid syntax');
+    plain = text.replace(/_/g, '');
+  }
+  const hex = HEX_FLOAT.exec(plain);
+  if (hex) {
+    const digits = (hex[2] ?? '') + (hex[3] ?? '');
+    if (digits === '') throw parseError('invalid syntax');
+    // OPA keeps the text as the number; its value is the float64 Go reads.
+    const v = parseInt(digits, 16) * 2 ** (Number(hex[4]) - 4 * (hex[3] ?? '').length);
+    if (!Number.isFinite(v)) throw parseError('value out of range');
+    plain = String(hex[1] === '-' ? -v : v);
+  }
+  const d = dec.parseDecimal(plain);
   if (d === undefined) throw parseError('invalid syntax');
   // Go reports overflow as out of range; underflow rounds to zero.
-  if (!Number.isFinite(Number(text))) throw parseError('value out of range');
+  if (!Number.isFinite(Number(plain))) throw parseError('value out of range');
   if (d === 'exponent') return 0;
   return dec.toNumber(d);
 }

@@ -217,7 +217,8 @@ function decodeURIComponentSafe(s: string): string {
 }
 
 /** Fields derived from extensions (shared by certificates and CSRs). */
-function extensionFields(exts: Tlv[], out: Record<string, Value>, isCertificate: boolean): void {
+/** Fills the extension fields of `out`; returns the URI names as written (for OPA's URIStrings). */
+function extensionFields(exts: Tlv[], out: Record<string, Value>, isCertificate: boolean): string[] {
   const names: GeneralNames = { dns: [], email: [], ip: [], uri: [] };
   const list: Value[] = [];
   for (const ext of exts) {
@@ -310,13 +311,15 @@ function extensionFields(exts: Tlv[], out: Record<string, Value>, isCertificate:
   out['EmailAddresses'] = names.email.length ? names.email : null;
   out['IPAddresses'] = names.ip.length ? names.ip : null;
   out['URIs'] = names.uri.length ? names.uri.map(urlJSON) : null;
-  // OPA adds the URIs as plain strings too (easier to use in policies than url.URL objects).
-  if (isCertificate && names.uri.length) out['URIStrings'] = names.uri;
+  return names.uri;
 }
 
 export interface ParsedCertificate {
   der: Buffer;
+  /** Go's JSON of the x509.Certificate. */
   json: JsonObject;
+  /** The URI names as strings (OPA's extendedCert adds them as URIStrings). */
+  uriStrings: string[];
   rawSubject: Buffer;
   rawIssuer: Buffer;
 }
@@ -385,8 +388,8 @@ export function parseCertificate(der: Buffer): ParsedCertificate {
     PolicyIdentifiers: null,
     Policies: null,
   };
-  extensionFields(exts ? expectSequence(children(exts)[0], 'extensions') : [], out, true);
-  return { der, json: out, rawSubject: subject.raw, rawIssuer: issuer.raw };
+  const uriStrings = extensionFields(exts ? expectSequence(children(exts)[0], 'extensions') : [], out, true);
+  return { der, json: out, uriStrings, rawSubject: subject.raw, rawIssuer: issuer.raw };
 }
 
 /** Parses a DER certificate request into Go's x509.CertificateRequest JSON. Throws DerError. */

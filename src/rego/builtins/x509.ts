@@ -13,7 +13,7 @@ import { DerError, readTlv } from './der.js';
 import { decodeAllPem, decodePem } from './jwt-keys.js';
 import { parseIP } from './net-ip.js';
 import { EXT_KEY_USAGE_NAMES, parseCertificate, parseCertificateRequest, publicKeyJSON, type ParsedCertificate } from './x509-model.js';
-import { isNumber, objectEntries, RegoSet, type JsonObject, type Value } from '../value.js';
+import { isNumber, objectEntries, plainNumber, RegoSet, type JsonObject, type Value } from '../value.js';
 
 /** A failure reported as `<built-in>: <message>`. */
 class X509Error extends Error {}
@@ -140,7 +140,7 @@ function verifyOptions(options: JsonObject, nowNs: bigint): VerifyOptions {
       case 'CurrentTime':
         if (!isNumber(v)) throw new X509Error("'CurrentTime' should be a number");
         if (!Number.isInteger(Number(v))) throw new X509Error("'CurrentTime' should be a valid int64 number");
-        o.nowMs = Number(BigInt(v) / 1_000_000n);
+        o.nowMs = Number(BigInt(plainNumber(v)) / 1_000_000n);
         break;
       case 'MaxConstraintComparisons':
         if (!isNumber(v)) throw new X509Error("'MaxConstraintComparisons' should be a number");
@@ -165,7 +165,20 @@ function verifyOptions(options: JsonObject, nowNs: bigint): VerifyOptions {
   return o;
 }
 
-function parseAndVerify(input: string, o: VerifyOptions): Value {
+/**
+ * crypto.go extendCertificates: Go's certificate JSON plus URIStrings, the URIs as
+ * strings (null when there are none: the field has no omitempty).
+ */
+function extendedJSON(c: ParsedCertificate): Value {
+  return { ...c.json, URIStrings: c.uriStrings.length ? c.uriStrings : null };
+}
+
+/**
+ * The certificates are parsed first (a failure is `[false, []]`), then the options
+ * are read (a bad option is an error), then the chain is verified. Only
+ * parse_and_verify_certificates extends the certificates with URIStrings.
+ */
+function parseAndVerify(input: string, options: () => VerifyOptions, extended: boolean): Value {
   let certs: ParsedCertificate[];
   try {
     certs = certsFromString(input);
@@ -173,8 +186,8 @@ function parseAndVerify(input: string, o: VerifyOptions): Value {
     if (e instanceof X509Error || e instanceof DerError) return [false, []];
     throw e;
   }
-  const chain = verifyChain(certs, o);
-  return typeof chain === 'string' ? [false, []] : [true, chain.map((c) => c.json)];
+  const chain = verifyChain(certs, options());
+  return typeof chain === 'string' ? [false, []] : [true, chain.map((c) => (extended ? extendedJSON(c) : c.json))];
 }
 
 // ---------------------------------------------------------------------------
@@ -225,28 +238,43 @@ function privateKeyFromBlock(type: string, der: Buffer): KeyObject | null {
   }
 }
 
-function parsePrivateKeys(input: string): Value {
-  if (input === '') return [];
+/**
+ * crypto.go getPrivateKeysFromPEMData: text that is valid base64 is decoded first;
+ * RSA PRIVATE KEY (PKCS #1), PRIVATE KEY (PKCS #8) and EC PRIVATE KEY (SEC 1)
+ * blocks are parsed, blocks of any other type are skipped.
+ */
+function privateKeysFromPem(input: string): KeyObject[] {
   const decoded = decodeBase64(input, false, true);
   const text = decoded.ok ? decoded.bytes.toString('latin1') : input;
-  const out: Value[] = [];
+  const out: KeyObject[] = [];
   for (const block of decodeAllPem(text)) {
     const key = privateKeyFromBlock(block.type, block.der);
-    if (key) out.push(privateKeyJSON(key));
+    if (key) out.push(key);
   }
   return out;
 }
 
+/** builtinCryptoParsePrivateKeys: the empty string is null, no key block an empty array. */
+function parsePrivateKeys(input: string): Value {
+  if (input === '') return null;
+  return privateKeysFromPem(input).map(privateKeyJSON);
+}
+
+/** Go's %T of a parsed private key, for jwk.New's "invalid key type" error. */
+const GO_KEY_TYPES: Record<string, string> = { ed25519: 'ed25519.PrivateKey', x25519: '*ecdh.PrivateKey' };
+
+/**
+ * builtinCryptoJWKFromPrivateKey (crypto.x509.parse_rsa_private_key): the first
+ * private key of the PEM data (or of its base64) as a JWK, null when there is none.
+ * OPA's jwk.New takes RSA and ECDSA keys only.
+ */
 function parseRsaPrivateKey(input: string): Value {
+  if (input === '') throw new X509Error('input PEM data was empty');
   const text = input.startsWith('-----BEGIN') ? input : stdBase64(input).toString('latin1');
-  const block = decodePem(text);
-  if (!block) throw new X509Error('failed to parse PEM block containing the key');
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: block.der, format: 'der', type: 'pkcs1' });
-  } catch (e) {
-    throw new X509Error(`x509: failed to parse private key: ${(e as Error).message}`);
-  }
+  const [key] = privateKeysFromPem(text);
+  if (!key) return null;
+  const type = key.asymmetricKeyType ?? '';
+  if (type !== 'rsa' && type !== 'ec') throw new X509Error(`invalid key type ${GO_KEY_TYPES[type] ?? type}`);
   const jwk = key.export({ format: 'jwk' }) as Record<string, Value>;
   return { ...jwk };
 }
@@ -301,15 +329,16 @@ function named(name: string, f: (args: Value[], ctx: BuiltinContext) => Value): 
 
 export const x509Builtins: BuiltinTable = {
   'crypto.x509.parse_certificates': named('crypto.x509.parse_certificates', (args) =>
-    certsFromString(str('crypto.x509.parse_certificates', args, 1)).map((c) => c.json),
+    certsFromString(str('crypto.x509.parse_certificates', args, 1)).map(extendedJSON),
   ),
   'crypto.x509.parse_and_verify_certificates': named('crypto.x509.parse_and_verify_certificates', (args, ctx) =>
-    parseAndVerify(str('crypto.x509.parse_and_verify_certificates', args, 1), { dnsName: '', nowMs: Number(ctx.nowNs / 1_000_000n), keyUsages: [] }),
+    parseAndVerify(str('crypto.x509.parse_and_verify_certificates', args, 1), () => ({ dnsName: '', nowMs: Number(ctx.nowNs / 1_000_000n), keyUsages: [] }), true),
   ),
   'crypto.x509.parse_and_verify_certificates_with_options': named('crypto.x509.parse_and_verify_certificates_with_options', (args, ctx) => {
     const name = 'crypto.x509.parse_and_verify_certificates_with_options';
     const input = str(name, args, 1);
-    return parseAndVerify(input, verifyOptions(obj(name, args, 2) as JsonObject, ctx.nowNs));
+    const options = obj(name, args, 2) as JsonObject;
+    return parseAndVerify(input, () => verifyOptions(options, ctx.nowNs), false);
   }),
   'crypto.x509.parse_certificate_request': named('crypto.x509.parse_certificate_request', (args) => {
     const input = str('crypto.x509.parse_certificate_request', args, 1);

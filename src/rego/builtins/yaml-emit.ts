@@ -16,7 +16,7 @@
  */
 import { formatFloat } from './gofloat.js';
 import { parse as parseTime, TimeParseError } from './time-layout.js';
-import { formatNumber, isNumber, type Value } from '../value.js';
+import { formatNumber, isNumber, type RegoNumber, type Value } from '../value.js';
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;
@@ -97,7 +97,7 @@ function resolve(s: string): Resolved {
 }
 
 /** A number as go-yaml writes what it read from the JSON text: int, uint or float (`%g`). */
-function numberText(n: number | bigint): string {
+function numberText(n: number | bigint | RegoNumber): string {
   const text = formatNumber(n);
   const r = resolve(text);
   if (r.tag === 'int') return r.value.toString();

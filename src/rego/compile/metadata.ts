@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import type { Annotation, Body, Expr, Module, Rule, Term } from '../syntax/ast.js';
 import type { Location } from '../errors.js';
 import { walkRule } from '../syntax/walk.js';
-import { isObject, makeObject, type JsonObject, type Value } from '../value.js';
+import { isObject, makeObject, RegoNumber, type JsonObject, type Value } from '../value.js';
 
 const RULE_FN = 'rego.metadata.rule';
 const CHAIN_FN = 'rego.metadata.chain';
@@ -78,6 +78,7 @@ function valueTerm(v: Value, loc: Location): Term {
   if (v === null) return { type: 'null', loc };
   if (typeof v === 'boolean') return { type: 'boolean', value: v, loc };
   if (typeof v === 'number' || typeof v === 'bigint') return { type: 'number', raw: String(v), value: v, loc };
+  if (v instanceof RegoNumber) return { type: 'number', raw: v.text, value: v, loc };
   if (typeof v === 'string') return { type: 'string', value: v, loc };
   if (Array.isArray(v)) return { type: 'array', items: v.map((x) => valueTerm(x, loc)), loc };
   if (isObject(v)) {

@@ -4,9 +4,12 @@
  * `expressions`), and the user variables reported as bindings.
  */
 import type { Location } from '../errors.js';
-import type { Body, Expr } from '../syntax/ast.js';
+import type { Body, Expr, Term } from '../syntax/ast.js';
+import { walkExpr } from '../syntax/walk.js';
+import { relationTable } from '../builtins/index.js';
 import type { ExprFn, CompiledTerm } from '../eval/types.js';
-import { ClosureCompiler, Scope, shallowExprVars } from './closures.js';
+import { builtinName, ClosureCompiler, Scope, shallowExprVars } from './closures.js';
+import { tracedQuery } from './trace.js';
 
 export interface CompiledQuery {
   run: ExprFn;
@@ -40,6 +43,7 @@ function isUserVar(name: string): boolean {
 
 export function compileQuery(cc: ClosureCompiler, body: Body, source: string): CompiledQuery {
   cc.inModule = false;
+  cc.falseIsResult = body.length === 1 && !iterates(body);
   const layout = { size: 0 };
   const names = new Set<string>();
   for (const e of body) shallowExprVars(e, names);
@@ -53,7 +57,8 @@ export function compileQuery(cc: ClosureCompiler, body: Body, source: string): C
     exprs.push({ slot, text: texts[i]!, location: e.loc });
   }
   const bound = new Set<number>();
-  const run = cc.body(body, sc, bound);
+  const compiled = cc.body(body, sc, bound);
+  const run = cc.cx.trace ? tracedQuery(compiled, body) : compiled;
   const vars: CompiledQuery['vars'] = [];
   for (const name of names) if (isUserVar(name)) vars.push({ name, slot: sc.slot(name) });
   let single: CompiledTerm | undefined;
@@ -62,6 +67,26 @@ export function compileQuery(cc: ClosureCompiler, body: Body, source: string): C
     single = cc.term(e.term, sc, new Set()) ?? undefined;
   }
   return { run, frameSize: layout.size, exprs, vars, ...(single ? { single } : {}) };
+}
+
+/**
+ * Whether a query iterates, as OPA's rego package decides when it rewrites a
+ * query to capture its values: a reference with a variable segment, or a
+ * relation (a built-in with several results), outside comprehensions.
+ */
+function iterates(body: Body): boolean {
+  let found = false;
+  const visit = (t: Term): boolean => {
+    if (found || t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp') return false;
+    if (t.type === 'ref' && t.path.some((p) => p.type === 'var')) found = true;
+    if (t.type === 'call') {
+      const name = builtinName(t.fn);
+      if (name !== undefined && relationTable.has(name)) found = true;
+    }
+    return !found;
+  };
+  for (const e of body) walkExpr(e, visit);
+  return found;
 }
 
 /** Expressions whose result value is the term's value (not `true`): plain terms and calls without output. */

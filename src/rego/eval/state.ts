@@ -7,6 +7,7 @@
 import { RegoError, type Location } from '../errors.js';
 import type { BuiltinContext } from '../builtins/builtin.js';
 import type { Value } from '../value.js';
+import type { Tracer } from './trace.js';
 
 /** A `with data.x.y as v` override: path below data and the replacing value. */
 export interface DataOverride {
@@ -80,6 +81,8 @@ export class EvalState implements BuiltinContext {
   private charsLeft: number;
   /** Rule-tree nodes being computed (1: the one the query asked for). */
   ruleDepth = 0;
+  /** Trace events sink (`--explain`); only policies compiled with `trace: true` report to it. */
+  tracer: Tracer | undefined = undefined;
 
   constructor(
     public input: Value | undefined,
@@ -117,6 +120,10 @@ export class EvalState implements BuiltinContext {
 
   print(message: string): void {
     this.printSink?.(message);
+  }
+
+  note(message: string): void {
+    this.tracer?.note(message, this.location);
   }
 
   /**

@@ -6,6 +6,7 @@
  * a location (file, row, col; rows and columns from 1, columns in characters).
  */
 import type { Location } from '../errors.js';
+import type { RegoNumber } from '../value.js';
 
 export type { Location };
 
@@ -39,11 +40,14 @@ export interface BooleanTerm extends Node {
   type: 'boolean';
   value: boolean;
 }
-/** `raw` is the literal text (e.g. `1.50`, `1e3`, `123456789012345678901234567890`); `value` its parsed form (bigint for integers beyond the safe range). */
+/**
+ * `raw` is the literal text (e.g. `1.50`, `1e3`, `123456789012345678901234567890`); `value` its parsed form
+ * (bigint for integers beyond the safe range, a `RegoNumber` box where the text says more than the value).
+ */
 export interface NumberTerm extends Node {
   type: 'number';
   raw: string;
-  value: number | bigint;
+  value: number | bigint | RegoNumber;
 }
 export interface StringTerm extends Node {
   type: 'string';

@@ -279,15 +279,17 @@ export class ModuleParser extends BodyParser {
       this.illegal('expected else value term');
     }
     let bodyWithoutIf = false;
+    let hasBody = true;
     if (this.isKw('if')) {
       this.next();
       rule.body = this.parseIfBody();
     } else if (this.isPunct('{')) {
       bodyWithoutIf = true;
       rule.body = this.parseBraceBody();
-    }
+    } else hasBody = false;
     this.ruleSyntax.set(rule, { multiWithoutContains: false, bodyWithoutIf });
-    if (this.isKw('else')) rule.else = this.nested(() => this.parseElse(parent));
+    // An `else` without a body ends the chain (OPA's parseElse): a further `else` is then unexpected.
+    if (hasBody && this.isKw('else')) rule.else = this.nested(() => this.parseElse(parent));
     return rule;
   }
 }

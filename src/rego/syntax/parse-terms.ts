@@ -8,6 +8,7 @@ import type { Location } from '../errors.js';
 import type { Body, Expr, RefTerm, StringTerm, Term, VarTerm, With } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 import { furthest, makeCall, ParseFailure, ParserBase } from './parser-base.js';
+import { numberFromText } from '../value.js';
 
 /** Operator token → built-in name, as OPA (see `CallTerm` in ast.ts). */
 const RELATION_OPS: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
@@ -213,7 +214,7 @@ export abstract class TermParser extends ParserBase {
     const value = numberValue(text);
     if (value === undefined) this.fail('number too big');
     this.next();
-    return { type: 'number', raw: text, value, loc };
+    return { type: 'number', raw: text, value: numberFromText(text, value), loc };
   }
 
   /** After a term: refs (`.a`, `[x]`) and calls (`(args)`) that directly follow it. */

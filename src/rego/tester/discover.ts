@@ -1,7 +1,10 @@
 /**
- * Finding the tests in compiled modules, as `opa test` does: every rule whose
- * name starts with `test_` (run) or `todo_test_` (reported as skipped), in any
- * package. Rules sharing a name in one package are separate tests: OPA renames
+ * Finding the tests in compiled modules, as `opa test` does (v1/tester/runner.go):
+ * every rule whose path has a segment starting with `test_` (run) or
+ * `todo_test_` (reported as skipped) among its leading constant segments, in
+ * any package: `test_x`, `tests.test_x` (named `tests.test_x`), and
+ * `test_x[name]` (a test with a case per key: it passes when every case is
+ * `true`). Rules sharing a name in one package are separate tests: OPA renames
  * the second and later definitions `test_x#01`, `test_x#02`… before compiling;
  * we do the same by renaming them in the source text to a fresh identifier
  * (`#` cannot appear in one) and keep the OPA name for reports.
@@ -23,6 +26,8 @@ export interface TestCase {
   location: Location;
   /** `todo_test_` rules: reported, never evaluated. */
   skip: boolean;
+  /** A test with cases (`test_x[name] if ...`): its value is an object of case results. */
+  cases?: boolean;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -37,12 +42,30 @@ export function packageName(module: Module): string {
   return 'data' + module.package.path.map(segment).join('');
 }
 
-/** The rule's test name if it is a test (plain one-segment, non-function rule with a test prefix). */
-function testRuleName(rule: Rule): string | undefined {
+/** Where a rule's path names a test: the test segment, the ref up to it as OPA prints it, and whether cases follow. */
+interface TestRef {
+  /** The segment with the prefix (`test_x`). */
+  name: string;
+  /** The rule's ref up to that segment (`tests.test_x`), relative to the package. */
+  ref: string;
+  cases: boolean;
+}
+
+/** OPA's `ruleName`: the first leading constant segment of the head's path with a test prefix. */
+function testRef(rule: Rule): TestRef | undefined {
   const head = rule.head;
-  if (head.kind === 'function' || head.ref.length !== 1) return undefined;
-  const name = head.name;
-  return name.startsWith(TEST_PREFIX) || name.startsWith(SKIP_PREFIX) ? name : undefined;
+  if (head.kind === 'function') return undefined;
+  const segs: string[] = [];
+  for (let i = 0; i < head.ref.length; i++) {
+    const t = head.ref[i]!;
+    if (t.type !== 'string') return undefined;
+    segs.push(t.value);
+    if (t.value.startsWith(TEST_PREFIX) || t.value.startsWith(SKIP_PREFIX)) {
+      const ref = segs[0]! + segs.slice(1).map(segment).join('');
+      return { name: t.value, ref, cases: i < head.ref.length - 1 };
+    }
+  }
+  return undefined;
 }
 
 /** Modules in the order OPA's compiler visits them (sorted by file name). */
@@ -67,22 +90,24 @@ export interface DuplicateRename {
 /** Lists the second and later definitions of each test name per package, with fresh names for them. */
 export function planDuplicateRenames(modules: readonly Module[]): DuplicateRename[] {
   const taken = new Set<string>();
-  for (const m of modules) for (const r of m.rules) taken.add(`${packageName(m)}\u0000${r.head.name}`);
+  for (const m of modules) for (const r of m.rules) taken.add(`${packageName(m)}\u0000${testRef(r)?.ref ?? r.head.name}`);
   const counts = new Map<string, number>();
   const renames: DuplicateRename[] = [];
   for (const module of byFile(modules)) {
     const pkg = packageName(module);
     for (const rule of module.rules) {
-      const name = testRuleName(rule);
-      if (name === undefined) continue;
-      const key = `${pkg}\u0000${name}`;
+      const test = testRef(rule);
+      if (test === undefined) continue;
+      const name = test.name;
+      const key = `${pkg}\u0000${test.ref}`;
       const seen = counts.get(key) ?? 0;
       counts.set(key, seen + 1);
       if (seen === 0) continue;
       const suffix = String(seen).padStart(2, '0');
+      const prefix = test.ref.slice(0, test.ref.length - name.length);
       let to = `${name}__dup${suffix}`;
-      while (taken.has(`${pkg}\u0000${to}`)) to += '_';
-      taken.add(`${pkg}\u0000${to}`);
+      while (taken.has(`${pkg}\u0000${prefix}${to}`)) to += '_';
+      taken.add(`${pkg}\u0000${prefix}${to}`);
       renames.push({ file: module.file, location: rule.head.loc, from: name, to, package: pkg, display: `${name}#${suffix}` });
     }
   }
@@ -154,26 +179,35 @@ export function discoverTests(modules: readonly Module[], renamed: readonly Dupl
   for (const module of byFile(modules)) {
     const pkg = packageName(module);
     for (const rule of module.rules) {
-      const compiledName = displayCandidate(rule, display, pkg);
-      if (compiledName === undefined) continue;
-      const name = display.get(`${pkg}\u0000${compiledName}`) ?? compiledName;
+      const test = testRef(rule) ?? renamedRef(rule, display, pkg);
+      if (test === undefined) continue;
+      const shown = display.get(`${pkg}\u0000${test.name}`);
+      const name = shown === undefined ? test.ref : test.ref.slice(0, test.ref.length - test.name.length) + shown;
       cases.push({
         package: pkg,
         name,
-        query: pkg + segment(compiledName),
+        query: pkg + '.' + test.ref,
         location: rule.loc,
-        skip: name.startsWith(SKIP_PREFIX),
+        skip: test.name.startsWith(SKIP_PREFIX),
+        ...(test.cases ? { cases: true } : {}),
       });
     }
   }
   return cases;
 }
 
-/** The rule's compiled name if it is a test, or a renamed duplicate of one. */
-function displayCandidate(rule: Rule, display: Map<string, string>, pkg: string): string | undefined {
-  const name = testRuleName(rule);
-  if (name !== undefined) return name;
-  return display.has(`${pkg}\u0000${rule.head.name}`) ? rule.head.name : undefined;
+/** A renamed duplicate's test ref (its compiled name no longer has the prefix's display form). */
+function renamedRef(rule: Rule, display: Map<string, string>, pkg: string): TestRef | undefined {
+  const segs = rule.head.ref;
+  for (let i = 0; i < segs.length; i++) {
+    const t = segs[i]!;
+    if (t.type !== 'string') return undefined;
+    if (display.has(`${pkg}\u0000${t.value}`)) {
+      const names = segs.slice(0, i + 1).map((s) => (s as Extract<typeof s, { type: 'string' }>).value);
+      return { name: t.value, ref: names[0]! + names.slice(1).map(segment).join(''), cases: i < segs.length - 1 };
+    }
+  }
+  return undefined;
 }
 
 /** OPA's `--run` filter subject: `data.pkg.test_name`. */

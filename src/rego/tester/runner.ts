@@ -2,14 +2,16 @@
  * Running tests one at a time against a compiled policy, each isolated: a
  * failure, an evaluation error or a timeout is that test's result and the run
  * goes on. A test passes when its rule is defined and exactly `true`; it fails
- * when undefined or any other value; it errors when evaluation throws.
+ * when undefined or any other value; it errors when evaluation throws. A test
+ * with cases (`test_x[name]`) passes when every case's value is `true`.
  */
 import type { EvalOptions, Policy } from '../api.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
-import type { Value } from '../value.js';
+import { isObject, objectEntries, type Value } from '../value.js';
 import type { TestCase } from './discover.js';
+import type { TraceEvent } from '../eval/trace.js';
 
-/** One test's outcome: OPA's `tester.Result` (minus traces and benchmarks). */
+/** One test's outcome: OPA's `tester.Result` (minus benchmarks). */
 export interface TestResult {
   location: Location;
   /** `data.pkg`. */
@@ -22,6 +24,8 @@ export interface TestResult {
   durationNs: bigint;
   /** `print()` output, one line per call. */
   output: string;
+  /** The trace shown with the result (`-v`, filtered by `--explain`), when one was recorded. */
+  trace?: TraceEvent[];
 }
 
 export function passed(r: TestResult): boolean {
@@ -64,13 +68,20 @@ export function runTest(policy: Policy, test: TestCase, opts: RunOptions): TestR
       deadline: Date.now() + opts.timeoutMs,
       ...(opts.coverage ? { coverage: opts.coverage } : {}),
     });
-    result.fail = !(rs.length > 0 && rs[0]!.expressions[0]?.value === true);
+    const value = rs.length > 0 ? rs[0]!.expressions[0]?.value : undefined;
+    result.fail = test.cases ? !allCasesPass(value) : value !== true;
   } catch (e) {
     result.error = asRegoError(e);
   }
   result.durationNs = process.hrtime.bigint() - start;
   result.output = lines.map((l) => l + '\n').join('');
   return result;
+}
+
+/** OPA's sub-results of a test with cases: each key's value must be `true` (nested objects: each of theirs). */
+function allCasesPass(v: Value | undefined): boolean {
+  if (v === undefined || !isObject(v)) return false;
+  return objectEntries(v).every(([, x]) => x === true || (isObject(x) && allCasesPass(x)));
 }
 
 /** Runs the tests in order; `onResult` sees each result as it is produced. */

@@ -20,10 +20,13 @@ export function gatewayCommand(args: string[]): [string, string[]] {
   return [process.execPath, ['--import', 'tsx', ENTRY, ...args]];
 }
 
-/** Starts the sidecar and waits for its `listening on` line (rejects if it exits first). */
-export function startSidecarProcess(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<SidecarProcess> {
+/**
+ * Starts the sidecar and waits for its `listening on` line (rejects if it exits first).
+ * `as` runs it as another user (tests of permission faults, which root does not see).
+ */
+export function startSidecarProcess(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, as?: { uid: number; gid: number }): Promise<SidecarProcess> {
   const [cmd, argv] = gatewayCommand(['run', ...args]);
-  const proc = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));

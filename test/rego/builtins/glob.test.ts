@@ -40,14 +40,21 @@ describe('glob.match', () => {
     for (const [s, want] of [['-', true], ['^', false], ['a', true], ['z', true], ['m', false]] as const) assert.equal(m('[a\\-z]', [], s), want, s);
     assert.equal(m('[\\]]', [], ']'), true);
     assert.equal(m('[\\]]', [], 'a'), false);
-    assert.equal(m('test\\', [], 'test\\'), false);
-    assert.equal(m('test\\', [], 'test'), false);
+    // gobwas/glob v1: a class is one range or one set; `[ab-c]` is the set {a, b, -, c}.
+    assert.equal(m('[ab-c]', [], '-'), true);
+    assert.equal(m('[ab-c]', [], 'c'), true);
+    // `,` and `}` are text outside braces.
+    assert.equal(m('a,b}', [], 'a,b}'), true);
     assert.equal(m('*.github.com', [], 'api.github.com'), true);
     assert.equal(m('a?c', [], 'a😀c'), true);
   });
   it('rejects malformed patterns', () => {
     throwsBuiltin(() => m('[abc', [], 'a'), 'eval_builtin_error', 'glob.match: syntax error in pattern');
-    throwsBuiltin(() => m('[z-a]', [], 'm'), 'eval_builtin_error', 'syntax error in pattern');
+    throwsBuiltin(() => m('[z-a]', [], 'm'), 'eval_builtin_error', 'range hi character is less than lo');
+    throwsBuiltin(() => m('test\\', [], 'test'), 'eval_builtin_error', 'trailing backslash');
+    throwsBuiltin(() => m('[a-cx]', [], 'a'), 'eval_builtin_error', 'expected close range character');
+    throwsBuiltin(() => m('[]', [], 'a'), 'eval_builtin_error', 'could not parse range');
+    throwsBuiltin(() => m('{a,b', [], 'a'), 'eval_builtin_error', 'unclosed `{`');
   });
   it('type-checks the delimiters', () => {
     throwsBuiltin(() => m('a', 'x', 'a'), 'eval_type_error', 'glob.match: operand 2 must be one of {array, null} but got string');

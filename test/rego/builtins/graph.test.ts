@@ -24,7 +24,8 @@ test('graph.reachable (conformance reachable/components)', () => {
   assert.deepEqual(sorted(call('graph.reachable', components, ['x'])), ['x']);
   // Nodes that are not keys of the graph are not reached.
   assert.deepEqual(sorted(call('graph.reachable', { a: ['zz'] }, ['a', 'q'])), ['a']);
-  assert.deepEqual(sorted(call('graph.reachable', components, 'a')), []);
+  // reachable.go: the start nodes must be an array or a set.
+  assertBuiltinError(() => call('graph.reachable', components, 'a'), 'eval_type_error', 'graph.reachable: operand 2 must be {array, set} but got string');
   assertBuiltinError(() => call('graph.reachable', [], ['a']), 'eval_type_error', 'graph.reachable: operand 1 must be object but got array');
 });
 

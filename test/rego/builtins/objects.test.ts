@@ -59,5 +59,8 @@ test('object.subset', () => {
   expect('object.subset', [[1, 2, 3, 4, 5, 6], new RegoSet([4, 3, 2])], true);
   expect('object.subset', [[1, 2], new RegoSet([7])], false);
   fails('object.subset', [{}, [1]], 'eval_type_error', 'object.subset: both arguments object.subset must be of the same type or array and set');
-  fails('object.subset', [1, [1]], 'eval_type_error', 'object.subset: operand 1 must be one of {object, array, set} but got number');
+  // subset.go: scalars get the same message as mismatched kinds.
+  fails('object.subset', [1, [1]], 'eval_type_error', 'object.subset: both arguments object.subset must be of the same type or array and set');
+  expect('object.subset', [[1, 1], new RegoSet([1, 2])], true);
+  expect('object.subset', [[], new RegoSet()], false);
 });

@@ -115,6 +115,15 @@ test('parse_and_verify_certificates_with_options', () => {
   );
   assertBuiltinError(() => verify({ Foo: 1 }), 'eval_builtin_error', 'crypto.x509.parse_and_verify_certificates_with_options: invalid key option');
   assertBuiltinError(() => verify({ DNSName: 1 }), 'eval_builtin_error', "crypto.x509.parse_and_verify_certificates_with_options: 'DNSName' should be a string");
+  // crypto.go: certificates that do not parse are [false, []] before the options are read.
+  assert.deepEqual(call('crypto.x509.parse_and_verify_certificates_with_options', 'garbage!', { Foo: 1 }), [false, []]);
+  // Only parse_certificates and parse_and_verify_certificates extend the JSON with URIStrings.
+  const [, chain] = call('crypto.x509.parse_and_verify_certificates_with_options', pem, {}) as [boolean, JsonObject[]];
+  assert.equal('URIStrings' in chain[0]!, false); // Go's verified chain starts at the leaf
+  const [, extended] = call('crypto.x509.parse_and_verify_certificates', pem) as [boolean, JsonObject[]];
+  assert.deepEqual(extended[0]!['URIStrings'], ['spiffe://example.org/ns/default/sa/app']);
+  // extendedCert's URIStrings has no omitempty: null for a certificate without URIs.
+  assert.equal((call('crypto.x509.parse_certificates', root) as JsonObject[])[0]!['URIStrings'], null);
 });
 
 test('crypto.x509.parse_certificate_request', () => {
@@ -133,7 +142,12 @@ test('crypto.x509.parse_rsa_private_key returns a JWK', () => {
   const jwk = call('crypto.x509.parse_rsa_private_key', fixture('pkcs1.key')) as JsonObject;
   assert.equal(jwk['kty'], 'RSA');
   assert.deepEqual(jwk, createPrivateKey(fixture('pkcs1.key')).export({ format: 'jwk' }));
-  assertBuiltinError(() => call('crypto.x509.parse_rsa_private_key', 'AAAA'), 'eval_builtin_error', 'crypto.x509.parse_rsa_private_key: failed to parse PEM block containing the key');
+  // crypto.go: base64 text without any key block is null; only the empty string is an error.
+  assert.equal(call('crypto.x509.parse_rsa_private_key', 'AAAA'), null);
+  assertBuiltinError(() => call('crypto.x509.parse_rsa_private_key', ''), 'eval_builtin_error', 'crypto.x509.parse_rsa_private_key: input PEM data was empty');
+  // PKCS #8 and SEC 1 keys are read too; jwk.New takes RSA and ECDSA keys only.
+  assert.equal((call('crypto.x509.parse_rsa_private_key', fixture('inter.key')) as JsonObject)['kty'], 'EC');
+  assertBuiltinError(() => call('crypto.x509.parse_rsa_private_key', fixture('ed.key')), 'eval_builtin_error', 'crypto.x509.parse_rsa_private_key: invalid key type ed25519.PrivateKey');
 });
 
 test('crypto.parse_private_keys', () => {
@@ -144,7 +158,7 @@ test('crypto.parse_private_keys', () => {
   assert.equal(rsa['E'], 65537);
   assert.deepEqual(Object.keys(keys[1] as JsonObject).sort(), ['Curve', 'D', 'X', 'Y']);
   assert.equal(Buffer.from(keys[2] as string, 'base64').length, 64);
-  assert.deepEqual(call('crypto.parse_private_keys', ''), []);
+  assert.equal(call('crypto.parse_private_keys', ''), null);
   assert.equal((call('crypto.parse_private_keys', Buffer.from(fixture('pkcs1.key')).toString('base64')) as Value[]).length, 1);
   assert.deepEqual(call('crypto.parse_private_keys', leaf), []); // certificates are skipped
 });

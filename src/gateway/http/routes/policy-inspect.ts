@@ -42,6 +42,7 @@ export function policyInspectRoutes(app: FastifyInstance, ctx: GatewayContext): 
 
   app.get('/policy/files', async () => {
     const engine = requireEngine(ctx);
+    if (ctx.bundles) throw new HttpError(409, `the policy comes from bundle ${JSON.stringify(ctx.bundles.name)}: there is no policy directory to read`);
     const regoDir = engine.current()?.regoDir ?? resolveRegoDir(engine.policyDir);
     let files;
     try {

@@ -63,7 +63,18 @@ export async function call<T = unknown>(method: 'GET' | 'POST', path: string, bo
   return { status: res.status, body: parsed as T, revision: res.headers.get('x-defenseclaw-policy-revision'), ms: elapsed };
 }
 
-export const get = <T>(path: string, opts?: { accept?: number[] }): Promise<ApiResponse<T>> => call<T>('GET', path, undefined, opts);
+const inFlight = new Map<string, Promise<ApiResponse<unknown>>>();
+
+/** A GET; the same GET already on its way is shared (the header and a view both asking for /health). */
+export function get<T>(path: string, opts?: { accept?: number[] }): Promise<ApiResponse<T>> {
+  const key = `${path} ${(opts?.accept ?? []).join(',')}`;
+  let p = inFlight.get(key);
+  if (p === undefined) {
+    p = call<T>('GET', path, undefined, opts).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return p as Promise<ApiResponse<T>>;
+}
 export const post = <T>(path: string, body?: unknown, opts?: { accept?: number[] }): Promise<ApiResponse<T>> => call<T>('POST', path, body, opts);
 
 // The shapes the console reads (see the README's route table).

@@ -73,6 +73,7 @@ function table(rows: Row[]): HTMLElement {
     h(
       'table',
       { class: 'diff' },
+      h('colgroup', null, h('col', { class: 'ln' }), h('col'), h('col', { class: 'ln' }), h('col')),
       h('tbody', null,
         rows.map((row) =>
           'fold' in row

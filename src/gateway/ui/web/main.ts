@@ -156,6 +156,7 @@ function start(): void {
   }
 
   function signOut(message?: string): void {
+    current.hide?.();
     stream.stop();
     sampler.stop();
     unauthorized.removeEventListener('unauthorized', onUnauthorized);

@@ -40,7 +40,7 @@ export function checkModules(modules: Module[], opts: CheckOptions = {}): RegoEr
 /** The checks one after another, pausing (`yield`) between them (for `compileAsync`). */
 export function* checkSteps(modules: Module[], opts: CheckOptions = {}): Generator<void, RegoError[], void> {
   const index = indexRules(modules);
-  const errors = [...checkDuplicateImports(modules), ...checkRuleConflicts(index)];
+  const errors = [...checkDuplicateImports(modules), ...checkRuleConflicts(index, modules)];
   yield;
   errors.push(...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? [])));
   yield;

@@ -33,6 +33,12 @@ export abstract class CompilerBase {
    * `RewriteEquals` stage, which its query compiler skips; see `hoist.ts`).
    */
   inModule = true;
+  /**
+   * A query expression whose value is captured succeeds with the value `false`
+   * (OPA's query rewrite to capture values: a query of one expression without
+   * iteration reports `false`; otherwise a captured `false` fails the query).
+   */
+  falseIsResult = false;
 
   constructor(readonly cx: CompileContext) {}
 

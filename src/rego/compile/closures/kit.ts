@@ -278,6 +278,8 @@ export interface CompileContext {
   refused: ReadonlySet<string>;
   /** When set, each compiled body's expressions in the order chosen for safety (the type checker follows it). */
   bodyOrder?: Map<Body, Expr[]>;
+  /** Compile the traced variant (see `compile/trace.ts`). */
+  trace?: boolean;
 }
 
 export function refPathStrings(r: RefTerm): string[] | undefined {

@@ -79,6 +79,15 @@ export abstract class WithCompiler extends ExprCompiler {
       return { value, apply: (st, v) => (st.input = path.length === 0 ? v : setAtPath(st.input, path, v!)) };
     }
     if (head === 'data' && path) {
+      // OPA (validateWith): a target below a rule would replace part of a rule's value: refused.
+      for (let i = 1; i < path.length; i++) {
+        const above = findNodeAt(this.cx.tree, path.slice(0, i));
+        if (above === undefined) break;
+        if (above.rules.length > 0 || above.dynamic.length > 0) {
+          this.error('rego_compile_error', 'with keyword cannot partially replace virtual document(s)', target.loc);
+          return { value: { gen: () => false }, apply: () => undefined };
+        }
+      }
       const node = findNodeAt(this.cx.tree, path);
       if (node && node.kind === 'function') return this.functionOverride('data.' + path.join('.'), w, sc, bound);
       const value = this.term(w.value, sc, bound);

@@ -37,7 +37,7 @@ export function* checkTypeSteps(rules: readonly ResolvedRule[], tree: RuleNode, 
   const cx: CheckContext = { data, order, rewriteEquals: true, gen: new VarGen() };
   types = new RuleTypes(tree, cx);
   for (const rr of rules) {
-    types.check(rr);
+    types.checkRule(rr);
     yield;
   }
   return { errors: sortErrors(types.errors), types };

@@ -1,8 +1,8 @@
 /**
  * Rule types (OPA's checkRule): every rule, `else` branch and function is
  * checked once, after the rules it reads (`ensure` infers those first, on
- * demand: recursion has been refused before type checking, so dependencies
- * form no cycle). A rule's type joins the types of all its definitions at its
+ * demand, as OPA checks rules in dependency order: recursion has been refused
+ * before type checking, so dependencies form no cycle). A rule's type joins the types of all its definitions at its
  * path:
  *  - a complete rule: the type of its value; with variables in its ref head
  *    (`p[k] := v`, `a.b[c].d := v`) an object keyed by their types, nested;
@@ -27,6 +27,7 @@ const TRUE = (loc: Term['loc']): Term => ({ type: 'boolean', value: true, loc })
 export class RuleTypes {
   readonly errors: RegoError[] = [];
   private readonly started = new Set<ResolvedRule>();
+  private depth = 0;
   /** Rule-tree nodes whose whole subtree has been inferred. */
   private readonly subtreeDone = new Set<RuleNode>();
 
@@ -63,17 +64,53 @@ export class RuleTypes {
     this.subtreeDone.add(node);
   }
 
+  /**
+   * Checks a rule and its `else` branches, then records their errors and
+   * types. Dependencies are checked first, on demand, at most `MAX_DEPTH`
+   * deep: past that `TooDeep` unwinds (forgetting the unfinished rules) and
+   * the driver (`checkRule`) checks the deeper rule first, then retries.
+   */
   check(rr: ResolvedRule): void {
     if (this.started.has(rr)) return;
+    if (this.depth >= MAX_DEPTH) throw new TooDeep(rr);
     this.started.add(rr);
-    const head = rr.rule.head;
-    for (let branch: Rule | undefined = rr.rule; branch; branch = branch.else) {
-      const value = branch === rr.rule ? head.value : (branch.head.value ?? TRUE(branch.head.loc));
-      this.checkBranch(rr, branch, value);
+    this.depth++;
+    const outcomes: Outcome[] = [];
+    try {
+      const head = rr.rule.head;
+      for (let branch: Rule | undefined = rr.rule; branch; branch = branch.else) {
+        const value = branch === rr.rule ? head.value : (branch.head.value ?? TRUE(branch.head.loc));
+        outcomes.push(this.checkBranch(rr, branch, value));
+      }
+    } catch (e) {
+      this.started.delete(rr);
+      throw e;
+    } finally {
+      this.depth--;
+    }
+    for (const o of outcomes) {
+      this.errors.push(...o.errors);
+      if (o.put) this.data.put(o.path, o.put);
+      else if (o.insert) this.data.insert(o.path, o.insert);
+      else this.data.touch(o.path);
     }
   }
 
-  private checkBranch(rr: ResolvedRule, rule: Rule, value: Term | undefined): void {
+  /** Checks `rr` and, first, whatever rules it depends on, however long the chain (no deep recursion). */
+  checkRule(rr: ResolvedRule): void {
+    const pending = [rr];
+    while (pending.length > 0) {
+      try {
+        this.check(pending[pending.length - 1]!);
+        pending.pop();
+      } catch (e) {
+        if (!(e instanceof TooDeep)) throw e;
+        pending.push(e.rule);
+      }
+    }
+  }
+
+  private checkBranch(rr: ResolvedRule, rule: Rule, value: Term | undefined): Outcome {
     const head = rr.rule.head;
     const checker = new BodyChecker(this.cx, new Scope());
     const after: Step[] = [];
@@ -84,10 +121,7 @@ export class RuleTypes {
     checker.checkBody(rule.body, after);
     const path = rr.path.slice(0, ground).map(constantValue);
     if (checker.errors.length > 0) {
-      this.errors.push(...checker.errors);
-      if (ground === rr.path.length) this.data.put(path, ANY);
-      else this.data.touch(path);
-      return;
+      return ground === rr.path.length ? { path, errors: checker.errors, put: ANY } : { path, errors: checker.errors };
     }
     let tpe: MaybeType;
     // OPA types a function without parameters (`f() := v`) as a rule: its value's type.
@@ -99,14 +133,29 @@ export class RuleTypes {
       );
     } else if (head.kind === 'multi') {
       // A set at a path with variables (`a[x].b contains y`) only makes the objects above it known to have keys.
-      if (ground < rr.path.length) return this.data.touch(path);
+      if (ground < rr.path.length) return { path, errors: [] };
       const k = checker.typeOf(key!);
       tpe = k === undefined ? undefined : setOf(k);
     } else {
       tpe = nestedObject(checker, refVars, checker.typeOf(val!));
     }
-    if (tpe !== undefined) this.data.insert(path, tpe);
+    return tpe === undefined ? { path, errors: [] } : { path, errors: [], insert: tpe };
   }
+}
+
+/** What checking one definition gave: its errors, and the type to add at its path (or any, replacing it, after errors). */
+interface Outcome {
+  path: Value[];
+  errors: RegoError[];
+  insert?: Type;
+  put?: Type;
+}
+
+/** How deep dependencies are checked on demand before the driver takes over. */
+const MAX_DEPTH = 64;
+
+class TooDeep {
+  constructor(readonly rule: ResolvedRule) {}
 }
 
 /** Number of leading constant elements of a rule's path. */

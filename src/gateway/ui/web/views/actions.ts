@@ -3,7 +3,7 @@
  * applied), a reload, and a rollback to a chosen revision behind a
  * confirmation that names both revisions.
  */
-import { get, post, type History, type HistoryEntry, type PolicyFile, type ReloadFailure } from '../api.js';
+import { get, post, type History, type HistoryEntry, type PolicyFile, type PolicySource, type ReloadFailure } from '../api.js';
 import { handOver, type App, type View } from '../app.js';
 import { badge, fill, h, ms } from '../dom.js';
 import { renderDiff } from '../diff-view.js';
@@ -33,7 +33,7 @@ interface RolledBack {
   replaced_revision: string;
 }
 
-const FAILURE_STATUSES = [400, 404, 409, 500, 503];
+const FAILURE_STATUSES = [400, 404, 409, 500, 502, 503];
 
 export function actionsView(app: App): View {
   const el = h('section', { class: 'view', 'aria-labelledby': 'actions-title' });
@@ -54,6 +54,7 @@ export function actionsView(app: App): View {
   /** Runs one action with its button disabled; the result goes to `out`. */
   const running = async (button: HTMLButtonElement, label: string, fn: () => Promise<void>): Promise<void> => {
     button.disabled = true;
+    panel.el.hidden = true;
     fill(out, h('p', { class: 'muted' }, `${label}…`));
     try {
       await fn();
@@ -143,7 +144,9 @@ export function actionsView(app: App): View {
     handOver.delete('actions');
     const wanted = handed ?? entries[Number(select.value)]?.full_revision;
     try {
-      entries = (await get<History>('/policy/history')).body.entries;
+      const hist = (await get<History>('/policy/history')).body;
+      entries = hist.entries;
+      showSource(hist.source);
     } catch (err) {
       fill(select);
       fill(out, h('p', { class: 'error' }, (err as Error).message));
@@ -159,14 +162,31 @@ export function actionsView(app: App): View {
         return h('option', { value: i, selected: e.full_revision === wanted }, `${entryLabel(e)} — ${new Date(e.applied_at).toLocaleString()} (${e.source})`);
       }),
     );
-    select.disabled = select.options.length === 0;
-    rollbackButton.disabled = select.options.length === 0;
+    const none = select.options.length === 0;
+    select.disabled = none;
+    rollbackButton.disabled = none;
+    noTarget.hidden = !none;
     if (handed !== undefined) select.focus();
   }
 
   const dryButton = h('button', { type: 'button', onclick: (ev: Event) => void dryRun(ev.currentTarget as HTMLButtonElement) }, 'Dry run');
   const reloadButton = h('button', { type: 'button', class: 'primary', onclick: (ev: Event) => void reload(ev.currentTarget as HTMLButtonElement) }, 'Reload');
   const rollbackButton = h('button', { type: 'button', class: 'danger', onclick: confirmRollback }, 'Roll back…');
+  const noTarget = h('p', { class: 'muted', hidden: true }, 'No other revision has been applied yet.');
+  const reloadTitle = h('h3', null, 'Reload the policy directory');
+  const reloadHelp = h('p', { class: 'muted' }, 'A dry run compiles the files on disk and shows what a reload would change, applying nothing. A reload applies them if they compile; otherwise the current policy keeps serving.');
+
+  /** A bundle has no directory to dry-run or to roll back into: those are done on the bundle server. */
+  function showSource(source: PolicySource | undefined): void {
+    const bundle = source?.type === 'bundle';
+    dryButton.hidden = bundle;
+    rollbackCard().hidden = bundle;
+    reloadTitle.textContent = bundle ? `Download bundle ${String(source?.name ?? '')} now` : 'Reload the policy directory';
+    reloadHelp.textContent = bundle
+      ? 'The policy comes from a bundle server. A reload downloads the bundle now and activates it if it changed; to roll back, publish the earlier revision on the server.'
+      : 'A dry run compiles the files on disk and shows what a reload would change, applying nothing. A reload applies them if they compile; otherwise the current policy keeps serving.';
+  }
+  const rollbackCard = (): HTMLElement => el.querySelector<HTMLElement>('[data-testid=rollback-card]')!;
 
   fill(
     el,
@@ -174,8 +194,8 @@ export function actionsView(app: App): View {
     h(
       'div',
       { class: 'grid' },
-      h('div', { class: 'card' }, h('h3', null, 'Reload the policy directory'), h('p', { class: 'muted' }, 'A dry run compiles the files on disk and shows what a reload would change, applying nothing. A reload applies them if they compile; otherwise the current policy keeps serving.'), h('div', { class: 'buttons' }, dryButton, reloadButton)),
-      h('div', { class: 'card' }, h('h3', null, 'Roll back'), h('label', { for: 'rollback-target' }, 'Revision'), select, h('p', { id: 'rollback-help', class: 'muted' }, 'Writes that revision’s files back into the policy directory and reloads them.'), h('div', { class: 'buttons' }, rollbackButton)),
+      h('div', { class: 'card' }, reloadTitle, reloadHelp, h('div', { class: 'buttons' }, dryButton, reloadButton)),
+      h('div', { class: 'card', 'data-testid': 'rollback-card' }, h('h3', null, 'Roll back'), h('label', { for: 'rollback-target' }, 'Revision'), select, noTarget, h('p', { id: 'rollback-help', class: 'muted' }, 'Writes that revision’s files back into the policy directory and reloads them.'), h('div', { class: 'buttons' }, rollbackButton)),
     ),
     out,
     panel.el,

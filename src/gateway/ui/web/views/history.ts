@@ -49,6 +49,8 @@ export function historyView(app: App): View {
     const keepFrom = picked('from')?.full_revision;
     const keepTo = picked('to')?.full_revision;
     entries = hist.entries;
+    // A bundle's earlier revision is published again on its server, not rolled back into a directory.
+    const canRollBack = hist.source?.type !== 'bundle';
     const fromIdx = Math.max(0, entries.findIndex((e) => e.full_revision === keepFrom));
     const defaultFrom = keepFrom ? fromIdx : Math.min(1, entries.length - 1);
     const toIdx = Math.max(0, entries.findIndex((e) => e.full_revision === keepTo));
@@ -62,7 +64,7 @@ export function historyView(app: App): View {
         h('td', null, time(e.applied_at), h('div', { class: 'muted small' }, ago(e.applied_at))),
         h('td', null, badge(e.source), e.bundle ? h('div', { class: 'small' }, `${e.bundle.name} ${e.bundle.revision}`) : null),
         h('td', { class: 'num' }, String(e.modules)),
-        h('td', null, e.current ? null : h('button', { type: 'button', class: 'small-button', onclick: () => app.go('actions', e.full_revision) }, 'Roll back…')),
+        h('td', null, e.current || !canRollBack ? null : h('button', { type: 'button', class: 'small-button', onclick: () => app.go('actions', e.full_revision) }, 'Roll back…')),
       ),
     );
     fill(
@@ -76,7 +78,7 @@ export function historyView(app: App): View {
           'table',
           { class: 'history' },
           h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'From'), h('th', { scope: 'col' }, 'To'), h('th', { scope: 'col' }, 'Revision'), h('th', { scope: 'col' }, 'Applied'), h('th', { scope: 'col' }, 'Source'), h('th', { scope: 'col' }, 'Modules'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-          h('tbody', null, rows),
+          h('tbody', null, rows.length > 0 ? rows : h('tr', null, h('td', { colspan: 7, class: 'muted' }, 'No revision has been recorded in the history yet.'))),
         ),
       ),
       h('p', null, h('button', { type: 'button', class: 'primary', onclick: () => void compare(), disabled: entries.length < 2 }, 'Compare')),

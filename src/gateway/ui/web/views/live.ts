@@ -76,7 +76,7 @@ export function liveView(app: App): View {
   const renderState = (): void => fill(state, badge(app.streamState === 'open' ? 'connected' : app.streamState, app.streamState === 'open' ? 'ok' : 'warn'));
 
   /** Creates the chart, or recreates it when its series changed; then sets its data. */
-  function plot(name: keyof typeof charts, title: string, unit: string, t: number[], series: Series[]): void {
+  function plot(name: keyof typeof charts, title: string, unit: string, t: number[], series: Series[], counts = false): void {
     if (uPlot === null) return;
     const host = charts[name];
     const key = series.map((s) => s.label).join('|');
@@ -89,7 +89,8 @@ export function liveView(app: App): View {
         width,
         height: 180,
         scales: { x: { time: true } },
-        axes: [{}, { label: unit, size: 60 }],
+        // Counts tick at whole numbers.
+        axes: [{}, { label: unit, size: 60, ...(counts ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] } : {}) }],
         series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length]!, width: 2, spanGaps: false }))],
       };
       entry = { plot: new uPlot(opts, [t, ...series.map((s) => s.values)] as uPlotType.AlignedData, host), key };
@@ -106,12 +107,12 @@ export function liveView(app: App): View {
     const t = snaps.map((s) => s.t);
     const last = snaps[snaps.length - 1];
     const statuses = [...new Set(['success', 'failed', ...snaps.flatMap((s) => Object.keys(s.reloads))])];
-    plot('reloads', 'Reload attempts (total) by status', 'reloads', t, statuses.map((st) => ({ label: st, values: snaps.map((s) => s.reloads[st] ?? 0) })));
+    plot('reloads', 'Reload attempts (total) by status', 'reloads', t, statuses.map((st) => ({ label: st, values: snaps.map((s) => s.reloads[st] ?? 0) })), true);
     const domains = [...new Set(snaps.flatMap((s) => Object.keys(s.decisions)))].sort();
     plot('rates', 'Decisions per second by domain', 'per s', t, domains.length > 0 ? rates(snaps, domains) : [{ label: 'decisions', values: t.map(() => 0) }]);
     const known = new Set([...latencyDomain.options].map((o) => o.value));
     for (const d of domains) if (!known.has(d)) latencyDomain.append(h('option', { value: d }, d));
-    plot('latency', `Latency percentiles, ${latencyDomain.value || 'all domains'} (last ${WINDOW_S} s)`, 'ms', t, percentiles(snaps, latencyDomain.value));
+    plot('latency', `Latency, ${latencyDomain.value || 'all domains'}`, 'ms', t, percentiles(snaps, latencyDomain.value));
 
     const before = last ? snaps.find((x) => x.t >= last.t - WINDOW_S && x !== last) : undefined;
     const prev = snaps[snaps.length - 2];
@@ -137,7 +138,7 @@ export function liveView(app: App): View {
   fill(
     el,
     h('h2', { id: 'live-title' }, 'Live'),
-    h('div', { class: 'grid charts' }, h('div', { class: 'card' }, charts.reloads), h('div', { class: 'card' }, charts.rates), h('div', { class: 'card' }, h('label', { for: 'latency-domain' }, 'Latency of '), latencyDomain, charts.latency)),
+    h('div', { class: 'grid charts' }, h('div', { class: 'card' }, charts.reloads), h('div', { class: 'card' }, charts.rates), h('div', { class: 'card' }, h('label', { for: 'latency-domain' }, `Percentiles over ${WINDOW_S} s of`), latencyDomain, charts.latency)),
     h('div', { class: 'card' }, h('h3', null, `Decisions by domain (percentiles over the last ${WINDOW_S} s)`), table),
     h('div', { class: 'card' }, h('h3', null, 'Lifecycle events ', state), log),
   );
@@ -146,7 +147,7 @@ export function liveView(app: App): View {
   app.bus.addEventListener('event', renderLog);
   app.bus.addEventListener('stream', renderState);
   app.sampler.onSample(render);
-  window.addEventListener('resize', render);
+  window.addEventListener('resize', () => render());
 
   return {
     id: 'live',

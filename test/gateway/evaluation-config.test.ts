@@ -26,6 +26,7 @@ test('evaluation budgets: defaults, configured values, and a bad value names its
     for (const [yaml, key] of [
       ['evaluation:\n  timeout_ms: 0\n', 'evaluation.timeout_ms'],
       ['evaluation:\n  max_elements: -1\n', 'evaluation.max_elements'],
+      ['evaluation:\n  max_elements: 500000000\n', 'evaluation.max_elements'],
       ['evaluation:\n  workers: many\n', 'evaluation.workers'],
       ['evaluation:\n  worker_heap_mb: 8\n', 'evaluation.worker_heap_mb'],
     ] as const) {

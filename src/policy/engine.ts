@@ -88,6 +88,9 @@ export interface EvaluationObserver {
   offloaded(what: string): void;
 }
 
+/** After a decision outlasted its slice, its domain's next decisions go straight to the pool for this long. */
+const SLOW_MEMORY_MS = 1000;
+
 /** A decision's time budget unless configured (`evaluation.timeout_ms`). */
 export const DEFAULT_EVAL_TIMEOUT_MS = 1000;
 
@@ -140,6 +143,8 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   /** The time an evaluation gets in process: all of its budget, or the slice before it goes to the pool. */
   private readonly inProcessMs: number;
   private readonly observer: EvaluationObserver | undefined;
+  /** Domains whose decisions recently outlasted their slice, under which snapshot, and until when (Date.now()). */
+  private slow: { snapshot: PolicySnapshot; until: Map<string, number> } | null = null;
   private readonly now: () => Date;
 
   private constructor(
@@ -289,12 +294,30 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   private afterFailure<T>(e: unknown, what: string, snapshot: PolicySnapshot, job: () => PoolJob, fromPool: (output: unknown) => T): Promise<T> {
     const offload = this.offload;
     if (offload === undefined || !(e instanceof BudgetExceededError) || e.budget !== 'time') throw this.failure(what, e);
+    // The next decisions of this domain go to the pool straight away for a while, without a wasted slice each.
+    if (this.slow === null || this.slow.snapshot !== snapshot) this.slow = { snapshot, until: new Map() };
+    this.slow.until.set(what, Date.now() + SLOW_MEMORY_MS);
+    // What is left of the budget.
+    return this.toPool(what, snapshot, job(), this.evalTimeoutMs - offload.afterMs, fromPool);
+  }
+
+  /** Evaluates in the pool within `budgetMs`; waiting for a worker may take at most the whole budget again. */
+  private toPool<T>(what: string, snapshot: PolicySnapshot, job: PoolJob, budgetMs: number, fromPool: (output: unknown) => T): Promise<T> {
     this.observer?.offloaded(what);
-    // What is left of the budget; waiting for a worker may take at most the whole budget again.
-    const pending = offload.pool.evaluate(poolSnapshot(snapshot), job(), this.evalTimeoutMs - offload.afterMs, Date.now() + this.evalTimeoutMs);
+    const pending = this.offload!.pool.evaluate(poolSnapshot(snapshot), job, budgetMs, Date.now() + this.evalTimeoutMs);
     return pending.then(fromPool, (err: unknown) => {
       throw this.failure(what, err);
     });
+  }
+
+  /** Whether a decision of `what` outlasted its slice less than SLOW_MEMORY_MS ago under this snapshot. */
+  private recentlySlow(what: string, snapshot: PolicySnapshot): boolean {
+    const slow = this.slow!;
+    const until = slow.snapshot === snapshot ? slow.until.get(what) : undefined;
+    if (until !== undefined && Date.now() < until) return true;
+    slow.until.delete(what);
+    if (slow.until.size === 0 || slow.snapshot !== snapshot) this.slow = null;
+    return false;
   }
 
   private failure(what: string, e: unknown): PolicyEvaluationError {
@@ -313,6 +336,10 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   private evaluate<In extends object, Out>(domain: DomainSpec<In, Out>, input: In, snapshot: PolicySnapshot): Out | Promise<Out> {
     // A domain the policy does not define answers its safe default, not an evaluation error.
     if (snapshot.missingDomains !== null && snapshot.missingDomains.has(domain.name)) return domain.failClosed(input);
+    // Null unless a decision recently outlasted its slice: the hot path reads no clock.
+    if (this.slow !== null && this.recentlySlow(domain.name, snapshot)) {
+      return this.toPool(domain.name, snapshot, { kind: 'domain', domain: domain.name, input: asValue(input) }, this.evalTimeoutMs, (output) => output as Out);
+    }
     const query = snapshot.domainQueries.get(domain.name)!;
     try {
       return domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true)));

@@ -24,15 +24,35 @@ import { ANY, dynamicObject, functionOf, setOf, type MaybeType, type Type } from
 
 const TRUE = (loc: Term['loc']): Term => ({ type: 'boolean', value: true, loc });
 
+/** What checking one rule did to the types of `data`, in order (paths and types are never mutated). */
+export type TypeEffect = { op: 'put' | 'insert'; path: Value[]; type: Type } | { op: 'touch'; path: Value[] };
+
+/**
+ * Effects kept between compiles (`../incremental.ts`): a rule checked in an
+ * earlier compile, in a policy whose rules have the same paths and (as the
+ * incremental compile verifies) the same types, would find the same types
+ * and have the same effects: they are replayed instead of checking it again.
+ */
+export interface TypeMemo {
+  replay?: (rr: ResolvedRule) => readonly TypeEffect[] | undefined;
+  /** Receives the effects of every rule checked (not replayed) now. */
+  recorded: Map<ResolvedRule, readonly TypeEffect[]>;
+}
+
 export class RuleTypes {
   readonly errors: RegoError[] = [];
   private readonly started = new Set<ResolvedRule>();
   /** Rule-tree nodes whose whole subtree has been inferred. */
   private readonly subtreeDone = new Set<RuleNode>();
+  /** The effects of the rule being checked (with a memo). */
+  private effects: TypeEffect[] | undefined;
+  /** Rules checked so far (not counting replays). */
+  checked = 0;
 
   constructor(
     private readonly tree: RuleNode,
     private readonly cx: CheckContext,
+    private readonly memo?: TypeMemo,
   ) {}
 
   get data(): DataTypes {
@@ -66,11 +86,32 @@ export class RuleTypes {
   check(rr: ResolvedRule): void {
     if (this.started.has(rr)) return;
     this.started.add(rr);
-    const head = rr.rule.head;
-    for (let branch: Rule | undefined = rr.rule; branch; branch = branch.else) {
-      const value = branch === rr.rule ? head.value : (branch.head.value ?? TRUE(branch.head.loc));
-      this.checkBranch(rr, branch, value);
+    const replay = this.memo?.replay?.(rr);
+    if (replay !== undefined) {
+      for (const e of replay) this.apply(e);
+      return;
     }
+    this.checked++;
+    const outer = this.effects;
+    const mine: TypeEffect[] | undefined = this.memo ? [] : undefined;
+    this.effects = mine;
+    try {
+      const head = rr.rule.head;
+      for (let branch: Rule | undefined = rr.rule; branch; branch = branch.else) {
+        const value = branch === rr.rule ? head.value : (branch.head.value ?? TRUE(branch.head.loc));
+        this.checkBranch(rr, branch, value);
+      }
+    } finally {
+      this.effects = outer;
+    }
+    if (mine !== undefined) this.memo!.recorded.set(rr, mine);
+  }
+
+  private apply(e: TypeEffect): void {
+    this.effects?.push(e);
+    if (e.op === 'put') this.data.put(e.path, e.type);
+    else if (e.op === 'insert') this.data.insert(e.path, e.type);
+    else this.data.touch(e.path);
   }
 
   private checkBranch(rr: ResolvedRule, rule: Rule, value: Term | undefined): void {
@@ -85,8 +126,8 @@ export class RuleTypes {
     const path = rr.path.slice(0, ground).map(constantValue);
     if (checker.errors.length > 0) {
       this.errors.push(...checker.errors);
-      if (ground === rr.path.length) this.data.put(path, ANY);
-      else this.data.touch(path);
+      if (ground === rr.path.length) this.apply({ op: 'put', path, type: ANY });
+      else this.apply({ op: 'touch', path });
       return;
     }
     let tpe: MaybeType;
@@ -99,13 +140,13 @@ export class RuleTypes {
       );
     } else if (head.kind === 'multi') {
       // A set at a path with variables (`a[x].b contains y`) only makes the objects above it known to have keys.
-      if (ground < rr.path.length) return this.data.touch(path);
+      if (ground < rr.path.length) return this.apply({ op: 'touch', path });
       const k = checker.typeOf(key!);
       tpe = k === undefined ? undefined : setOf(k);
     } else {
       tpe = nestedObject(checker, refVars, checker.typeOf(val!));
     }
-    if (tpe !== undefined) this.data.insert(path, tpe);
+    if (tpe !== undefined) this.apply({ op: 'insert', path, type: tpe });
   }
 }
 

@@ -17,6 +17,8 @@ export interface EvalInputOptions {
   data: string[];
   input?: string;
   v0Compatible?: boolean;
+  /** Compile the traced variant (`--explain`). */
+  trace?: boolean;
 }
 
 export interface EvalInputs {
@@ -55,7 +57,7 @@ export function loadEvalInputs(opts: EvalInputOptions): EvalInputs {
     if (file.endsWith('.rego')) modules.push({ file, source: readFileSync(file, 'utf8') });
     else data = mergeData(data, readDocument(file));
   }
-  const policy = compile(modules, { v0Compatible: opts.v0Compatible === true });
+  const policy = compile(modules, { v0Compatible: opts.v0Compatible === true, trace: opts.trace === true });
   const out: EvalInputs = { policy, data };
   if (opts.input !== undefined) out.input = readDocument(opts.input);
   return out;

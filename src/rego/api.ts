@@ -10,6 +10,7 @@ import type { EvalBudgets } from './eval/state.js';
 import type { CompileCache } from './compile/incremental.js';
 
 export type { EvalBudgets } from './eval/state.js';
+import type { Tracer } from './eval/trace.js';
 
 export interface ModuleSource {
   /** File name used in locations and error messages. */
@@ -36,6 +37,12 @@ export interface CompileOptions {
    * is the one of a full compile. See `compile/incremental.ts`.
    */
   cache?: CompileCache;
+  /**
+   * Compile the traced variant of the closures (`--explain`): evaluations
+   * given a `tracer` report OPA's trace events to it. Off by default; an
+   * ordinary compile contains no tracing code.
+   */
+  trace?: boolean;
 }
 
 export interface EvalOptions {
@@ -64,6 +71,8 @@ export interface EvalOptions {
   budgets?: Readonly<EvalBudgets>;
   /** Coverage sink: called with the location of each rule head and expression evaluated. */
   coverage?: (loc: Location) => void;
+  /** Trace events sink (policies compiled with `trace: true`). */
+  tracer?: Tracer;
 }
 
 export interface ResultExpression {

@@ -91,6 +91,7 @@ class CompiledPolicy implements Policy {
     private readonly tree: RuleNode,
     private readonly refused: ReadonlySet<string>,
     private readonly types: RuleTypes,
+    private readonly trace: boolean,
   ) {
     this.nodes = nodeTable(tree);
   }
@@ -105,7 +106,7 @@ class CompiledPolicy implements Policy {
     }
     const errors: RegoError[] = [];
     const bodyOrder = new Map<Body, Expr[]>();
-    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused, bodyOrder });
+    const cc = new ClosureCompiler({ tree: this.tree, errors, refused: this.refused, bodyOrder, trace: this.trace });
     const resolved = new Resolver([]).resolveQuery(body);
     const compiled = compileQuery(cc, resolved, query);
     // As OPA's query compiler: type checking follows a successful safety check.
@@ -142,6 +143,7 @@ function newState(opts: EvalOptions, nodes: readonly RuleNode[]): EvalState {
     opts.budgets,
   );
   st.nodes = nodes;
+  if (opts.tracer !== undefined) st.tracer = opts.tracer;
   return st;
 }
 
@@ -246,7 +248,7 @@ function* compileModules(modules: Module[], opts: CompileOptions, key: string, p
   const tree = buildRuleTree(rules);
   yield;
   const bodyOrder = cache ? cache.bodyOrder : new Map<Body, Expr[]>();
-  const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder });
+  const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder, trace: opts.trace === true });
   yield* compileTree(cc, tree, cache ? { compiled: cache.compiledRules, ...(plan ? { previous: plan.record.nodes } : {}) } : undefined);
   if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
   // OPA type-checks once every earlier stage has passed, following the order the safety check gave each body.
@@ -259,7 +261,7 @@ function* compileModules(modules: Module[], opts: CompileOptions, key: string, p
     typed = yield* checkTypeSteps(rules, tree, bodyOrder, { recorded });
   }
   if (typed.errors.length > 0) throw new RegoErrors(sortErrors(typed.errors));
-  const policy = new CompiledPolicy(modules, tree, refused, typed.types);
+  const policy = new CompiledPolicy(modules, tree, refused, typed.types, opts.trace === true);
   if (cache) {
     for (const [rr, effects] of recorded) cache.typeEffects.set(rr, effects);
     cache.last = {

@@ -40,6 +40,11 @@ test('arity mismatches, allowing an output operand (OPA: built-ins `arity mismat
   assert.deepEqual(check(['package a\nf(x) := x\np if { y := f(1, 2) }']), ['m0.rego:3:13: rego_type_error: function data.a.f has arity 1, got 2 arguments']);
 });
 
+test('a built-in without a result used as a value (OPA: CheckVoidCalls)', () => {
+  assert.deepEqual(check(['package a\np if {\n  x := print(1, "a")\n  x\n}']), ['m0.rego:3:8: rego_type_error: print(1, "a") used as value']);
+  assert.deepEqual(check(['package a\np if print(1)']), []);
+});
+
 test('deprecated built-ins are refused in v1 modules only', () => {
   assert.deepEqual(check(['package a\np if any([true])']), ['m0.rego:2:6: rego_type_error: deprecated built-in function calls in expression: any']);
   assert.deepEqual(check(['package a\np { any([true]) }'], [], true), []);
@@ -61,6 +66,9 @@ test('rule conflicts and multiple defaults', () => {
   // OPA 1.x (v1/ast/compile.go checkRuleConflicts) lists the defaults' locations and reports at the package.
   assert.deepEqual(check(['package x\ndefault p := 1\ndefault p := 2']), ['m0.rego:1:1: rego_type_error: multiple default rules data.x.p found at m0.rego:2, m0.rego:3']);
   assert.deepEqual(check(['package x\nr.a.b := 1\nr.a := 2']), ['m0.rego:3:1: rego_type_error: rule data.x.r.a conflicts with [data.x.r.a.b]']);
+  assert.deepEqual(check(['package x\np := 1\np[k] := 2 if k := "a"']), ['m0.rego:2:1: rego_type_error: conflicting rules data.x.p[k] found']);
+  assert.deepEqual(check(['package x\nr.a.b := 1\nr.a.c := 3\nr.a := 2']), ['m0.rego:4:1: rego_type_error: rule data.x.r.a conflicts with [data.x.r.a.b data.x.r.a.c]']);
+  assert.deepEqual(check(['package x\np.q[r] := 1 if r := "r"\np.q.s := 2\nf() := 1\nf := 2']), []);
 });
 
 test('duplicate imports in v1', () => {

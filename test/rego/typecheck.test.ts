@@ -244,3 +244,14 @@ test('queries are checked too, `==` staying a comparison', () => {
   assert.throws(() => policy.prepare('count(data.p.x)'), /count: invalid argument\(s\)/);
   assert.doesNotThrow(() => policy.prepare('data.p.x == "a"'));
 });
+
+test('a chain of thousands of dependent rules is checked without exhausting the stack', () => {
+  let src = 'package p\n';
+  for (let i = 0; i < 3000; i++) src += `r${i} := r${i + 1} + 1\n`;
+  src += 'r3000 := "a"\n';
+  // The string at the end of the chain makes r2999's `+` a type error, found only by typing the whole chain.
+  assert.deepEqual(
+    compileErrors([src]).map((e) => e.split('\n')[0]),
+    ['m0.rego:3001:10: rego_type_error: plus: invalid argument(s)'],
+  );
+});

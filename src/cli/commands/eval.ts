@@ -4,7 +4,9 @@
  * no `result` key when undefined), exit 0 when defined; errors OPA-style on
  * stderr, exit 1.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { Tracer } from '../../rego/eval/trace.js';
+import { explainEvents, prettyTrace, traceJSON, type ExplainMode } from '../../rego/eval/trace-report.js';
 import type { Result } from '../../rego/api.js';
 import { toJSONText } from '../../rego/value.js';
 import { loadEvalInputs, reportEvalError } from '../eval-inputs.js';
@@ -16,6 +18,7 @@ interface EvalCliOptions {
   format: string;
   strictBuiltinErrors?: boolean;
   v0Compatible?: boolean;
+  explain: ExplainMode;
 }
 
 function resultJSON(results: Result[]): string {
@@ -38,15 +41,26 @@ function prettyText(results: Result[]): string {
 }
 
 export function runEval(query: string, opts: EvalCliOptions): number {
+  const explain = opts.explain ?? 'off';
   try {
-    const { policy, data, input } = loadEvalInputs(opts);
+    const { policy, data, input } = loadEvalInputs({ ...opts, trace: explain !== 'off' });
+    const tracer = explain !== 'off' ? new Tracer() : undefined;
     const results = policy.prepare(query).eval({
       ...(input !== undefined ? { input } : {}),
       data,
       strictBuiltinErrors: opts.strictBuiltinErrors === true,
       print: (m) => process.stderr.write(m + '\n'),
+      ...(tracer ? { tracer } : {}),
     });
-    process.stdout.write((opts.format === 'pretty' ? prettyText(results) : resultJSON(results)) + '\n');
+    const events = tracer ? explainEvents(tracer.events, explain) : [];
+    if (opts.format === 'pretty') {
+      // As `opa eval --explain`: the trace (with locations), then the result.
+      process.stdout.write(prettyTrace(events, { locations: true }) + prettyText(results) + '\n');
+    } else {
+      const out = JSON.parse(resultJSON(results)) as Record<string, unknown>;
+      if (tracer) out['explanation'] = traceJSON(events);
+      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    }
     return 0;
   } catch (e) {
     reportEvalError(e, opts.format, (t) => process.stderr.write(t));
@@ -65,6 +79,7 @@ export function registerEval(policy: Command): void {
     .option('--format <format>', 'json or pretty', 'json')
     .option('--strict-builtin-errors', 'fail on built-in errors instead of treating them as undefined')
     .option('--v0-compatible', 'parse modules as Rego v0')
+    .addOption(new Option('--explain <mode>', 'show the evaluation trace: full, notes (trace() calls) or fails').choices(['off', 'full', 'notes', 'fails']).default('off'))
     .action((query: string, opts: EvalCliOptions) => {
       process.exitCode = runEval(query, opts);
     });

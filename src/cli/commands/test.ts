@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { compile } from '../../rego/index.js';
 import { DEFAULT_TIMEOUT, runTestCommand } from '../../rego/tester/command.js';
 import { defaultPolicyDir } from '../../policy/paths.js';
+import type { ExplainMode } from '../../rego/eval/trace-report.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -33,6 +34,7 @@ export function registerTest(policy: Command): void {
     .option('--ignore <pattern>', 'leave out files and directories whose name matches (repeatable)', collect, [] as string[])
     .option('-z, --exit-zero-on-skipped', 'exit 0 when the only non-passing tests are skipped ones', false)
     .option('--no-isolate', 'run tests in the CLI process (no worker thread backstop for runaway tests)')
+    .addOption(new Option('--explain <mode>', 'with -v: the trace shown for each failing test').choices(['fails', 'full', 'notes']).default('fails'))
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const regoDir = opts['regoDir'] as string | undefined;
       const code = await runTestCommand(
@@ -50,6 +52,7 @@ export function registerTest(policy: Command): void {
           ignore: opts['ignore'] as string[],
           exitZeroOnSkipped: opts['exitZeroOnSkipped'] as boolean,
           isolate: opts['isolate'] as boolean,
+          explain: opts['explain'] as ExplainMode,
         },
         { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
       );

@@ -18,7 +18,7 @@ export interface BuiltinContext {
   readonly location?: Location;
   /** Per-evaluation cache for built-ins that want one (e.g. `rand.intn` must return the same value for the same operands in one evaluation). */
   readonly cache: Map<string, unknown>;
-  /** Sink for `print` and `trace`. */
+  /** Sink for `print`. */
   print(message: string): void;
   /**
    * Counts `n` collection members about to be built against the evaluation's
@@ -26,6 +26,8 @@ export interface BuiltinContext {
    * operands call it before allocating (`numbers.range`, `array.concat`).
    */
   grow?(n: number): void;
+  /** `trace(msg)`: a Note event when the evaluation is traced (`--explain`), nothing otherwise. */
+  note?(message: string): void;
 }
 
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | undefined;

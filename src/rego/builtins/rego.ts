@@ -77,7 +77,7 @@ export const builtins: BuiltinTable = {
     return true;
   },
   trace: (args, ctx) => {
-    ctx.print(str('trace', args, 1));
+    ctx.note?.(str('trace', args, 1));
     return true;
   },
   'internal.member_2': (args) => member(args[0]!, args[1]!),

@@ -15,6 +15,7 @@ import { walkExpr, walkTerm } from '../syntax/walk.js';
 import { declaredVars } from './resolve.js';
 import { WithCompiler } from './closures/with.js';
 import { covered, ROOTS, seq, type Scope } from './closures/kit.js';
+import { tracedExpr } from './trace.js';
 
 export { builtinName, Scope, shallowExprVars, shallowVars, type CompileContext } from './closures/kit.js';
 
@@ -50,7 +51,8 @@ export class ClosureCompiler extends WithCompiler {
         }
         if (fn) {
           for (const s of trial) bound.add(s);
-          fns.push(this.inModule ? covered(fn, remaining[i]!.loc) : fn);
+          const withCoverage = this.inModule ? covered(fn, remaining[i]!.loc) : fn;
+          fns.push(this.cx.trace ? tracedExpr(withCoverage, remaining[i]!) : withCoverage);
           ordered.push(remaining[i]!);
           remaining.splice(i, 1);
           progressed = true;

@@ -51,7 +51,7 @@ import { inlineMetadataCalls } from './metadata.js';
 import type { ModuleEdges } from './checks/recursion.js';
 import type { ResolvedRule } from './resolve.js';
 import type { RuleNode } from './ruletree.js';
-import { compare as compareTypes } from './typecheck/types.js';
+import { compare as compareTypes, type Type } from './typecheck/types.js';
 import type { TypeEffect } from './typecheck/index.js';
 import { equals } from '../value.js';
 
@@ -165,7 +165,7 @@ export class CompileCache {
 
 /** What, in the options, a compile's result depends on. */
 export function optionsKey(opts: CompileOptions): string {
-  return JSON.stringify([opts.v0Compatible === true, opts.strict === true, [...(opts.refusedBuiltins ?? [])].sort()]);
+  return JSON.stringify([opts.v0Compatible === true, opts.strict === true, opts.trace === true, [...(opts.refusedBuiltins ?? [])].sort()]);
 }
 
 function segmentShape(t: Term): string {
@@ -194,10 +194,14 @@ function moduleInterface(m: Module): string {
   return parts.join('\u0002');
 }
 
+function sameType(a: Type | undefined, b: Type | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : compareTypes(a, b) === 0;
+}
+
 function sameEffect(a: TypeEffect, b: TypeEffect): boolean {
-  if (a.op !== b.op || a.path.length !== b.path.length) return false;
+  if (a.path.length !== b.path.length) return false;
   for (let i = 0; i < a.path.length; i++) if (!equals(a.path[i]!, b.path[i]!)) return false;
-  return a.op === 'touch' || compareTypes(a.type, (b as typeof a).type) === 0;
+  return sameType(a.put, b.put) && sameType(a.insert, b.insert);
 }
 
 /**

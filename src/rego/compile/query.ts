@@ -9,6 +9,7 @@ import { walkExpr } from '../syntax/walk.js';
 import { relationTable } from '../builtins/index.js';
 import type { ExprFn, CompiledTerm } from '../eval/types.js';
 import { builtinName, ClosureCompiler, Scope, shallowExprVars } from './closures.js';
+import { tracedQuery } from './trace.js';
 
 export interface CompiledQuery {
   run: ExprFn;
@@ -56,7 +57,8 @@ export function compileQuery(cc: ClosureCompiler, body: Body, source: string): C
     exprs.push({ slot, text: texts[i]!, location: e.loc });
   }
   const bound = new Set<number>();
-  const run = cc.body(body, sc, bound);
+  const compiled = cc.body(body, sc, bound);
+  const run = cc.cx.trace ? tracedQuery(compiled, body) : compiled;
   const vars: CompiledQuery['vars'] = [];
   for (const name of names) if (isUserVar(name)) vars.push({ name, slot: sc.slot(name) });
   let single: CompiledTerm | undefined;

@@ -10,6 +10,18 @@ import { collectVars } from './resolve.js';
 import type { ResolvedRule } from './resolve.js';
 import type { RuleNode } from './ruletree.js';
 import { buildRuleIndex, ruleGuard } from './indexer.js';
+import { tracedRule } from './trace.js';
+import { pathText } from './checks/names.js';
+
+/** `data.pkg.p`: the rule's path up to its first variable segment, as OPA's traces show it. */
+function rulePath(rr: ResolvedRule): string {
+  const names: string[] = ['data'];
+  for (const seg of rr.path) {
+    if (seg.type !== 'string') break;
+    names.push(seg.value);
+  }
+  return pathText(names);
+}
 
 const TRUE_TERM = (loc: Term['loc']): Term => ({ type: 'boolean', value: true, loc });
 
@@ -44,7 +56,8 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
     }
   }
 
-  const body = cc.body(rule.body, sc, bound);
+  const compiledBody = cc.body(rule.body, sc, bound);
+  const body = cc.cx.trace ? tracedRule(compiledBody, rulePath(rr), head.loc) : compiledBody;
   const valueTerm: Term = head.kind === 'multi' ? (head.key ?? head.value ?? TRUE_TERM(head.loc)) : (head.value ?? TRUE_TERM(head.loc));
   const value = headTerm(cc, valueTerm, sc, bound);
   let restCompiled: CompiledTerm[] | undefined;
@@ -59,7 +72,8 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
     ...(args ? { args } : {}),
     ...(restCompiled ? { rest: restCompiled, multi: head.kind === 'multi' } : {}),
   };
-  const guard = head.kind === 'function' ? undefined : ruleGuard(rule.body);
+  // A traced compile enters every rule, so that the trace shows which expression failed.
+  const guard = head.kind === 'function' || cc.cx.trace ? undefined : ruleGuard(rule.body);
   if (guard) compiled.guard = guard;
   if (rule.else) {
     const elseHead = { ...rule.else.head, kind: head.kind, ...(head.args ? { args: head.args } : {}) };
@@ -136,7 +150,7 @@ export function* compileTree(cc: ClosureCompiler, root: RuleNode, reuse?: RuleRe
       if (rr.rule.isDefault) c.defaultRule = compiled;
       else c.rules.push(compiled);
     }
-    if (c.kind === 'complete' || c.kind === 'multi') {
+    if ((c.kind === 'complete' || c.kind === 'multi') && !cc.cx.trace) {
       const index = buildRuleIndex(c.rules, n.rules.filter((rr) => !rr.rule.isDefault).map((rr) => rr.rule.body));
       if (index) c.index = index;
     }

@@ -8,6 +8,7 @@ import { RegoError, type Location } from '../errors.js';
 import type { BuiltinContext } from '../builtins/builtin.js';
 import type { RuleNode } from '../compile/ruletree.js';
 import type { Value } from '../value.js';
+import type { Tracer } from './trace.js';
 
 const NO_NODES: readonly RuleNode[] = Object.freeze([]);
 
@@ -89,6 +90,8 @@ export class EvalState implements BuiltinContext {
    * rule can serve two policies whose trees have the same shape.
    */
   nodes: readonly RuleNode[] = NO_NODES;
+  /** Trace events sink (`--explain`); only policies compiled with `trace: true` report to it. */
+  tracer: Tracer | undefined = undefined;
 
   constructor(
     public input: Value | undefined,
@@ -126,6 +129,10 @@ export class EvalState implements BuiltinContext {
 
   print(message: string): void {
     this.printSink?.(message);
+  }
+
+  note(message: string): void {
+    this.tracer?.note(message, this.location);
   }
 
   /**

@@ -31,6 +31,8 @@ interface HeadView {
   hasValue: boolean;
   assign: boolean;
   isElse: boolean;
+  /** `if` follows the head as written. */
+  hasIf: boolean;
 }
 
 export class ModuleFormatter extends TermFormatter {
@@ -172,12 +174,13 @@ export class ModuleFormatter extends TermFormatter {
     const head = rule.head;
     const value = this.spans.writtenValue(rule);
     const hasValue = head.kind !== 'multi';
-    const view: HeadView = { ref: head.ref, value, generated: hasValue && !value, hasValue, assign: head.assign, isElse };
+    const hasIf = !isElse && this.hasIf(rule);
+    const view: HeadView = { ref: head.ref, value, generated: hasValue && !value, hasValue, assign: head.assign, isElse, hasIf };
     if (isElse) return view;
     if (head.kind === 'multi') view.key = head.key;
     else if (head.ref.length === 2 && !head.args) {
       const last = head.ref[1]!;
-      if (!this.hasIf(rule) || !isGroundTerm(last) || last.type === 'ref') view.key = last;
+      if (!hasIf || !isGroundTerm(last) || last.type === 'ref') view.key = last;
     }
     return view;
   }
@@ -301,8 +304,9 @@ export class ModuleFormatter extends TermFormatter {
     const isTrue = view.generated || (view.value!.type === 'boolean' && view.value!.value === true);
     if (!(view.key || !isTrue || expandedConst || rule.isDefault)) return comments;
     const v1RefConst = this.opts.regoV1 && expandedConst && !view.key && !head.args;
-    // A value the parser made up at the head's own position is implied (`p[x] if ...`).
-    if (view.generated && !view.isElse && (this.spans.isChained(rule) || view.key !== undefined) && !v1RefConst) return comments;
+    // A value the parser made up at the head's own position is implied (`p[x] if ...`). Without `if`, a
+    // two-part head with no value would read back as a partial set: there the value is written out.
+    if (view.generated && !view.isElse && (this.spans.isChained(rule) || (view.key !== undefined && view.hasIf)) && !v1RefConst) return comments;
     this.write(view.assign || this.opts.regoV1 ? ' := ' : ' = ');
     if (view.generated) {
       comments = this.insertComments(comments, head.loc.row);

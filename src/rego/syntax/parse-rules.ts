@@ -27,11 +27,11 @@ export class ModuleParser extends BodyParser {
     const imports: Import[] = [];
     const rules: Rule[] = [];
     while (this.tok.kind !== 'eof') {
-      if (this.isKw('import')) {
+      if (this.isKw('import') && !this.keywordLedRef()) {
         imports.push(this.parseImport());
         continue;
       }
-      if (this.isKw('package')) this.illegal();
+      if (this.isKw('package') && !this.keywordLedRef()) this.illegal();
       rules.push(...this.parseRules());
     }
     const module: Module = { file: this.file, package: pkg, imports, rules, v0: this.v0, comments };
@@ -116,11 +116,11 @@ export class ModuleParser extends BodyParser {
   protected parseRules(): Rule[] {
     const loc = this.loc();
     let isDefault = false;
-    if (this.isKw('default')) {
+    if (this.isKw('default') && !this.keywordLedRef()) {
       this.next();
       isDefault = true;
     }
-    if (this.tok.kind !== 'ident' || this.isKeyword(this.tok)) this.illegal(isDefault ? 'expected ident' : undefined);
+    if (this.tok.kind !== 'ident' || (this.isKeyword(this.tok) && !this.keywordLedRef())) this.illegal(isDefault ? 'expected ident' : undefined);
     const { head, usesContains, refSegments } = this.parseHead(isDefault);
     const rule: Rule = { loc, head, body: [], isDefault, file: this.file };
 
@@ -152,7 +152,7 @@ export class ModuleParser extends BodyParser {
     }
     this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf });
 
-    if (this.isKw('else')) {
+    if (this.isKw('else') && !this.keywordLedRef()) {
       if (head.ref.length > 1 && !head.ref.every(isGround)) this.fail('else keyword cannot be used on rules with variables in head');
       if (head.kind === 'multi') this.fail('else keyword cannot be used on multi-value rules');
       rule.else = this.parseElse(rule);
@@ -289,7 +289,7 @@ export class ModuleParser extends BodyParser {
     } else hasBody = false;
     this.ruleSyntax.set(rule, { multiWithoutContains: false, bodyWithoutIf });
     // An `else` without a body ends the chain (OPA's parseElse): a further `else` is then unexpected.
-    if (hasBody && this.isKw('else')) rule.else = this.nested(() => this.parseElse(parent));
+    if (hasBody && this.isKw('else') && !this.keywordLedRef()) rule.else = this.nested(() => this.parseElse(parent));
     return rule;
   }
 }

@@ -150,7 +150,7 @@ export abstract class TermParser extends ParserBase {
         } else if ((t.text === 'true' || t.text === 'false') && this.isKeyword(t)) {
           term = { type: 'boolean', value: t.text === 'true', loc };
           this.next();
-        } else if (this.isKeyword(t) && t.text !== 'contains') {
+        } else if (this.isKeyword(t) && t.text !== 'contains' && this.pos !== this.refKeywordAt) {
           // `contains` is a keyword only right after a rule head's reference
           // (OPA's parseHead); anywhere else it is a name: `contains(s, x)`.
           this.illegal();

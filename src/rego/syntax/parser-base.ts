@@ -71,6 +71,20 @@ export abstract class ParserBase {
   protected loc(t: Token = this.tok): Location {
     return { file: this.file, row: t.row, col: t.col };
   }
+  /**
+   * A keyword written as the head of a reference (`if.x`, `else[k]`): OPA 1.x
+   * (capability `keywords_in_refs`) reads it as a name where a statement
+   * starts (a rule head or an expression), when `.` or `[` follows at once.
+   */
+  protected keywordLedRef(): boolean {
+    const t = this.tok;
+    if (t.kind !== 'ident' || !this.keywords.has(t.text) || t.text === 'null' || t.text === 'true' || t.text === 'false') return false;
+    const next = this.tokens[this.pos + 1];
+    return next !== undefined && next.kind === 'punct' && (next.text === '.' || next.text === '[') && !next.spaceBefore;
+  }
+  /** The position where `keywordLedRef` let a keyword start a term. */
+  protected refKeywordAt = -1;
+
   protected isPunct(text: string, t: Token = this.tok): boolean {
     return t.kind === 'punct' && t.text === text;
   }

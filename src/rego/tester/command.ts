@@ -16,6 +16,8 @@ import { runIsolated } from './isolated.js';
 import { coverageReport, type CoverageReport } from './coverage.js';
 import { compileRunFilter, compileSuite, runSuite, selectTests, type CompileFn } from './suite.js';
 import { parseModule } from '../syntax/parser.js';
+import { traceResults } from './traces.js';
+import type { ExplainMode } from '../eval/trace-report.js';
 
 export interface TestCommandOptions {
   paths: string[];
@@ -31,6 +33,8 @@ export interface TestCommandOptions {
   exitZeroOnSkipped?: boolean;
   /** Run the tests in a worker thread that is replaced when a test overruns its timeout (see isolated.ts). */
   isolate?: boolean;
+  /** Which trace `-v` shows for a failing test (OPA's `--explain`, default fails). */
+  explain?: ExplainMode;
 }
 
 export interface CommandIO {
@@ -120,6 +124,9 @@ async function run(compile: CompileFn, opts: TestCommandOptions, io: CommandIO):
     return exitCode(results, { exitZeroOnSkipped: opts.exitZeroOnSkipped ?? false });
   }
 
+  if (opts.verbose) {
+    traceResults(compile, results, { sources: modules, compileOptions, data, timeoutMs: limit, explain: opts.explain ?? 'fails' });
+  }
   io.stdout(format === 'json' ? jsonReport(results) : prettyReport(results, { verbose: opts.verbose ?? false }));
   return exitCode(results, { exitZeroOnSkipped: opts.exitZeroOnSkipped ?? false });
 }

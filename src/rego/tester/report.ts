@@ -6,6 +6,7 @@
 import type { RegoError } from '../errors.js';
 import { formatGoDuration } from './go-duration.js';
 import { passed, type TestResult } from './runner.js';
+import { prettyTrace, traceJSON } from '../eval/trace-report.js';
 
 const RULE = '-'.repeat(80);
 
@@ -54,10 +55,14 @@ export function prettyReport(results: readonly TestResult[], opts: { verbose?: b
   const lines: string[] = [];
   const t = tally(results);
 
-  // OPA's verbose mode opens with the failures (followed there by their traces, which we do not record).
+  // OPA's verbose mode opens with the failures, each followed by its trace (filtered by --explain).
   if (verbose && t.fail > 0) {
     lines.push('FAILURES', RULE);
-    for (const r of results) if (r.fail && !r.skip && !r.error) lines.push(resultLine(r), '');
+    for (const r of results) {
+      if (!r.fail || r.skip || r.error) continue;
+      lines.push(resultLine(r), '');
+      if (r.trace) lines.push(indent(prettyTrace(r.trace, { locations: true }).trimEnd()), '');
+    }
     lines.push('SUMMARY', RULE);
   }
 
@@ -95,6 +100,7 @@ export interface JsonTestResult {
   skip?: true;
   duration: number;
   output?: string;
+  trace?: object[];
 }
 
 export function jsonResult(r: TestResult): JsonTestResult {
@@ -108,9 +114,9 @@ export function jsonResult(r: TestResult): JsonTestResult {
   if (r.error) out.error = r.error.toJSON();
   if (r.skip) out.skip = true;
   if (r.output.length > 0) out.output = Buffer.from(r.output, 'utf8').toString('base64');
-  // Key order as Go's struct: location, package, name, fail, error, skip, duration, output.
+  // Key order as Go's struct: location, package, name, fail, error, skip, duration, output, trace.
   const { duration, output, ...rest } = out;
-  return { ...rest, duration, ...(output !== undefined ? { output } : {}) };
+  return { ...rest, duration, ...(output !== undefined ? { output } : {}), ...(r.trace ? { trace: traceJSON(r.trace) } : {}) };
 }
 
 /** The JSON report: `null` for no tests, as Go marshals a nil slice. */

@@ -9,8 +9,9 @@ import type { EvalOptions, Policy } from '../api.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
 import { isObject, objectEntries, type Value } from '../value.js';
 import type { TestCase } from './discover.js';
+import type { TraceEvent } from '../eval/trace.js';
 
-/** One test's outcome: OPA's `tester.Result` (minus traces and benchmarks). */
+/** One test's outcome: OPA's `tester.Result` (minus benchmarks). */
 export interface TestResult {
   location: Location;
   /** `data.pkg`. */
@@ -23,6 +24,8 @@ export interface TestResult {
   durationNs: bigint;
   /** `print()` output, one line per call. */
   output: string;
+  /** The trace shown with the result (`-v`, filtered by `--explain`), when one was recorded. */
+  trace?: TraceEvent[];
 }
 
 export function passed(r: TestResult): boolean {

@@ -14,6 +14,7 @@ import { importsRegoV1 } from '../../syntax/v1rules.js';
 import { packageRuleNames, pathText, refNames, resolveNames, type RuleIndex } from './names.js';
 import { walkExpr, walkRule, walkTerm } from '../../syntax/walk.js';
 import { builtinArityError } from '../typecheck/index.js';
+import { termText } from '../typecheck/terms.js';
 
 /** Checks the calls of `checked` (default: every module; an incremental compile passes the changed ones). */
 export function checkFunctionCalls(modules: Module[], index: RuleIndex, refused: ReadonlySet<string>, checked: readonly Module[] = modules): RegoError[] {
@@ -90,6 +91,8 @@ function checkCall(
   const cap = builtinCapability(name);
   if (!cap) return new RegoError('rego_type_error', `undefined function ${name}`, call.loc);
   if (v1 && cap.deprecated) return new RegoError('rego_type_error', `deprecated built-in function calls in expression: ${name}`, call.loc);
+  // OPA's CheckVoidCalls: a built-in without a result (`print`) cannot give a value.
+  if (nested && cap.result === undefined) return new RegoError('rego_type_error', `${termText(call)} used as value`, call.loc);
   if (cap.arity < 0) return undefined;
   const n = call.args.length;
   if (n === cap.arity || (!nested && n === cap.arity + 1)) return undefined;

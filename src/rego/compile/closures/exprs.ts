@@ -3,6 +3,7 @@
  * with an output operand (`f(x, out)`), `some k, v in xs` and `every`.
  */
 import type { CallTerm, Expr, Term, TermExpr } from '../../syntax/ast.js';
+import { tracedClosure } from '../trace.js';
 import { isObject, RegoSet, type Value } from '../../value.js';
 import { iterateValue } from '../../eval/access.js';
 import { callBuiltin } from '../../eval/calls.js';
@@ -205,7 +206,8 @@ export abstract class ExprCompiler extends UnifyCompiler {
     const vs = inner.slot(e.value.name);
     if (ks >= 0) innerBound.add(ks);
     innerBound.add(vs);
-    const body = this.body(e.body, inner, innerBound, sc.names);
+    const compiled = this.body(e.body, inner, innerBound, sc.names);
+    const body = this.cx.trace ? tracedClosure(compiled, e.body, e.loc) : compiled;
     return (st, f, k) =>
       domain.gen(st, f, (d) => {
         const failed = iterateValue(d, (kk, vv) => {

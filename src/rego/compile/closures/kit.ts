@@ -281,6 +281,8 @@ export interface CompileContext {
    * (the type checker follows it). A `WeakMap` when kept between compiles.
    */
   bodyOrder?: { get(body: Body): Expr[] | undefined; set(body: Body, order: Expr[]): unknown };
+  /** Compile the traced variant (see `compile/trace.ts`). */
+  trace?: boolean;
 }
 
 export function refPathStrings(r: RefTerm): string[] | undefined {

@@ -4,6 +4,7 @@
  */
 import { RegoError } from '../../errors.js';
 import type { Term } from '../../syntax/ast.js';
+import { tracedClosure } from '../trace.js';
 import { equals, normalizeBigInt, ObjectBuilder, RegoSet, type Value } from '../../value.js';
 import { formatPrintValue } from '../../builtins/rego.js';
 import type { CompiledTerm } from '../../eval/types.js';
@@ -91,7 +92,8 @@ export abstract class TermCompiler extends RefCompiler {
     const heads = t.type === 'objectcomp' ? [t.key, t.value] : [t.term];
     const inner = this.nestedScope(sc, t.body, heads, declared);
     const innerBound = new Set(bound);
-    const body = this.body(t.body, inner, innerBound, sc.names);
+    const compiled = this.body(t.body, inner, innerBound, sc.names);
+    const body = this.cx.trace ? tracedClosure(compiled, t.body, t.loc) : compiled;
     const hs: CompiledTerm[] = [];
     for (const h of heads) {
       const c = this.term(h, inner, innerBound);

@@ -18,7 +18,7 @@ import type { DataTypes } from './env.js';
 import { Scope, selectRef } from './env.js';
 import { argError, causedByNilType, matchError, refUnsupported } from './errors.js';
 import { checkRef, type RefContext } from './refs.js';
-import { expandTerm, normalizeExpr, type Step, type VarGen } from './normalize.js';
+import { callName, expandTerm, normalizeExpr, type Step, type VarGen } from './normalize.js';
 import { keyValue, isConstant, requiresEval } from './terms.js';
 import {
   ANY,
@@ -239,23 +239,24 @@ export class BodyChecker implements RefContext {
   }
 
   private checkCall(step: Extract<Step, { kind: 'call' }>): RegoError | undefined {
-    const fn = step.fn.head.type === 'var' && step.fn.head.name === 'data' ? this.cx.data.lookup(step.fn.path) : builtinType(step.name);
+    const name = callName(step.fn);
+    const fn = step.fn.head.type === 'var' && step.fn.head.name === 'data' ? this.cx.data.lookup(step.fn.path) : builtinType(name);
     if (fn === undefined || (fn.kind !== 'function' && fn.kind !== 'any')) {
-      return new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
+      return new RegoError('rego_type_error', `undefined function ${name}`, step.loc);
     }
     // Any: a function whose body has errors (only the empty union: OPA 1.x reports `f()` on a rule of a union type).
-    if (fn.kind === 'any') return fn.of.length === 0 ? undefined : new RegoError('rego_type_error', `undefined function ${step.name}`, step.loc);
+    if (fn.kind === 'any') return fn.of.length === 0 ? undefined : new RegoError('rego_type_error', `undefined function ${name}`, step.loc);
     const nargs = fn.args.length;
     const nparams = fn.result !== undefined ? nargs + 1 : nargs;
     const ops = step.args;
     if (ops.length > nparams && fn.variadic === undefined) {
-      return argError(step.loc, step.name, 'too many arguments', ops.map((o) => this.typeOf(o)), fn, true);
+      return argError(step.loc, name, 'too many arguments', ops.map((o) => this.typeOf(o)), fn, true);
     }
-    if (ops.length < nargs) return argError(step.loc, step.name, 'too few arguments', ops.map((o) => this.typeOf(o)), fn, true);
+    if (ops.length < nargs) return argError(step.loc, name, 'too few arguments', ops.map((o) => this.typeOf(o)), fn, true);
     for (let i = 0; i < ops.length; i++) {
       const want = i < nargs ? fn.args[i] : i < nparams ? fn.result : fn.variadic;
       if (!this.unify1(ops[i]!, want, false)) {
-        return argError(step.loc, step.name, 'invalid argument(s)', ops.map((o) => this.typeOf(o)), fn, true);
+        return argError(step.loc, name, 'invalid argument(s)', ops.map((o) => this.typeOf(o)), fn, true);
       }
     }
     return undefined;

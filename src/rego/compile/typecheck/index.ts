@@ -49,7 +49,7 @@ export function* checkTypeSteps(
   let pending = 0;
   for (const rr of rules) {
     const before = types.checked;
-    types.check(rr);
+    types.checkRule(rr);
     // A pause after each rule checked; replayed ones are cheap: a pause per 256 of them.
     if (types.checked !== before || ++pending === 256) {
       pending = 0;

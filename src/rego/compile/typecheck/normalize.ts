@@ -12,7 +12,7 @@ import { refText } from './terms.js';
 
 export type Step =
   | { kind: 'eq'; a: Term; b: Term; loc: Location; with: With[] }
-  | { kind: 'call'; name: string; fn: RefTerm; args: Term[]; loc: Location; with: With[] }
+  | { kind: 'call'; fn: RefTerm; args: Term[]; loc: Location; with: With[] }
   | { kind: 'term'; term: Term; loc: Location; with: With[] }
   | { kind: 'every'; every: Every; loc: Location; with: With[] }
   /** `print(a, b)`: OPA checks each operand on its own, as a closure (`{x | x = a}`). */
@@ -28,7 +28,12 @@ export class VarGen {
 
 /** A call's name as OPA prints it: `count`, `strings.replace_n`, `data.lib.f`. */
 export function callName(fn: RefTerm): string {
-  return refText(fn.head, fn.path);
+  return fn.path.length === 0 && fn.head.type === 'var' ? fn.head.name : refText(fn.head, fn.path);
+}
+
+/** The name of a call to one of the operators OPA rewrites (`assign`, `eq`, `equal`, `print`), if it is one. */
+function plainName(fn: RefTerm): string | undefined {
+  return fn.path.length === 0 && fn.head.type === 'var' ? fn.head.name : undefined;
 }
 
 export function normalizeExpr(e: Expr, gen: VarGen, rewriteEquals: boolean): Step[] {
@@ -57,7 +62,7 @@ export function normalizeExpr(e: Expr, gen: VarGen, rewriteEquals: boolean): Ste
         steps.push({ kind: 'term', term: expandTerm(t, steps, gen, withs), loc: e.loc, with: withs });
         break;
       }
-      const name = callName(t.fn);
+      const name = plainName(t.fn);
       if (t.args.length === 2 && (name === 'assign' || name === 'eq' || (rewriteEquals && name === 'equal'))) {
         const a = expandTerm(t.args[0]!, steps, gen, withs);
         const b = expandTerm(t.args[1]!, steps, gen, withs);
@@ -66,7 +71,7 @@ export function normalizeExpr(e: Expr, gen: VarGen, rewriteEquals: boolean): Ste
         steps.push({ kind: 'print', args: t.args, loc: e.loc, with: withs });
       } else {
         const args = t.args.map((a) => expandTerm(a, steps, gen, withs));
-        steps.push({ kind: 'call', name, fn: t.fn, args, loc: e.loc, with: withs });
+        steps.push({ kind: 'call', fn: t.fn, args, loc: e.loc, with: withs });
       }
       break;
     }
@@ -84,7 +89,7 @@ export function expandTerm(t: Term, steps: Step[], gen: VarGen, withs: With[]): 
     case 'call': {
       const args = t.args.map((a) => expandTerm(a, steps, gen, withs));
       const out = gen.next(t.loc);
-      steps.push({ kind: 'call', name: callName(t.fn), fn: t.fn, args: [...args, out], loc: t.loc, with: withs });
+      steps.push({ kind: 'call', fn: t.fn, args: [...args, out], loc: t.loc, with: withs });
       return out;
     }
     case 'ref': {

@@ -1,8 +1,8 @@
 /**
  * Rule types (OPA's checkRule): every rule, `else` branch and function is
  * checked once, after the rules it reads (`ensure` infers those first, on
- * demand: recursion has been refused before type checking, so dependencies
- * form no cycle). A rule's type joins the types of all its definitions at its
+ * demand, as OPA checks rules in dependency order: recursion has been refused
+ * before type checking, so dependencies form no cycle). A rule's type joins the types of all its definitions at its
  * path:
  *  - a complete rule: the type of its value; with variables in its ref head
  *    (`p[k] := v`, `a.b[c].d := v`) an object keyed by their types, nested;
@@ -24,8 +24,12 @@ import { ANY, dynamicObject, functionOf, setOf, type MaybeType, type Type } from
 
 const TRUE = (loc: Term['loc']): Term => ({ type: 'boolean', value: true, loc });
 
-/** What checking one rule did to the types of `data`, in order (paths and types are never mutated). */
-export type TypeEffect = { op: 'put' | 'insert'; path: Value[]; type: Type } | { op: 'touch'; path: Value[] };
+/** What checking one definition did to the types of `data`: a type added at its path, or put there (any), or the path only made (paths and types are never mutated). */
+export interface TypeEffect {
+  path: Value[];
+  insert?: Type;
+  put?: Type;
+}
 
 /**
  * Effects kept between compiles (`../incremental.ts`): a rule checked in an
@@ -42,10 +46,9 @@ export interface TypeMemo {
 export class RuleTypes {
   readonly errors: RegoError[] = [];
   private readonly started = new Set<ResolvedRule>();
+  private depth = 0;
   /** Rule-tree nodes whose whole subtree has been inferred. */
   private readonly subtreeDone = new Set<RuleNode>();
-  /** The effects of the rule being checked (with a memo). */
-  private effects: TypeEffect[] | undefined;
   /** Rules checked so far (not counting replays). */
   checked = 0;
 
@@ -83,38 +86,65 @@ export class RuleTypes {
     this.subtreeDone.add(node);
   }
 
+  /**
+   * Checks a rule and its `else` branches, then records their errors and
+   * types. Dependencies are checked first, on demand, at most `MAX_DEPTH`
+   * deep: past that `TooDeep` unwinds (forgetting the unfinished rules) and
+   * the driver (`checkRule`) checks the deeper rule first, then retries.
+   */
   check(rr: ResolvedRule): void {
     if (this.started.has(rr)) return;
-    this.started.add(rr);
     const replay = this.memo?.replay?.(rr);
     if (replay !== undefined) {
+      this.started.add(rr);
       for (const e of replay) this.apply(e);
       return;
     }
-    this.checked++;
-    const outer = this.effects;
-    const mine: TypeEffect[] | undefined = this.memo ? [] : undefined;
-    this.effects = mine;
+    if (this.depth >= MAX_DEPTH) throw new TooDeep(rr);
+    this.started.add(rr);
+    this.depth++;
+    const outcomes: Outcome[] = [];
     try {
       const head = rr.rule.head;
       for (let branch: Rule | undefined = rr.rule; branch; branch = branch.else) {
         const value = branch === rr.rule ? head.value : (branch.head.value ?? TRUE(branch.head.loc));
-        this.checkBranch(rr, branch, value);
+        outcomes.push(this.checkBranch(rr, branch, value));
       }
+    } catch (e) {
+      this.started.delete(rr);
+      throw e;
     } finally {
-      this.effects = outer;
+      this.depth--;
     }
-    if (mine !== undefined) this.memo!.recorded.set(rr, mine);
+    this.checked++;
+    for (const o of outcomes) {
+      this.errors.push(...o.errors);
+      this.apply(o);
+    }
+    this.memo?.recorded.set(rr, outcomes);
   }
 
   private apply(e: TypeEffect): void {
-    this.effects?.push(e);
-    if (e.op === 'put') this.data.put(e.path, e.type);
-    else if (e.op === 'insert') this.data.insert(e.path, e.type);
+    if (e.put) this.data.put(e.path, e.put);
+    else if (e.insert) this.data.insert(e.path, e.insert);
     else this.data.touch(e.path);
   }
 
-  private checkBranch(rr: ResolvedRule, rule: Rule, value: Term | undefined): void {
+  /** Checks `rr` and, first, whatever rules it depends on, however long the chain (no deep recursion). */
+  checkRule(rr: ResolvedRule): void {
+    const pending = [rr];
+    while (pending.length > 0) {
+      try {
+        this.check(pending[pending.length - 1]!);
+        pending.pop();
+      } catch (e) {
+        if (!(e instanceof TooDeep)) throw e;
+        pending.push(e.rule);
+      }
+    }
+  }
+
+  private checkBranch(rr: ResolvedRule, rule: Rule, value: Term | undefined): Outcome {
     const head = rr.rule.head;
     const checker = new BodyChecker(this.cx, new Scope());
     const after: Step[] = [];
@@ -125,10 +155,7 @@ export class RuleTypes {
     checker.checkBody(rule.body, after);
     const path = rr.path.slice(0, ground).map(constantValue);
     if (checker.errors.length > 0) {
-      this.errors.push(...checker.errors);
-      if (ground === rr.path.length) this.apply({ op: 'put', path, type: ANY });
-      else this.apply({ op: 'touch', path });
-      return;
+      return ground === rr.path.length ? { path, errors: checker.errors, put: ANY } : { path, errors: checker.errors };
     }
     let tpe: MaybeType;
     // OPA types a function without parameters (`f() := v`) as a rule: its value's type.
@@ -140,14 +167,26 @@ export class RuleTypes {
       );
     } else if (head.kind === 'multi') {
       // A set at a path with variables (`a[x].b contains y`) only makes the objects above it known to have keys.
-      if (ground < rr.path.length) return this.apply({ op: 'touch', path });
+      if (ground < rr.path.length) return { path, errors: [] };
       const k = checker.typeOf(key!);
       tpe = k === undefined ? undefined : setOf(k);
     } else {
       tpe = nestedObject(checker, refVars, checker.typeOf(val!));
     }
-    if (tpe !== undefined) this.apply({ op: 'insert', path, type: tpe });
+    return tpe === undefined ? { path, errors: [] } : { path, errors: [], insert: tpe };
   }
+}
+
+/** What checking one definition gave: its errors, and the type to add at its path (or any, replacing it, after errors). */
+interface Outcome extends TypeEffect {
+  errors: RegoError[];
+}
+
+/** How deep dependencies are checked on demand before the driver takes over. */
+const MAX_DEPTH = 64;
+
+class TooDeep {
+  constructor(readonly rule: ResolvedRule) {}
 }
 
 /** Number of leading constant elements of a rule's path. */

@@ -10,7 +10,7 @@
  * Static object keys are values (a constant key's JSON: strings, numbers,
  * booleans, null, arrays, objects with string keys), compared in OPA's order.
  */
-import { compare as compareValues, formatNumber, isObject, objectEntries, RegoObject, RegoSet, type Value } from '../../value.js';
+import { compare as compareValues, formatNumber, isObject, objectEntries, RegoNumber, RegoObject, RegoSet, type Value } from '../../value.js';
 
 export type MaybeType = Type | undefined;
 
@@ -206,8 +206,9 @@ export function select(a: MaybeType, x: Value): MaybeType {
   if (a === undefined) return undefined;
   switch (a.kind) {
     case 'array': {
-      if (typeof x !== 'bigint' && (typeof x !== 'number' || !Number.isInteger(x))) return undefined;
-      const pos = Number(x);
+      const n = x instanceof RegoNumber ? x.value : x;
+      if (typeof n !== 'bigint' && (typeof n !== 'number' || !Number.isInteger(n))) return undefined;
+      const pos = Number(n);
       if (pos < 0) return undefined;
       return pos < a.static.length ? a.static[pos] : a.dynamic;
     }
@@ -351,6 +352,7 @@ export function typeOfValue(x: Value): Type {
     case 'bigint':
       return NUMBER;
   }
+  if (x instanceof RegoNumber) return NUMBER;
   if (Array.isArray(x)) return arrayOf(x.map(typeOfValue), undefined);
   if (x instanceof RegoSet) return arrayOf(x.sorted().map(typeOfValue), undefined);
   if (isObject(x)) return objectOf(objectEntries(x).map(([k, v]) => ({ key: k, value: typeOfValue(v) })), undefined);
@@ -410,6 +412,7 @@ function goText(v: Value): string {
     case 'boolean':
       return String(v);
   }
+  if (v instanceof RegoNumber) return v.text;
   if (Array.isArray(v)) return '[' + v.map(goText).join(' ') + ']';
   if (v instanceof RegoSet) return '[' + v.sorted().map(goText).join(' ') + ']';
   if (v instanceof RegoObject || isObject(v)) {

@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: the nearest directory above this file with a package.json (this file also runs compiled, from `dist-bench/bench/`). */
@@ -152,10 +152,14 @@ function buildDistIfStale(): boolean {
   return false;
 }
 
+/** What `tsconfig.json` leaves out of `dist/src` (the console's browser code: esbuild bundles it into `dist/ui`). */
+const NOT_IN_DIST = [join('src', 'gateway', 'ui', 'web') + sep];
+
 function distIsFresh(): boolean {
   const src = join(ROOT, 'src');
   for (const file of walk(src)) {
     if (!file.endsWith('.ts')) continue;
+    if (NOT_IN_DIST.some((dir) => relative(ROOT, file).startsWith(dir))) continue;
     const js = join(ROOT, 'dist/src', relative(src, file).replace(/\.ts$/, '.js'));
     let compiled: number;
     try {

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { EvalOptions } from '../rego/api.js';
 import { parseJSON } from '../rego/builtins/json-text.js';
+import { CompileCache } from '../rego/compile/incremental.js';
 import { RegoError, RegoErrors } from '../rego/errors.js';
 import { BudgetExceededError, DEFAULT_BUDGETS, type EvalBudgets } from '../rego/eval/state.js';
 import type { Value } from '../rego/value.js';
@@ -146,6 +147,8 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   /** Domains whose decisions recently outlasted their slice, under which snapshot, and until when (Date.now()). */
   private slow: { snapshot: PolicySnapshot; until: Map<string, number> } | null = null;
   private readonly now: () => Date;
+  /** Parsed files and the last compile, kept between loads: a reload redoes only what changed (`rego/compile/incremental.ts`). */
+  private readonly compileCache = new CompileCache();
 
   private constructor(
     readonly policyDir: string,
@@ -176,7 +179,7 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     try {
       const dir = loadPolicyDirectory(policyDir);
       const fullRevision = computeRevision(dir.files);
-      engine.snapshot = buildSnapshot(dir, engine.compile, fullRevision, engine.now());
+      engine.snapshot = buildSnapshot(dir, engine.compile, fullRevision, engine.now(), engine.compileCache);
     } catch (e) {
       engine.loadError = classifyFailure(e).message;
     }
@@ -238,8 +241,8 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
       const unchanged = previous !== null && previous.info.fullRevision === fullRevision;
       // Same files, same policy: nothing to compile or swap.
       if (unchanged) next = previous;
-      else if (this.compileAsync) next = snapshotOf(dir, await this.compileAsync(...compileInputs(dir)), fullRevision, this.now());
-      else next = buildSnapshot(dir, this.compile, fullRevision, this.now());
+      else if (this.compileAsync) next = snapshotOf(dir, await this.compileAsync(...compileInputs(dir, this.compileCache)), fullRevision, this.now());
+      else next = buildSnapshot(dir, this.compile, fullRevision, this.now(), this.compileCache);
     } catch (e) {
       const failure = classifyFailure(e);
       // A dry run reports; it does not change what the engine says about its state.

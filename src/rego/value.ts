@@ -112,12 +112,22 @@ export class RegoObject {
  * exact decimal of the text (`1e-400 > 0`, `1e400 > 1e399`).
  */
 export class RegoNumber {
-  constructor(
-    readonly text: string,
-    readonly value: number | bigint,
-  ) {}
+  // Private fields are not own properties: reading a key of a box, or iterating
+  // it, finds nothing without a type test on the hot path of plain objects.
+  readonly #text: string;
+  readonly #value: number | bigint;
+  constructor(text: string, value: number | bigint) {
+    this.#text = text;
+    this.#value = value;
+  }
+  get text(): string {
+    return this.#text;
+  }
+  get value(): number | bigint {
+    return this.#value;
+  }
   valueOf(): number {
-    return Number(this.value);
+    return Number(this.#value);
   }
   toString(): string {
     return this.text;
@@ -421,9 +431,9 @@ export function equals(a: Value, b: Value): boolean {
   const ta = typeof a;
   if (ta === 'string' || ta === 'boolean' || typeof b === 'string' || typeof b === 'boolean') return false;
   if (ta === 'number' && typeof b === 'number') return a === b;
-  if (isNumber(a) && isNumber(b)) return compareNumbers(a, b) === 0;
   // A number equals only a number (an object has no keys to compare it by).
-  if (isNumber(a) || isNumber(b)) return false;
+  const na = isNumber(a);
+  if (na || isNumber(b)) return na && isNumber(b) && compareNumbers(a, b as number | bigint | RegoNumber) === 0;
   if (a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;

@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, ConfigError, DEFAULT_API_PORT } from '../../src/gateway/config.js';
+import { loadConfig, ConfigError, DEFAULT_API_PORT, DEFAULT_LIMITS } from '../../src/gateway/config.js';
 import { parseDotEnv, writeDotEnvVar } from '../../src/gateway/dotenv.js';
 import { ensureToken, resolveToken, TOKEN_ENV_VAR } from '../../src/gateway/token.js';
 import { ensureHome } from '../../src/gateway/home.js';
@@ -64,6 +64,23 @@ describe('config', () => {
     }
   });
 
+  test('gateway.limits: defaults, and keys from the file', () => {
+    const t = tempHome();
+    try {
+      let c = loadConfig({}, t.env);
+      assert.deepEqual({ ...c.gateway.limits, maxConnections: 0 }, { ...DEFAULT_LIMITS, maxConnections: 0 });
+      assert.ok(c.gateway.limits.maxConnections >= 1 && c.gateway.limits.maxConnections <= 1024);
+      writeFileSync(
+        join(t.home, 'config.yaml'),
+        'gateway:\n  limits:\n    max_connections: 10\n    request_timeout_ms: 0\n    headers_timeout_ms: 5000\n    events_max_clients: 2\n',
+      );
+      c = loadConfig({}, t.env);
+      assert.deepEqual([c.gateway.limits.maxConnections, c.gateway.limits.requestTimeoutMs, c.gateway.limits.headersTimeoutMs, c.gateway.limits.eventsMaxClients], [10, 0, 5000, 2]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   test('a bad value is one ConfigError naming the key', () => {
     const t = tempHome();
     try {
@@ -76,6 +93,11 @@ describe('config', () => {
         ['watch:\n  debounce_ms: 3000000000\n', 'watch.debounce_ms'],
         ['guardrail:\n  judge:\n    timeout_ms: 1e12\n', 'guardrail.judge.timeout_ms'],
         ['policy_dir: 42\n', 'policy_dir'],
+        ['gateway:\n  limits:\n    max_connections: 0\n', 'gateway.limits.max_connections'],
+        ['gateway:\n  limits:\n    request_timeout_ms: -5\n', 'gateway.limits.request_timeout_ms'],
+        ['gateway:\n  limits:\n    headers_timeout_ms: 20000\n    request_timeout_ms: 10000\n', 'gateway.limits.headers_timeout_ms'],
+        ['gateway:\n  limits:\n    events_max_queued_bytes: lots\n', 'gateway.limits.events_max_queued_bytes'],
+        ['guardrail:\n  judge:\n    max_response_bytes: 0\n', 'guardrail.judge.max_response_bytes'],
       ]) {
         writeFileSync(join(t.home, 'config.yaml'), yaml!);
         assert.throws(

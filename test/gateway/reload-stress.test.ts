@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, tempHome, TOKEN } from './helpers/harness.js';
+import { call, NO_WATCH_CONFIG, tempHome, TOKEN } from './helpers/harness.js';
 import { startSidecarProcess } from './helpers/process.js';
 
 const ADMISSION = { input: { target_type: 'skill', target_name: 'demo', path: '/tmp/demo' } };
@@ -15,6 +15,9 @@ const CLIENTS = 4;
 
 test('100 reloads under evaluation load', { timeout: 300_000 }, async (ctx) => {
   const t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN });
+  // Only the API reloads are counted: the directory watcher would add reloads of its own for the same writes.
+  mkdirSync(t.home, { recursive: true });
+  writeFileSync(join(t.home, 'config.yaml'), NO_WATCH_CONFIG);
   const s = await startSidecarProcess(['--port', '0'], t.env);
   try {
     const dataFile = join(t.policyDir, 'rego', 'data.json');

@@ -1,14 +1,15 @@
 /**
  * The console when the policy comes from a bundle (served by a real nginx):
  * the overview names the bundle and its revision, the actions offer what a
- * bundle allows (download now; no dry run, no rollback into a directory).
+ * bundle allows (download now; no dry run, no rollback into a directory), and
+ * the history lists the bundle's revisions.
  */
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import type { SidecarProcess } from '../gateway/helpers/process.js';
-import { bundleConfig, fleetHome, policyBundle, servingRevision, startFleetSidecar, waitFor, type Home } from '../fleet/helpers.js';
+import { api, bundleConfig, fleetHome, policyBundle, servingRevision, startFleetSidecar, waitFor, type Home } from '../fleet/helpers.js';
 import { isConsolePath } from '../../src/gateway/ui/routes.js';
 import { artifacts, consoleLink, launchChromium, openTab, requireBuiltConsole, WAIT_MS, waitText, watchProblems } from './helpers/browser.js';
 
@@ -78,6 +79,22 @@ describe('the console with a bundle as the policy source', { timeout: 300_000 },
     await waitText(page, '[data-testid=serving-revision]', 'r2');
     await waitText(page, '[data-testid=last-reload]', /succeeded via bundle.*now serving r2/s);
     await waitText(page, '#view-overview dl.facts', /Source\s*bundle\s*dc\s*revision r2/);
+    assert.deepEqual(problems, []);
+  });
+
+  test('the history lists both bundle revisions, their files kept by the server', async () => {
+    await openTab(page, 'history');
+    await waitText(page, 'tr[data-revision="r2"]', /bundle\s*dc r2/);
+    await waitText(page, 'tr[data-revision="r1"]', /bundle\s*dc r1/);
+    await waitText(page, '#view-history', /kept on the bundle server|keep their files on the bundle server/);
+    assert.equal(await page.locator('input[aria-label="compare from r1"]').isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Compare' }).isDisabled(), true);
+    assert.equal(await page.locator('#view-history tbody button').count(), 0, 'no rollback into a bundle');
+    const r1 = (await api(sidecar.url, 'GET', '/policy/history')).json.entries.find((e: { revision: string }) => e.revision === 'r1');
+    const files = await api(sidecar.url, 'GET', `/policy/history/${r1.full_revision}`);
+    assert.equal(files.status, 409);
+    assert.match(files.json.error, /came from bundle "dc": its files are kept by the bundle server/);
+    assert.equal((await api(sidecar.url, 'GET', '/policy/files')).status, 409);
     assert.deepEqual(problems, []);
   });
 });

@@ -40,10 +40,21 @@ function exactDigits(x: number): Digits {
   return trimZeros({ d: s, dp: s.length + e2 });
 }
 
-/** The shortest digits that read back as x (JavaScript's toExponential() gives them). */
-function shortestDigits(x: number): Digits {
+/**
+ * The shortest digits that read back as x (JavaScript's toExponential() gives them);
+ * with `bits` 32, the shortest that read back as the same float32.
+ */
+function shortestDigits(x: number, bits: 32 | 64 = 64): Digits {
   if (x === 0) return { d: '', dp: 0 };
-  const [mantissa, exp] = Math.abs(x).toExponential().split('e') as [string, string];
+  let text = Math.abs(x).toExponential();
+  if (bits === 32) {
+    const f = Math.fround(Math.abs(x));
+    for (let p = 1; p <= 9; p++) {
+      text = f.toExponential(p - 1);
+      if (Math.fround(Number(text)) === f) break;
+    }
+  }
+  const [mantissa, exp] = text.split('e') as [string, string];
   return trimZeros({ d: mantissa.replace('.', ''), dp: Number(exp) + 1 });
 }
 
@@ -117,10 +128,11 @@ function fmtX(x: number, upper: boolean): string {
 }
 
 /**
- * strconv.FormatFloat(x, verb, prec, 64) for finite x; `prec < 0` means the
- * shortest representation. The sign is included for negative numbers.
+ * strconv.FormatFloat(x, verb, prec, bits) for finite x; `prec < 0` means the
+ * shortest representation (of the float32 nearest x when `bits` is 32; the
+ * fixed-precision forms are only used with 64). The sign is included for negative numbers.
  */
-export function formatFloat(x: number, verb: string, prec: number): string {
+export function formatFloat(x: number, verb: string, prec: number, bits: 32 | 64 = 64): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
   const sign = x < 0 || Object.is(x, -0) ? '-' : '';
@@ -133,13 +145,13 @@ export function formatFloat(x: number, verb: string, prec: number): string {
       return sign + fmtX(Math.abs(x), verb === 'X');
     case 'e':
     case 'E': {
-      const digits = shortest ? shortestDigits(x) : roundDigits(exactDigits(x), prec + 1);
+      const digits = shortest ? shortestDigits(x, bits) : roundDigits(exactDigits(x), prec + 1);
       return sign + fmtE(digits, shortest ? Math.max(digits.d.length - 1, 0) : prec, verb);
     }
     case 'f':
     case 'F': {
       if (shortest) {
-        const digits = shortestDigits(x);
+        const digits = shortestDigits(x, bits);
         return sign + fmtF(digits, Math.max(digits.d.length - digits.dp, 0));
       }
       const exact = exactDigits(x);
@@ -150,7 +162,7 @@ export function formatFloat(x: number, verb: string, prec: number): string {
       let p = prec;
       let digits: Digits;
       if (shortest) {
-        digits = shortestDigits(x);
+        digits = shortestDigits(x, bits);
         p = digits.d.length;
       } else {
         if (p === 0) p = 1;

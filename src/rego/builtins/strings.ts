@@ -7,7 +7,7 @@ import { BuiltinError } from './builtin.js';
 import { builtinError, elementTypeError, int, num, obj, str, typeError } from './operands.js';
 import { asBigInt } from './numbers.js';
 import { isBmp, runeCount, runeIndex, runes } from './runes.js';
-import { equals, RegoSet, sortedEntries, type Value } from '../value.js';
+import { equals, RegoNumber, RegoSet, sortedEntries, type Value } from '../value.js';
 
 /** Strings of a string/array/set operand (OPA's StringSliceOperand; sets in sorted order). */
 function stringList(name: string, args: Value[], pos: number, allowString: boolean): string[] {
@@ -143,7 +143,8 @@ function trimCutset(name: string, left: boolean, right: boolean) {
 function formatInt(args: Value[]): Value {
   const n = num('format_int', args, 1);
   const base = num('format_int', args, 2);
-  const radix = [2, 8, 10, 16].find((b) => equals(b, base));
+  // OPA compares the base's text: `16.0` is none of "2", "8", "10", "16".
+  const radix = args[1] instanceof RegoNumber ? undefined : [2, 8, 10, 16].find((b) => equals(b, base));
   if (radix === undefined) throw new BuiltinError('eval_type_error', 'format_int: operand 2 must be one of {2, 8, 10, 16}');
   const whole = asBigInt(n) ?? BigInt(Math.trunc(n as number));
   return whole.toString(radix);

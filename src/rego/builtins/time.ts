@@ -7,7 +7,8 @@
 import type { BuiltinTable } from './builtin.js';
 import { BuiltinError } from './builtin.js';
 import { builtinError, int, str } from './operands.js';
-import { isInteger, normalizeBigInt, typeName, type Value } from '../value.js';
+import { isInteger, isNumber, normalizeBigInt, plainNumber, RegoNumber, typeName, type Value } from '../value.js';
+import { parseDecimal } from './decimal.js';
 import { civilFromDays, daysFromCivil, daysIn, format, LONG_DAYS, NAMED_LAYOUTS, parse, TimeParseError, weekday, type Civil } from './time-layout.js';
 import { parseDuration } from './time-duration.js';
 import { loadZone, lookupZone } from './tzif.js';
@@ -125,7 +126,14 @@ const TIME_OPERAND = 'either number (ns) or [number (ns), string (tz)]';
 
 /** A nanosecond count that must be an exact int64 (OPA: "timestamp too big" otherwise). */
 function nanos(name: string, v: Value, pos: number): bigint {
-  if (typeof v !== 'number' && typeof v !== 'bigint') throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be number but got ${typeName(v)}`);
+  if (!isNumber(v)) throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be number but got ${typeName(v)}`);
+  // OPA reads the number through big.Float, so `1e18` or `5.0` are whole numbers of nanoseconds too
+  // (but not `1e-400`, which only rounds to zero).
+  if (v instanceof RegoNumber) {
+    const d = parseDecimal(v.text);
+    if (d === undefined || d === 'exponent' || d.e < 0) throw builtinError(name, 'timestamp too big');
+  }
+  v = plainNumber(v);
   if (!isInteger(v) || !Number.isFinite(Number(v))) throw builtinError(name, 'timestamp too big');
   const n = BigInt(v);
   if (n < MIN_NS || n > MAX_NS) throw builtinError(name, 'timestamp too big');
@@ -135,7 +143,7 @@ function nanos(name: string, v: Value, pos: number): bigint {
 /** OPA's tzTime: a number, or [ns], [ns, tz], [ns, tz, layout]. */
 function timeOperand(name: string, v: Value, pos: number): { ns: bigint; tz: string; layout: string } {
   let layout = NAMED_LAYOUTS.RFC3339Nano!;
-  if (typeof v === 'number' || typeof v === 'bigint') return { ns: nanos(name, v, pos), tz: '', layout };
+  if (isNumber(v)) return { ns: nanos(name, v, pos), tz: '', layout };
   if (!Array.isArray(v) || v.length === 0) throw new BuiltinError('eval_type_error', `${name}: operand ${pos} must be ${TIME_OPERAND} but got ${typeName(v)}`);
   const ns = nanos(name, v[0]!, 1);
   let tz = '';

@@ -13,7 +13,7 @@ import { DerError, readTlv } from './der.js';
 import { decodeAllPem, decodePem } from './jwt-keys.js';
 import { parseIP } from './net-ip.js';
 import { EXT_KEY_USAGE_NAMES, parseCertificate, parseCertificateRequest, publicKeyJSON, type ParsedCertificate } from './x509-model.js';
-import { isNumber, objectEntries, plainNumber, RegoSet, type JsonObject, type Value } from '../value.js';
+import { isNumber, objectEntries, plainNumber, RegoNumber, RegoSet, type JsonObject, type Value } from '../value.js';
 
 /** A failure reported as `<built-in>: <message>`. */
 class X509Error extends Error {}
@@ -139,7 +139,10 @@ function verifyOptions(options: JsonObject, nowNs: bigint): VerifyOptions {
         break;
       case 'CurrentTime':
         if (!isNumber(v)) throw new X509Error("'CurrentTime' should be a number");
-        if (!Number.isInteger(Number(v))) throw new X509Error("'CurrentTime' should be a valid int64 number");
+        // Number.Int64 reads integer text only (`1e18` is not).
+        if (v instanceof RegoNumber || !Number.isInteger(Number(v)) || BigInt(v) < -(2n ** 63n) || BigInt(v) >= 2n ** 63n) {
+          throw new X509Error("'CurrentTime' should be a valid int64 number");
+        }
         o.nowMs = Number(BigInt(plainNumber(v)) / 1_000_000n);
         break;
       case 'MaxConstraintComparisons':

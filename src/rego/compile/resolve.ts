@@ -109,12 +109,17 @@ export class Resolver {
 
   resolveAll(): ResolvedRule[] {
     const out: ResolvedRule[] = [];
-    for (const m of this.modules) {
-      const env = this.envFor(m);
-      for (const rule of m.rules) {
-        const resolved = this.resolveRule(rule, env);
-        out.push({ module: m, pkg: m.package.path, path: [...m.package.path.map((p) => stringTerm(p, rule.loc)), ...resolved.head.ref], rule: resolved });
-      }
+    for (const m of this.modules) out.push(...this.resolveModule(m));
+    return out;
+  }
+
+  /** One module's rules, resolved (against the rule names of all modules). */
+  resolveModule(m: Module): ResolvedRule[] {
+    const out: ResolvedRule[] = [];
+    const env = this.envFor(m);
+    for (const rule of m.rules) {
+      const resolved = this.resolveRule(rule, env);
+      out.push({ module: m, pkg: m.package.path, path: [...m.package.path.map((p) => stringTerm(p, rule.loc)), ...resolved.head.ref], rule: resolved });
     }
     return out;
   }

@@ -3,7 +3,7 @@
  * entries, and patching a value at a path (for `with`). Shared by reference
  * evaluation, `some ... in`, `every` and the data document.
  */
-import { hasOwn, isObject, ObjectBuilder, objectEntries, RegoNumber, RegoObject, RegoSet, setOwn, sortedEntries, sortStrings, type JsonObject, type Value } from '../value.js';
+import { hasOwn, isObject, ObjectBuilder, objectEntries, RegoObject, RegoSet, setOwn, sortedEntries, sortStrings, type JsonObject, type Value } from '../value.js';
 
 /** `v[key]`, or undefined. Arrays take integer numbers, objects any key, sets their members. */
 export function indexValue(v: Value, key: Value): Value | undefined {
@@ -14,7 +14,8 @@ export function indexValue(v: Value, key: Value): Value | undefined {
   }
   if (v instanceof RegoSet) return v.has(key) ? key : undefined;
   if (v instanceof RegoObject) return v.get(key);
-  if (typeof key !== 'string' || v instanceof RegoNumber) return undefined;
+  // (A `RegoNumber` box has no own keys: nothing is found in it.)
+  if (typeof key !== 'string') return undefined;
   return hasOwn(v, key) ? (v as JsonObject)[key] : undefined;
 }
 
@@ -37,7 +38,6 @@ export function iterateValue(v: Value, each: (key: Value, value: Value) => boole
     for (const [k, x] of sortedEntries(v)) if (each(k, x)) return true;
     return false;
   }
-  if (v instanceof RegoNumber) return false;
   const keys = Object.keys(v);
   if (keys.length > 1) sortStrings(keys);
   for (const k of keys) if (each(k, (v as JsonObject)[k]!)) return true;

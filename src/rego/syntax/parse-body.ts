@@ -36,6 +36,10 @@ export abstract class BodyParser extends TermParser {
   protected parseLiteralUnnested(): Expr {
     const loc = this.loc();
     let negated = false;
+    if (this.keywordLedRef()) {
+      this.refKeywordAt = this.pos;
+      return this.parseExprLiteral(loc, false);
+    }
     if (this.isKw('not')) {
       this.next();
       negated = true;
@@ -52,6 +56,11 @@ export abstract class BodyParser extends TermParser {
       const notBody = this.parseNotBody(loc);
       if (notBody) return notBody;
     }
+    return this.parseExprLiteral(loc, negated);
+  }
+
+  /** A plain expression: a term, or `a := b` / `a = b`, then its `with` modifiers. */
+  protected parseExprLiteral(loc: Location, negated: boolean): Expr {
     const lhs = this.parseTermInfixCall(false);
     let term = lhs;
     if (this.isPunct(':=') || this.isPunct('=')) {

@@ -27,11 +27,11 @@ export class ModuleParser extends BodyParser {
     const imports: Import[] = [];
     const rules: Rule[] = [];
     while (this.tok.kind !== 'eof') {
-      if (this.isKw('import')) {
+      if (this.isKw('import') && !this.keywordLedRef()) {
         imports.push(this.parseImport());
         continue;
       }
-      if (this.isKw('package')) this.illegal();
+      if (this.isKw('package') && !this.keywordLedRef()) this.illegal();
       rules.push(...this.parseRules());
     }
     const module: Module = { file: this.file, package: pkg, imports, rules, v0: this.v0, comments };
@@ -116,11 +116,11 @@ export class ModuleParser extends BodyParser {
   protected parseRules(): Rule[] {
     const loc = this.loc();
     let isDefault = false;
-    if (this.isKw('default')) {
+    if (this.isKw('default') && !this.keywordLedRef()) {
       this.next();
       isDefault = true;
     }
-    if (this.tok.kind !== 'ident' || this.isKeyword(this.tok)) this.illegal(isDefault ? 'expected ident' : undefined);
+    if (this.tok.kind !== 'ident' || (this.isKeyword(this.tok) && !this.keywordLedRef())) this.illegal(isDefault ? 'expected ident' : undefined);
     const { head, usesContains, refSegments } = this.parseHead(isDefault);
     const rule: Rule = { loc, head, body: [], isDefault, file: this.file };
 
@@ -152,7 +152,7 @@ export class ModuleParser extends BodyParser {
     }
     this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf });
 
-    if (this.isKw('else')) {
+    if (this.isKw('else') && !this.keywordLedRef()) {
       if (head.ref.length > 1 && !head.ref.every(isGround)) this.fail('else keyword cannot be used on rules with variables in head');
       if (head.kind === 'multi') this.fail('else keyword cannot be used on multi-value rules');
       rule.else = this.parseElse(rule);
@@ -252,6 +252,8 @@ export class ModuleParser extends BodyParser {
   /** After `if`: one literal (`p if x > 1`), or a `{ body }` (a set literal `{ x }` means a body, as OPA). */
   protected parseIfBody(): Body {
     if (!this.isPunct('{')) return [this.parseLiteral()];
+    // Nearly every rule: a body that cannot be read as another literal. Parsed once, not tried as a literal first.
+    if (this.onlyBraceBody()) return this.parseBraceBody();
     const asLiteral = this.attempt(() => {
       const lit = this.parseLiteral();
       const isSet = lit.type === 'expr' && lit.term.type === 'set' && !lit.negated && lit.with.length === 0;
@@ -262,6 +264,48 @@ export class ModuleParser extends BodyParser {
   }
 
 
+  /**
+   * At `{` after `if`: true when trying the braces as one literal first could
+   * only end in a plain set or a failure, both of which mean a body, so the
+   * body is all there is to parse. That is so when nothing after the closing
+   * `}` could continue a literal (a ref, call, operator, `,`, `in`, `=`, `:=`,
+   * `with`) and nothing inside, at the top level, could make it an object or
+   * a comprehension (`:` or `|`; `{}` is the empty object). A token scan, no
+   * parse; when in doubt it answers false and the literal is tried as before.
+   */
+  protected onlyBraceBody(): boolean {
+    const tokens = this.tokens;
+    let depth = 0;
+    for (let i = this.pos; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind === 'eof') return false;
+      if (t.kind !== 'punct') continue;
+      switch (t.text) {
+        case '{':
+        case '[':
+        case '(':
+          depth++;
+          break;
+        case '}':
+        case ']':
+        case ')':
+          depth--;
+          if (depth === 0) {
+            if (i === this.pos + 1) return false; // `{}`
+            const after = tokens[i + 1];
+            if (after === undefined || after.kind === 'eof') return true;
+            if (after.kind === 'ident') return after.text !== 'in' && after.text !== 'with';
+            return after.kind !== 'punct' || CLOSERS.has(after.text);
+          }
+          break;
+        case ':':
+        case '|':
+          if (depth === 1) return false;
+          break;
+      }
+    }
+    return false;
+  }
 
   protected parseElse(parent: Rule): Rule {
     const loc = this.loc();
@@ -289,10 +333,13 @@ export class ModuleParser extends BodyParser {
     } else hasBody = false;
     this.ruleSyntax.set(rule, { multiWithoutContains: false, bodyWithoutIf });
     // An `else` without a body ends the chain (OPA's parseElse): a further `else` is then unexpected.
-    if (hasBody && this.isKw('else')) rule.else = this.nested(() => this.parseElse(parent));
+    if (hasBody && this.isKw('else') && !this.keywordLedRef()) rule.else = this.nested(() => this.parseElse(parent));
     return rule;
   }
 }
+
+/** Tokens after a `{ … }` that cannot continue a literal: closing another construct, or a separator of literals. */
+const CLOSERS = new Set(['}', ']', ')', ';']);
 
 function isGround(t: Term): boolean {
   switch (t.type) {

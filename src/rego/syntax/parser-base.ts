@@ -71,6 +71,20 @@ export abstract class ParserBase {
   protected loc(t: Token = this.tok): Location {
     return { file: this.file, row: t.row, col: t.col };
   }
+  /**
+   * A keyword written as the head of a reference (`if.x`, `else[k]`): OPA 1.x
+   * (capability `keywords_in_refs`) reads it as a name where a statement
+   * starts (a rule head or an expression), when `.` or `[` follows at once.
+   */
+  protected keywordLedRef(): boolean {
+    const t = this.tok;
+    if (t.kind !== 'ident' || !this.keywords.has(t.text) || t.text === 'null' || t.text === 'true' || t.text === 'false') return false;
+    const next = this.tokens[this.pos + 1];
+    return next !== undefined && next.kind === 'punct' && (next.text === '.' || next.text === '[') && !next.spaceBefore;
+  }
+  /** The position where `keywordLedRef` let a keyword start a term. */
+  protected refKeywordAt = -1;
+
   protected isPunct(text: string, t: Token = this.tok): boolean {
     return t.kind === 'punct' && t.text === text;
   }
@@ -143,10 +157,17 @@ export abstract class ParserBase {
     }
   }
 
+  /**
+   * Attempts running (`attempt`): while none is, the parser never goes back,
+   * so nothing it parses needs to be remembered for a second pass (`parseTerm`'s memo).
+   */
+  protected speculating = 0;
+
   /** Runs `fn`; when it fails or yields undefined, restores the position (returning the failure, if any). */
   protected attempt<T>(fn: () => T): { value?: T; failure?: ParseFailure } {
     const saved = this.pos;
     const savedWildcards = this.shared.wildcards;
+    this.speculating++;
     try {
       const value = fn();
       if (value === undefined) {
@@ -159,6 +180,8 @@ export abstract class ParserBase {
       this.pos = saved;
       this.shared.wildcards = savedWildcards;
       return { failure: e };
+    } finally {
+      this.speculating--;
     }
   }
 
@@ -168,13 +191,11 @@ export abstract class ParserBase {
 }
 
 export function makeCall(name: string, args: Term[], loc: Location): CallTerm {
-  const [first, ...rest] = name.split('.');
-  const fn: RefTerm = {
-    type: 'ref',
-    head: { type: 'var', name: first!, loc },
-    path: rest.map((s): StringTerm => ({ type: 'string', value: s, loc })),
-    loc,
-  };
+  // Operators (`equal`, `plus`…) are plain names: no split for them, the commonest calls made.
+  const dot = name.indexOf('.');
+  const first = dot < 0 ? name : name.slice(0, dot);
+  const path: StringTerm[] = dot < 0 ? [] : name.slice(dot + 1).split('.').map((s): StringTerm => ({ type: 'string', value: s, loc }));
+  const fn: RefTerm = { type: 'ref', head: { type: 'var', name: first, loc }, path, loc };
   return { type: 'call', fn, args, loc };
 }
 

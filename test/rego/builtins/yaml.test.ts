@@ -13,9 +13,15 @@ describe('yaml', () => {
     assert.equal(call('yaml.is_valid', [1]), false);
   });
   it('unmarshals YAML 1.1 as go-yaml v2 (y/n/yes are booleans, even as keys)', () => {
-    assert.deepEqual(call('yaml.unmarshal', ['a: [1, 2.5]\nb: yes\nc: "x"\nd: 2001-12-14\n1: z\nbig: 123456789012345678901\nn: 1\n']), { a: [1, 2.5], b: true, c: 'x', d: '2001-12-14', '1': 'z', big: 123456789012345678901n, false: 1 });
+    assert.deepEqual(call('yaml.unmarshal', ['a: [1, 2.5]\nb: yes\nc: "x"\nd: 2001-12-14\n1: z\nbig: 123456789012345678901\nn: 1\n']), { a: [1, 2.5], b: true, c: 'x', d: '2001-12-14', '1': 'z', big: 123456789012345680000n, false: 1 });
     assert.equal(call('yaml.unmarshal', ['']), null);
     throwsBuiltin(() => call('yaml.unmarshal', ['a: {']), 'eval_builtin_error', 'yaml.unmarshal: ');
+    // go-yaml v2 + sigs.k8s.io/yaml: beyond uint64 an integer is a float64 (JSON text from its shortest digits),
+    // duplicate keys keep the last value, 0o/1e forms are numbers, !!binary is decoded, float keys use 32-bit digits.
+    assert.deepEqual(call('yaml.unmarshal', ['a: 1\na: 2\nb: 0o17\nc: 1e3\nd: !!binary aGk=\n1.5: x\n1e6: z\n']), { a: 2, b: 15, c: 1000, d: 'hi', '1.5': 'x', '1e+06': 'z' });
+    throwsBuiltin(() => call('yaml.unmarshal', ['? [1]\n: 2']), 'eval_builtin_error', 'yaml.unmarshal: yaml: invalid map key: []interface {}{1}');
+    throwsBuiltin(() => call('yaml.unmarshal', ['a: !!int x']), 'eval_builtin_error', 'yaml.unmarshal: yaml: cannot decode !!str `x` as a !!int');
+    throwsBuiltin(() => call('yaml.unmarshal', ['a: .inf']), 'eval_builtin_error', 'yaml.unmarshal: json: unsupported value: +Inf');
   });
   it('marshals with sorted keys and quoted YAML 1.1 booleans ("y", "yes")', () => {
     assert.equal(call('yaml.marshal', [{ b: [1, 'yes'], a: { c: new RegoSet(['y', 'x']) } }]), 'a:\n  c:\n  - x\n  - "y"\nb:\n- 1\n- "yes"\n');

@@ -15,6 +15,7 @@ import { HttpError } from '../errors.js';
 import { isBoolean, isInteger, isRecord, isString, isStringArray, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
 import { requireEngine, sendDecision, type GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
+import { exemptFromIdleTimeout } from '../limits.js';
 
 const DIRECTIONS = new Set(['prompt', 'completion']);
 const INSPECT_DIRECTIONS = new Set(['prompt', 'completion', 'tool_call']);
@@ -37,6 +38,8 @@ export function guardrailRoutes(app: FastifyInstance, ctx: GatewayContext): void
   rejectOtherMethods(app, '/v1/guardrail/evaluate', ['POST']);
 
   app.post('/v1/guardrail/inspect', async (req, reply) => {
+    // The judge's own deadline (`guardrail.judge.timeout_ms`) bounds this request, not the idle timeout.
+    exemptFromIdleTimeout(reply);
     const request = inspectRequest(objectBody(req.body), ctx);
     const engine = requireEngine(ctx);
     const started = performance.now();

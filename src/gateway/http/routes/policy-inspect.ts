@@ -29,6 +29,10 @@ export function policyInspectRoutes(app: FastifyInstance, ctx: GatewayContext): 
       throw new HttpError(400, 'revision must be 4 to 64 lower-case hex digits, as listed by GET /policy/history');
     }
     requireEngine(ctx);
+    const bundled = ctx.history.entries().find((e) => e.bundle !== undefined && e.full_revision.startsWith(revision));
+    if (bundled?.bundle) {
+      throw new HttpError(409, `revision ${bundled.revision} came from bundle ${JSON.stringify(bundled.bundle.name)}: its files are kept by the bundle server, not in the history`);
+    }
     try {
       const { fullRevision, files } = ctx.history.files(revision);
       const entry = ctx.history.entries().findLast((e) => e.full_revision === fullRevision);

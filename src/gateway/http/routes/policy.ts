@@ -9,6 +9,7 @@ import { HttpError } from '../errors.js';
 import { isInteger, isRecord, isString, nonEmptyString, objectBody, optional, type JsonRecord } from '../body.js';
 import { requireEngine, sendDecision, withRevision, type GatewayContext } from '../context.js';
 import { rejectOtherMethods } from '../methods.js';
+import { exemptFromIdleTimeout } from '../limits.js';
 import { rollbackPolicy } from '../../rollback.js';
 
 export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
@@ -96,6 +97,8 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   });
 
   app.post('/policy/reload', async (req, reply) => {
+    // A large policy set (or a bundle download) may compile longer than the idle timeout allows a silent connection.
+    exemptFromIdleTimeout(reply);
     const bundles = ctx.bundles;
     if (bundles) {
       // The policy is the bundle's: a reload downloads it now (and activates it if it changed).
@@ -130,6 +133,7 @@ export function policyRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   rejectOtherMethods(app, '/policy/history', ['GET']);
 
   app.post('/policy/rollback', async (req, reply) => {
+    exemptFromIdleTimeout(reply);
     const body = objectBody(req.body);
     const revision = body['revision'];
     if (ctx.bundles) {

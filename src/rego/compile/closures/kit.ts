@@ -276,8 +276,11 @@ export interface CompileContext {
   tree: RuleNode;
   errors: RegoError[];
   refused: ReadonlySet<string>;
-  /** When set, each compiled body's expressions in the order chosen for safety (the type checker follows it). */
-  bodyOrder?: Map<Body, Expr[]>;
+  /**
+   * When set, each compiled body's expressions in the order chosen for safety
+   * (the type checker follows it). A `WeakMap` when kept between compiles.
+   */
+  bodyOrder?: { get(body: Body): Expr[] | undefined; set(body: Body, order: Expr[]): unknown };
   /** Compile the traced variant (see `compile/trace.ts`). */
   trace?: boolean;
 }

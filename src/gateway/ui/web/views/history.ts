@@ -51,15 +51,23 @@ export function historyView(app: App): View {
     entries = hist.entries;
     // A bundle's earlier revision is published again on its server, not rolled back into a directory.
     const canRollBack = hist.source?.type !== 'bundle';
-    const fromIdx = Math.max(0, entries.findIndex((e) => e.full_revision === keepFrom));
-    const defaultFrom = keepFrom ? fromIdx : Math.min(1, entries.length - 1);
-    const toIdx = Math.max(0, entries.findIndex((e) => e.full_revision === keepTo));
+    // A bundle's files stay on its server: such revisions cannot be compared here.
+    const comparable = (e: HistoryEntry): boolean => e.bundle === undefined;
+    const pick = (keep: string | undefined, nth: number): number => {
+      const kept = entries.findIndex((e) => e.full_revision === keep && comparable(e));
+      if (kept !== -1) return kept;
+      const candidates = entries.map((e, i) => (comparable(e) ? i : -1)).filter((i) => i !== -1);
+      return candidates[Math.min(nth, candidates.length - 1)] ?? -1;
+    };
+    const defaultFrom = pick(keepFrom, 1);
+    const toIdx = pick(keepTo, 0);
+    const comparableCount = entries.filter(comparable).length;
     const rows = entries.map((e, i) =>
       h(
         'tr',
         { class: e.current ? 'current' : null, 'data-revision': e.revision },
-        h('td', { class: 'pick' }, h('input', { type: 'radio', name: 'from', value: i, checked: i === defaultFrom, 'aria-label': `compare from ${e.revision}` })),
-        h('td', { class: 'pick' }, h('input', { type: 'radio', name: 'to', value: i, checked: i === toIdx, 'aria-label': `compare to ${e.revision}` })),
+        h('td', { class: 'pick' }, h('input', { type: 'radio', name: 'from', value: i, checked: i === defaultFrom, disabled: !comparable(e), 'aria-label': `compare from ${e.revision}` })),
+        h('td', { class: 'pick' }, h('input', { type: 'radio', name: 'to', value: i, checked: i === toIdx, disabled: !comparable(e), 'aria-label': `compare to ${e.revision}` })),
         h('td', null, h('code', null, e.revision), e.current ? [' ', badge('serving', 'ok')] : null),
         h('td', null, time(e.applied_at), h('div', { class: 'muted small' }, ago(e.applied_at))),
         h('td', null, badge(e.source), e.bundle ? h('div', { class: 'small' }, `${e.bundle.name} ${e.bundle.revision}`) : null),
@@ -70,7 +78,7 @@ export function historyView(app: App): View {
     fill(
       el,
       h('h2', { id: 'history-title' }, 'History'),
-      h('p', { class: 'muted' }, `Every revision this sidecar applied, newest first (the last ${hist.limit} are kept). Pick two to compare their files.`),
+      h('p', { class: 'muted' }, `Every revision this sidecar applied, newest first (the last ${hist.limit} are kept). Pick two to compare their files.`, comparableCount < entries.length ? ' Revisions from a bundle keep their files on the bundle server and cannot be compared here.' : ''),
       h(
         'div',
         { class: 'table-scroll' },
@@ -81,7 +89,7 @@ export function historyView(app: App): View {
           h('tbody', null, rows.length > 0 ? rows : h('tr', null, h('td', { colspan: 7, class: 'muted' }, 'No revision has been recorded in the history yet.'))),
         ),
       ),
-      h('p', null, h('button', { type: 'button', class: 'primary', onclick: () => void compare(), disabled: entries.length < 2 }, 'Compare')),
+      h('p', null, h('button', { type: 'button', class: 'primary', onclick: () => void compare(), disabled: comparableCount < 2 }, 'Compare')),
       diffOut,
     );
   }

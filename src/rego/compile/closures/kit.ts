@@ -297,6 +297,7 @@ export function refPathStrings(r: RefTerm): string[] | undefined {
 /** Full name of a built-in call target (`strings.replace_n`), or undefined. */
 export function builtinName(fn: RefTerm): string | undefined {
   if (fn.head.type !== 'var') return undefined;
+  if (fn.path.length === 0) return fn.head.name; // operators and most built-ins: no array, no join
   const rest = refPathStrings(fn);
   if (!rest) return undefined;
   return [fn.head.name, ...rest].join('.');

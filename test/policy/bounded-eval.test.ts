@@ -169,6 +169,13 @@ test('pool: a decision outlasting its slice finishes in a worker with the in-pro
   assert.ok(medium instanceof Promise, 'a slow decision goes to the pool');
   assert.deepEqual(await medium, reference.firewall(fw('medium.example')));
   assert.deepEqual(counts, ['firewall:offloaded']);
+  // For a second, the domain's next decisions go straight to the pool (no wasted slice each); the rest stays in process.
+  const next = engine.firewall(fw('ok.example'));
+  assert.ok(next instanceof Promise);
+  assert.deepEqual(await next, reference.firewall(fw('ok.example')));
+  const other = engine.query(['defenseclaw', 'firewall', 'rule_name'], fw('ok.example'));
+  assert.ok(!(other instanceof Promise));
+  assert.equal(other.output, 'ok');
   // The Data API too: a set answers as OPA's JSON (an array).
   const q = engine.query(['defenseclaw', 'firewall', 'medium_set'], fw('medium.example'));
   assert.ok(q instanceof Promise);

@@ -1,5 +1,6 @@
 /**
- * Benchmark 3 — reload under load: 1,000 `POST /policy/reload` cycling through
+ * Benchmark 3 — reload under load: 1,000 `POST /policy/reload`, one started
+ * every 25 ms (back to back when a reload takes longer), cycling through
  * two valid revisions (A: the bundled policies, B: the same with HIGH findings
  * allowed, so admission's verdict for the load's input differs) and a broken one
  * (a module that does not parse, which must be rejected while B keeps serving),
@@ -7,8 +8,9 @@
  * every response's verdict against the revision in its
  * `X-DefenseClaw-Policy-Revision` header.
  *
- * Targets: zero failed requests, zero mismatches, reload median ≤ 25 ms,
- * request p99 ≤ 2× that of the same load without reloads.
+ * Targets (issue 13): zero failed requests, zero mismatches, valid reload
+ * median ≤ 10 ms server-side (`duration_ms`), request p99 ≤ 1.5× that of the
+ * same load without reloads.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,10 @@ import { apiHeaders, startBenchSidecar, type BenchSidecar } from './sidecar.js';
 import { failures } from './http.js';
 
 const RELOADS = 1000;
+/** Reloads start this often (issue 13: request p99 "with a reload every 25 ms"). */
+const RELOAD_EVERY_MS = 25;
+const MEDIAN_TARGET_MS = 10;
+const P99_RATIO_TARGET = 1.5;
 const BROKEN_MODULE = 'zz_bench_broken.rego';
 
 interface ReloadAnswer {
@@ -104,6 +110,10 @@ export async function run(): Promise<Figures> {
     const unexpectedSamples: string[] = [];
     const started = performance.now();
     for (let i = 0; i < RELOADS; i++) {
+      // One reload every RELOAD_EVERY_MS (or back to back when a reload takes longer): the pace of the target.
+      const due = started + i * RELOAD_EVERY_MS;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const state = cycle[i % cycle.length]!;
       states[state]();
       const r = await reload(sidecar);
@@ -134,18 +144,18 @@ export async function run(): Promise<Figures> {
       r.mismatches,
     ];
     printTable(
-      `Reload under load: ${RELOADS} reloads (A → B → broken, ${reloadWallS.toFixed(1)} s) while POST /policy/evaluate runs, every response checked against its revision; load average ${loadBefore}`,
+      `Reload under load: ${RELOADS} reloads, one every ${RELOAD_EVERY_MS} ms or back to back when slower (A → B → broken, ${reloadWallS.toFixed(1)} s) while POST /policy/evaluate runs, every response checked against its revision; load average ${loadBefore}`,
       ['load', 'requests', 'req/s', 'p50', 'p99', 'failed', 'checked', 'mismatches'],
       [row('without reloads', baseline), row('with reloads', underReload)],
     );
     printTable(
-      'Reload times (targets: 0 failed, 0 mismatches, valid reload median ≤ 25 ms, request p99 ≤ 2× without reloads)',
+      `Reload times (targets: 0 failed, 0 mismatches, valid reload median ≤ ${MEDIAN_TARGET_MS} ms server-side, request p99 ≤ ${P99_RATIO_TARGET}× without reloads)`,
       ['measure', 'n', 'median', 'p99', 'max', 'target'],
       [
-        ['valid reload, client-measured', client.n, `${client.median_ms} ms`, `${client.p99_ms} ms`, `${client.max_ms} ms`, client.median_ms <= 25 ? 'ok' : 'MISS'],
-        ['valid reload, duration_ms', server.n, `${server.median_ms} ms`, `${server.p99_ms} ms`, `${server.max_ms} ms`, server.median_ms <= 25 ? 'ok' : 'MISS'],
+        ['valid reload, client-measured', client.n, `${client.median_ms} ms`, `${client.p99_ms} ms`, `${client.max_ms} ms`, ''],
+        ['valid reload, duration_ms', server.n, `${server.median_ms} ms`, `${server.p99_ms} ms`, `${server.max_ms} ms`, server.median_ms <= MEDIAN_TARGET_MS ? 'ok' : 'MISS'],
         ['broken reload (400), client', rejected.n, `${rejected.median_ms} ms`, `${rejected.p99_ms} ms`, `${rejected.max_ms} ms`, ''],
-        ['request p99 with / without', '', '', `${p99Ratio.toFixed(2)}×`, '', p99Ratio <= 2 ? 'ok' : 'MISS'],
+        ['request p99 with / without', '', '', `${p99Ratio.toFixed(2)}×`, '', p99Ratio <= P99_RATIO_TARGET ? 'ok' : 'MISS'],
         ['unexpected reload answers', unexpected, '', '', '', unexpected === 0 ? 'ok' : 'MISS'],
         ['failed requests + mismatches', failures(underReload) + underReload.mismatches, '', '', '', failures(underReload) + underReload.mismatches === 0 ? 'ok' : 'MISS'],
       ],
@@ -154,6 +164,7 @@ export async function run(): Promise<Figures> {
     return {
       load_average_1m_before: loadBefore,
       reloads: RELOADS,
+      reload_every_ms: RELOAD_EVERY_MS,
       reload_wall_s: Number(reloadWallS.toFixed(2)),
       expected_verdict_by_revision: expect,
       valid_reload_client: client,

@@ -152,13 +152,14 @@ function buildDistIfStale(): boolean {
   return false;
 }
 
-/** The console's browser code: tsconfig.json excludes it (`scripts/build-ui.mjs` bundles it into `dist/ui/`). */
-const BROWSER_SOURCES = join(ROOT, 'src/gateway/ui/web');
+/** What `tsconfig.json` leaves out of `dist/src` (the console's browser code: esbuild bundles it into `dist/ui`). */
+const NOT_IN_DIST = [join('src', 'gateway', 'ui', 'web') + sep];
 
 function distIsFresh(): boolean {
   const src = join(ROOT, 'src');
   for (const file of walk(src)) {
-    if (!file.endsWith('.ts') || file.startsWith(BROWSER_SOURCES + sep)) continue;
+    if (!file.endsWith('.ts')) continue;
+    if (NOT_IN_DIST.some((dir) => relative(ROOT, file).startsWith(dir))) continue;
     const js = join(ROOT, 'dist/src', relative(src, file).replace(/\.ts$/, '.js'));
     let compiled: number;
     try {

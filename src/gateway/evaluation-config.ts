@@ -19,6 +19,9 @@ import { DEFAULT_EVAL_TIMEOUT_MS } from '../policy/engine.js';
 import { DEFAULT_BUDGETS } from '../rego/eval/state.js';
 import type { KeyReader } from './config.js';
 
+/** The largest element budget allowed: well below the array size at which V8 aborts the process. */
+export const MAX_ELEMENTS = 100_000_000;
+
 export interface EvaluationConfig {
   timeoutMs: number;
   maxElements: number;
@@ -43,6 +46,8 @@ export function readEvaluationConfig(r: KeyReader): EvaluationConfig {
     workerHeapMb: r.positiveInteger('evaluation.worker_heap_mb') ?? 512,
   };
   if (cfg.timeoutMs > 2_147_483_647) throw r.fail('evaluation.timeout_ms', 'must be at most 2147483647 ms');
+  // Past about 112 million members V8 aborts the whole process (not an exception): the budget must stay below.
+  if (cfg.maxElements > MAX_ELEMENTS) throw r.fail('evaluation.max_elements', `must be at most ${MAX_ELEMENTS}`);
   if (cfg.workerHeapMb < 16) throw r.fail('evaluation.worker_heap_mb', 'must be at least 16');
   return cfg;
 }

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { EvalOptions } from '../rego/api.js';
 import { parseJSON } from '../rego/builtins/json-text.js';
+import { CompileCache } from '../rego/compile/incremental.js';
 import { RegoError, RegoErrors } from '../rego/errors.js';
 import { BudgetExceededError, DEFAULT_BUDGETS, type EvalBudgets } from '../rego/eval/state.js';
 import type { Value } from '../rego/value.js';
@@ -88,23 +89,12 @@ export interface EvaluationObserver {
   offloaded(what: string): void;
 }
 
+/** After a decision outlasted its slice, its domain's next decisions go straight to the pool for this long. */
+const SLOW_MEMORY_MS = 1000;
+
 /** A decision's time budget unless configured (`evaluation.timeout_ms`). */
 export const DEFAULT_EVAL_TIMEOUT_MS = 1000;
 
-/** `ok` of a value now or later; `fail` of what `fn` throws or rejects with. */
-function settle<T, R>(fn: () => T | Promise<T>, ok: (v: T) => R, fail: (e: unknown) => R): R | Promise<R> {
-  let v: T | Promise<T>;
-  try {
-    v = fn();
-  } catch (e) {
-    return fail(e);
-  }
-  return v instanceof Promise ? v.then(ok, fail) : ok(v);
-}
-
-function rethrow(e: unknown): never {
-  throw e;
-}
 
 function describe(e: unknown): string {
   if (e instanceof RegoError) return e.format();
@@ -117,6 +107,11 @@ function classifyFailure(e: unknown): { kind: 'compile' | 'load'; message: strin
   if (e instanceof RegoError) return { kind: 'compile', message: `policy: compile: ${e.format()}`, errors: [e] };
   if (e instanceof PolicyLoadError) return { kind: 'load', message: e.message, errors: [] };
   return { kind: 'load', message: `policy: load failed: ${describe(e)}`, errors: [] };
+}
+
+/** Guardrail's fail-closed decision (`why` is already "policy evaluation failed: ..."). */
+function guardrailOutage(revision: string, why: string, input: { mode: string }): FailClosedDecision<GuardrailOutput> {
+  return { revision, output: guardrailOutageVerdict(input.mode, why), failure: why };
 }
 
 /** Admission's fail-closed decision. */
@@ -149,7 +144,11 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   /** The time an evaluation gets in process: all of its budget, or the slice before it goes to the pool. */
   private readonly inProcessMs: number;
   private readonly observer: EvaluationObserver | undefined;
+  /** Domains whose decisions recently outlasted their slice, under which snapshot, and until when (Date.now()). */
+  private slow: { snapshot: PolicySnapshot; until: Map<string, number> } | null = null;
   private readonly now: () => Date;
+  /** Parsed files and the last compile, kept between loads: a reload redoes only what changed (`rego/compile/incremental.ts`). */
+  private readonly compileCache = new CompileCache();
 
   private constructor(
     readonly policyDir: string,
@@ -180,7 +179,7 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     try {
       const dir = loadPolicyDirectory(policyDir);
       const fullRevision = computeRevision(dir.files);
-      engine.snapshot = buildSnapshot(dir, engine.compile, fullRevision, engine.now());
+      engine.snapshot = buildSnapshot(dir, engine.compile, fullRevision, engine.now(), engine.compileCache);
     } catch (e) {
       engine.loadError = classifyFailure(e).message;
     }
@@ -242,8 +241,8 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
       const unchanged = previous !== null && previous.info.fullRevision === fullRevision;
       // Same files, same policy: nothing to compile or swap.
       if (unchanged) next = previous;
-      else if (this.compileAsync) next = snapshotOf(dir, await this.compileAsync(...compileInputs(dir)), fullRevision, this.now());
-      else next = buildSnapshot(dir, this.compile, fullRevision, this.now());
+      else if (this.compileAsync) next = snapshotOf(dir, await this.compileAsync(...compileInputs(dir, this.compileCache)), fullRevision, this.now());
+      else next = buildSnapshot(dir, this.compile, fullRevision, this.now(), this.compileCache);
     } catch (e) {
       const failure = classifyFailure(e);
       // A dry run reports; it does not change what the engine says about its state.
@@ -290,22 +289,46 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   }
 
   /**
-   * Runs `inProcess`; if it outlasts the in-process slice, the same job runs in
-   * the pool. Every failure becomes a PolicyEvaluationError (thrown or rejected).
+   * After an in-process evaluation failed: if it outlasted its slice, the same
+   * job runs in the pool (the promise of its output); any other failure is
+   * thrown as a PolicyEvaluationError. Off the hot path: closures are made
+   * only here, never for a decision that succeeds in process.
    */
-  private bounded<T>(what: string, snapshot: PolicySnapshot, inProcess: () => T, job: () => PoolJob, fromPool: (output: unknown) => T): T | Promise<T> {
-    try {
-      return inProcess();
-    } catch (e) {
-      const offload = this.offload;
-      if (offload !== undefined && e instanceof BudgetExceededError && e.budget === 'time') {
-        this.observer?.offloaded(what);
-        // What is left of the budget; waiting for a worker may take at most the whole budget again.
-        const pending = offload.pool.evaluate(poolSnapshot(snapshot), job(), this.evalTimeoutMs - offload.afterMs, Date.now() + this.evalTimeoutMs);
-        return pending.then(fromPool, (err: unknown) => rethrow(this.failure(what, err)));
-      }
-      throw this.failure(what, e);
-    }
+  private afterFailure<T>(e: unknown, what: string, snapshot: PolicySnapshot, job: () => PoolJob, fromPool: (output: unknown) => T): Promise<T> {
+    const offload = this.offload;
+    if (offload === undefined || !(e instanceof BudgetExceededError) || e.budget !== 'time') throw this.failure(what, e);
+    // The next decisions of this domain go to the pool straight away for a while, without a wasted slice each.
+    this.rememberSlow(what, snapshot);
+    // What is left of the budget. The memory runs from the slow decision's end too: a worker that had to start and
+    // compile first may take longer than the memory lasts.
+    const pending = this.toPool(what, snapshot, job(), this.evalTimeoutMs - offload.afterMs, fromPool);
+    const remember = (): void => this.rememberSlow(what, snapshot);
+    pending.then(remember, remember);
+    return pending;
+  }
+
+  private rememberSlow(what: string, snapshot: PolicySnapshot): void {
+    if (this.slow === null || this.slow.snapshot !== snapshot) this.slow = { snapshot, until: new Map() };
+    this.slow.until.set(what, Date.now() + SLOW_MEMORY_MS);
+  }
+
+  /** Evaluates in the pool within `budgetMs`; waiting for a worker may take at most the whole budget again. */
+  private toPool<T>(what: string, snapshot: PolicySnapshot, job: PoolJob, budgetMs: number, fromPool: (output: unknown) => T): Promise<T> {
+    this.observer?.offloaded(what);
+    const pending = this.offload!.pool.evaluate(poolSnapshot(snapshot), job, budgetMs, Date.now() + this.evalTimeoutMs);
+    return pending.then(fromPool, (err: unknown) => {
+      throw this.failure(what, err);
+    });
+  }
+
+  /** Whether a decision of `what` outlasted its slice less than SLOW_MEMORY_MS ago under this snapshot. */
+  private recentlySlow(what: string, snapshot: PolicySnapshot): boolean {
+    const slow = this.slow!;
+    const until = slow.snapshot === snapshot ? slow.until.get(what) : undefined;
+    if (until !== undefined && Date.now() < until) return true;
+    slow.until.delete(what);
+    if (slow.until.size === 0 || slow.snapshot !== snapshot) this.slow = null;
+    return false;
   }
 
   private failure(what: string, e: unknown): PolicyEvaluationError {
@@ -320,18 +343,20 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     return new PolicyEvaluationError(`policy evaluation failed: ${describe(e)}`);
   }
 
-  /** Evaluates a domain's package against one snapshot and reads its output; any failure is a PolicyEvaluationError. */
+  /** Evaluates a domain's package against one snapshot and reads its output; any failure is a PolicyEvaluationError (thrown or rejected). */
   private evaluate<In extends object, Out>(domain: DomainSpec<In, Out>, input: In, snapshot: PolicySnapshot): Out | Promise<Out> {
     // A domain the policy does not define answers its safe default, not an evaluation error.
     if (snapshot.missingDomains !== null && snapshot.missingDomains.has(domain.name)) return domain.failClosed(input);
+    // Null unless a decision recently outlasted its slice: the hot path reads no clock.
+    if (this.slow !== null && this.recentlySlow(domain.name, snapshot)) {
+      return this.toPool(domain.name, snapshot, { kind: 'domain', domain: domain.name, input: asValue(input) }, this.evalTimeoutMs, (output) => output as Out);
+    }
     const query = snapshot.domainQueries.get(domain.name)!;
-    return this.bounded(
-      domain.name,
-      snapshot,
-      () => domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true))),
-      () => ({ kind: 'domain', domain: domain.name, input: asValue(input) }),
-      (output) => output as Out,
-    );
+    try {
+      return domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true)));
+    } catch (e) {
+      return this.afterFailure(e, domain.name, snapshot, () => ({ kind: 'domain', domain: domain.name, input: asValue(input) }), (output) => output as Out);
+    }
   }
 
   /** Validates input (PolicyInputError escapes), then evaluates against the current snapshot. */
@@ -339,19 +364,36 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     const input = domain.parseInput(raw);
     const snapshot = this.requireSnapshot();
     const revision = snapshot.info.revision;
-    return settle(() => this.evaluate(domain, input, snapshot), (output) => ({ revision, output }), rethrow) as EngineDecision<Async, Decision<Out>>;
+    const out = this.evaluate(domain, input, snapshot);
+    return (out instanceof Promise ? out.then((output) => ({ revision, output })) : { revision, output: out }) as EngineDecision<Async, Decision<Out>>;
+  }
+
+  /** A domain that never fails: its failures become `failClosed(why)`, now or later. */
+  private decideOrFailClosed<In extends object, Out>(
+    domain: DomainSpec<In, Out>,
+    input: In,
+    snapshot: PolicySnapshot,
+    failClosed: (revision: string, why: string, input: In) => FailClosedDecision<Out>,
+  ): EngineDecision<Async, FailClosedDecision<Out>> {
+    const revision = snapshot.info.revision;
+    let out: Out | Promise<Out>;
+    try {
+      out = this.evaluate(domain, input, snapshot);
+    } catch (e) {
+      return failClosed(revision, describe(e), input) as EngineDecision<Async, FailClosedDecision<Out>>;
+    }
+    if (!(out instanceof Promise)) return { revision, output: out } as EngineDecision<Async, FailClosedDecision<Out>>;
+    return out.then(
+      (output): FailClosedDecision<Out> => ({ revision, output }),
+      (e: unknown) => failClosed(revision, describe(e), input),
+    ) as EngineDecision<Async, FailClosedDecision<Out>>;
   }
 
   admission(input: unknown): EngineDecision<Async, FailClosedDecision<AdmissionOutput>> {
     const parsed = admissionDomain.parseInput(input);
     const snapshot = this.snapshot;
     if (!snapshot) return admissionDenied('', `policy unavailable: ${this.loadError ?? 'no policy loaded'}`);
-    const revision = snapshot.info.revision;
-    return settle(
-      () => this.evaluate(admissionDomain, parsed, snapshot),
-      (output): FailClosedDecision<AdmissionOutput> => ({ revision, output }),
-      (e) => admissionDenied(revision, describe(e)),
-    ) as EngineDecision<Async, FailClosedDecision<AdmissionOutput>>;
+    return this.decideOrFailClosed(admissionDomain, parsed, snapshot, admissionDenied);
   }
 
   guardrail(input: unknown): EngineDecision<Async, FailClosedDecision<GuardrailOutput>> {
@@ -361,15 +403,7 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
       const why = `policy engine load failed: ${this.loadError ?? 'no policy loaded'}`;
       return { revision: '', output: guardrailOutageVerdict(parsed.mode, why), failure: why } as EngineDecision<Async, FailClosedDecision<GuardrailOutput>>;
     }
-    const revision = snapshot.info.revision;
-    return settle(
-      () => this.evaluate(guardrailDomain, parsed, snapshot),
-      (output): FailClosedDecision<GuardrailOutput> => ({ revision, output }),
-      (e) => {
-        const why = describe(e); // already "policy evaluation failed: ..."
-        return { revision, output: guardrailOutageVerdict(parsed.mode, why), failure: why };
-      },
-    ) as EngineDecision<Async, FailClosedDecision<GuardrailOutput>>;
+    return this.decideOrFailClosed(guardrailDomain, parsed, snapshot, guardrailOutage);
   }
 
   firewall(input: unknown): EngineDecision<Async, Decision<FirewallOutput>> {
@@ -396,26 +430,21 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
   query(path: string[], input: unknown): EngineDecision<Async, Decision<unknown | undefined>> {
     const snapshot = this.requireSnapshot();
     const revision = snapshot.info.revision;
-    let prepared;
+    let out: Value | undefined | Promise<Value | undefined>;
     try {
-      prepared = preparePathQuery(snapshot, path);
+      const prepared = preparePathQuery(snapshot, path);
+      const opts = this.evalOptions(input as Value, snapshot, false);
+      if (input === undefined) delete opts.input;
+      try {
+        out = firstValue(prepared, opts);
+      } catch (e) {
+        const job = (): PoolJob => (input === undefined ? { kind: 'path', path } : { kind: 'path', path, input: input as Value });
+        out = this.afterFailure(e, 'data', snapshot, job, (text) => (text === undefined ? undefined : parseJSON(text as string)));
+      }
     } catch (e) {
-      throw new PolicyEvaluationError(`policy evaluation failed: ${describe(e)}`);
+      throw e instanceof PolicyEvaluationError ? e : new PolicyEvaluationError(`policy evaluation failed: ${describe(e)}`);
     }
-    const opts = this.evalOptions(input as Value, snapshot, false);
-    if (input === undefined) delete opts.input;
-    return settle(
-      () =>
-        this.bounded(
-          'data',
-          snapshot,
-          () => firstValue(prepared, opts),
-          () => (input === undefined ? { kind: 'path', path } : { kind: 'path', path, input: input as Value }),
-          (text) => (text === undefined ? undefined : parseJSON(text as string)),
-        ),
-      (output) => ({ revision, output }),
-      rethrow,
-    ) as EngineDecision<Async, Decision<unknown | undefined>>;
+    return (out instanceof Promise ? out.then((output) => ({ revision, output })) : { revision, output: out }) as EngineDecision<Async, Decision<unknown | undefined>>;
   }
 }
 

@@ -4,7 +4,7 @@
  * queries against them within the deadline and budgets each task carries.
  */
 import { parentPort } from 'node:worker_threads';
-import { compile } from '../rego/index.js';
+import { CompileCache, compile } from '../rego/index.js';
 import { toJSONText, type JsonObject } from '../rego/value.js';
 import type { PolicyDirectory } from './directory.js';
 import { DOMAIN_SPECS } from './domains/index.js';
@@ -13,6 +13,8 @@ import { buildSnapshot, firstValue, preparePathQuery, type PolicySnapshot } from
 
 const port = parentPort!;
 const snapshots = new Map<string, PolicySnapshot>();
+/** As the engine's: each new revision parses and compiles only what changed since the last one. */
+const compileCache = new CompileCache();
 const send = (m: FromWorker): void => port.postMessage(m);
 
 function load(m: Extract<ToWorker, { type: 'load' }>): void {
@@ -26,7 +28,7 @@ function load(m: Extract<ToWorker, { type: 'load' }>): void {
       shadowedKeys: [],
       files: [],
     };
-    snapshots.set(m.revision, buildSnapshot(dir, compile, m.revision, new Date()));
+    snapshots.set(m.revision, buildSnapshot(dir, compile, m.revision, new Date(), compileCache));
     send({ type: 'loaded', revision: m.revision });
   } catch (e) {
     send({ type: 'load_failed', revision: m.revision, message: e instanceof Error ? e.message : String(e) });

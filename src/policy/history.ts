@@ -102,12 +102,6 @@ export function validRevisionFiles(fullRevision: string, parsed: unknown): Polic
   return files;
 }
 
-interface IndexState {
-  entries: HistoryEntry[];
-  /** The index file exists but is unreadable or malformed as a whole. */
-  damaged: boolean;
-}
-
 export class PolicyHistory {
   constructor(
     readonly dir: string,
@@ -121,10 +115,10 @@ export class PolicyHistory {
 
   /** Applied entries, oldest first (rebuilt from the revision directories when the index is damaged). */
   entries(): HistoryEntry[] {
-    return this.readIndex().entries;
+    return this.readIndex();
   }
 
-  private readIndex(): IndexState {
+  private readIndex(): HistoryEntry[] {
     let text: string | null;
     try {
       text = readPolicyFile(this.indexPath, this.dir);
@@ -132,7 +126,8 @@ export class PolicyHistory {
       if (!(e instanceof PolicyLoadError)) throw e;
       return this.rebuilt(e.message);
     }
-    if (text === null) return { entries: [], damaged: false };
+    // No index but revisions stored: it was lost, not never written.
+    if (text === null) return this.revisionDirs().length > 0 ? this.rebuilt('index.json is missing') : [];
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -148,7 +143,7 @@ export class PolicyHistory {
       else dropped++;
     }
     if (dropped > 0) this.options.warn?.('policy history: invalid index entries ignored', { dropped, kept: entries.length });
-    return { entries, damaged: false };
+    return entries;
   }
 
   /**
@@ -156,7 +151,7 @@ export class PolicyHistory {
    * the pinned ones: those were never applied), newest `limit` by the time
    * they were stored.
    */
-  private rebuilt(why: string): IndexState {
+  private rebuilt(why: string): HistoryEntry[] {
     const found: { entry: HistoryEntry; at: number }[] = [];
     for (const name of this.revisionDirs()) {
       if (existsSync(join(this.dir, name, 'pinned'))) continue;
@@ -172,7 +167,18 @@ export class PolicyHistory {
     found.sort((a, b) => a.at - b.at);
     const entries = found.slice(Math.max(0, found.length - this.limit)).map((f) => f.entry);
     this.options.warn?.('policy history: index.json is damaged; rebuilt from the revision directories', { reason: why, recovered: entries.length });
-    return { entries, damaged: true };
+    this.repair(entries);
+    return entries;
+  }
+
+  /** Keeps the damaged index aside (for whoever wants to know what happened to it) and writes the rebuilt one. Best effort. */
+  private repair(entries: HistoryEntry[]): void {
+    try {
+      if (existsOrLink(this.indexPath)) renameSync(this.indexPath, join(this.dir, `index.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}.json`));
+      writeFileAtomic(this.indexPath, JSON.stringify(entries, null, 2));
+    } catch (e) {
+      this.options.warn?.('policy history: the rebuilt index could not be written', { error: (e as Error).message });
+    }
   }
 
   /** Names of the real directories (not links) named like a full revision. */
@@ -235,14 +241,10 @@ export class PolicyHistory {
     // Read first: a rebuilt index must not already list the revision stored next.
     const before = this.readIndex();
     this.store(valid.full_revision, files);
-    const entries = [...before.entries, valid];
+    const entries = [...before, valid];
     const kept = entries.slice(Math.max(0, entries.length - this.limit));
-    if (before.damaged && existsOrLink(this.indexPath)) {
-      // Kept for whoever wants to know what happened to it.
-      renameSync(this.indexPath, join(this.dir, `index.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}.json`));
-    }
     writeFileAtomic(this.indexPath, JSON.stringify(kept, null, 2));
-    this.prune(before.entries, kept);
+    this.prune(before, kept);
   }
 
   /** Files of a revision given by its full form or a unique prefix (12 digits as shown). */

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CompileOptions, EvalOptions, FieldList, ModuleSource, Policy, PreparedQuery } from '../rego/api.js';
+import type { CompileCache } from '../rego/compile/incremental.js';
 import type { JsonObject, Value } from '../rego/value.js';
 import type { PolicyDirectory } from './directory.js';
 import { fieldsOfDocument } from './domains/coerce.js';
@@ -72,16 +73,21 @@ export function shortRevision(fullRevision: string): string {
   return fullRevision.slice(0, 12);
 }
 
-/** What the compiler is given for a loaded directory: its modules, with the refused built-ins. */
-export function compileInputs(dir: PolicyDirectory): [ModuleSource[], CompileOptions] {
+/**
+ * What the compiler is given for a loaded directory: its modules, with the
+ * refused built-ins; and the engine's compile cache, if any (so that a reload
+ * parses and compiles again only what changed).
+ */
+export function compileInputs(dir: PolicyDirectory, cache?: CompileCache): [ModuleSource[], CompileOptions] {
   const options: CompileOptions = { refusedBuiltins: REFUSED_BUILTINS };
   if (dir.v0Compatible) options.v0Compatible = true;
+  if (cache) options.cache = cache;
   return [dir.modules.map((m) => ({ file: m.file, source: m.source })), options];
 }
 
 /** Compiles a loaded directory into a snapshot. Throws what `compile`/`prepare` throw (RegoErrors). */
-export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevision: string, loadedAt: Date): PolicySnapshot {
-  return snapshotOf(dir, compile(...compileInputs(dir)), fullRevision, loadedAt);
+export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevision: string, loadedAt: Date, cache?: CompileCache): PolicySnapshot {
+  return snapshotOf(dir, compile(...compileInputs(dir, cache)), fullRevision, loadedAt);
 }
 
 /** The snapshot of a directory whose policy is compiled. Throws what `prepare` throws. */

@@ -7,6 +7,7 @@ import type { Location } from './errors.js';
 import type { Module } from './syntax/ast.js';
 import type { Value } from './value.js';
 import type { EvalBudgets } from './eval/state.js';
+import type { CompileCache } from './compile/incremental.js';
 
 export type { EvalBudgets } from './eval/state.js';
 import type { Tracer } from './eval/trace.js';
@@ -28,6 +29,14 @@ export interface CompileOptions {
    * shadowed and deprecated built-ins are errors in v0 modules too.
    */
   strict?: boolean;
+  /**
+   * Kept by a caller that compiles the same policy again and again (a
+   * server's reloads): files whose text did not change are not parsed again,
+   * and an edit that leaves every rule's path, kind and arity as it was
+   * recompiles only the modules that changed. The result (policy or errors)
+   * is the one of a full compile. See `compile/incremental.ts`.
+   */
+  cache?: CompileCache;
   /**
    * Compile the traced variant of the closures (`--explain`): evaluations
    * given a `tracer` report OPA's trace events to it. Off by default; an

@@ -13,8 +13,11 @@ import { ClosureCompiler } from './compile/closures.js';
 import { compileQuery, type CompiledQuery } from './compile/query.js';
 import { Resolver } from './compile/resolve.js';
 import { compileTree } from './compile/rules.js';
-import { buildRuleTree, type RuleNode } from './compile/ruletree.js';
-import { checkQueryTypes, checkTypeSteps, type RuleTypes } from './compile/typecheck/index.js';
+import { buildRuleTree, nodeTable, type RuleNode } from './compile/ruletree.js';
+import { optionsKey, sameTypeEffects, type CompileReport, type IncrementalPlan } from './compile/incremental.js';
+import type { ModuleEdges } from './compile/checks/recursion.js';
+import type { ResolvedRule } from './compile/resolve.js';
+import { checkQueryTypes, checkTypeSteps, type RuleTypes, type TypeEffect, type TypeMemo } from './compile/typecheck/index.js';
 import { compileFieldReader } from './eval/fields.js';
 import { EvalState } from './eval/state.js';
 import type { Frame } from './eval/types.js';
@@ -22,6 +25,7 @@ import type { Value } from './value.js';
 
 export type { CompileOptions, EvalOptions, FieldList, FieldValues, ModuleSource, Policy, PreparedFields, PreparedQuery, Result } from './api.js';
 export { parseModule, parseQuery } from './syntax/parser.js';
+export { CompileCache, type CompileReport } from './compile/incremental.js';
 export { BudgetExceededError, DEFAULT_BUDGETS } from './eval/state.js';
 
 function sortErrors(errors: RegoError[]): RegoError[] {
@@ -44,36 +48,53 @@ function sortErrors(errors: RegoError[]): RegoError[] {
     .slice(0, ERROR_LIMIT);
 }
 
-/** Parses the sources (parsed modules pass through), pausing after each; every module's errors are collected. */
+/**
+ * Parses the sources (parsed modules pass through), pausing after each; every
+ * module's errors are collected. Annotations are static: metadata calls become
+ * constants here, before anything else sees the rules. With a cache, a file
+ * whose text it has seen is not parsed again.
+ */
 function* parseAll(sources: (ModuleSource | Module)[], opts: CompileOptions): Generator<void, Module[], void> {
   const modules: Module[] = [];
   const errors: RegoError[] = [];
-  for (const s of sources) {
-    if ('package' in s) {
-      modules.push(s);
-      continue;
+  const v0 = opts.v0Compatible === true;
+  const cache = opts.cache;
+  if (cache) cache.report = undefined;
+  try {
+    for (const s of sources) {
+      if ('package' in s) {
+        modules.push(inlineMetadataCalls(s));
+        continue;
+      }
+      try {
+        modules.push(cache ? cache.module(s.file, s.source, v0) : inlineMetadataCalls(parseModule(s.file, s.source, { v0 })));
+      } catch (e) {
+        if (e instanceof RegoErrors) errors.push(...e.errors);
+        else if (e instanceof RegoError) errors.push(e);
+        else throw e;
+      }
+      yield;
     }
-    try {
-      modules.push(parseModule(s.file, s.source, { v0: opts.v0Compatible === true }));
-    } catch (e) {
-      if (e instanceof RegoErrors) errors.push(...e.errors);
-      else if (e instanceof RegoError) errors.push(e);
-      else throw e;
-    }
-    yield;
+  } finally {
+    if (cache) cache.report = { kind: 'full', parsed: cache.endParse(), compiled: 0 };
   }
   if (errors.length > 0) throw new RegoErrors(errors.slice(0, ERROR_LIMIT));
   return modules;
 }
 
 class CompiledPolicy implements Policy {
+  /** The tree's nodes by id: what compiled closures read rules from (`EvalState.nodes`). */
+  private readonly nodes: readonly RuleNode[];
+
   constructor(
     readonly modules: readonly Module[],
     private readonly tree: RuleNode,
     private readonly refused: ReadonlySet<string>,
     private readonly types: RuleTypes,
     private readonly trace: boolean,
-  ) {}
+  ) {
+    this.nodes = nodeTable(tree);
+  }
 
   prepare(query: string): PreparedQuery {
     let body;
@@ -91,16 +112,16 @@ class CompiledPolicy implements Policy {
     // As OPA's query compiler: type checking follows a successful safety check.
     if (errors.length === 0) errors.push(...checkQueryTypes(resolved, this.types, bodyOrder));
     if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
-    return new Prepared(compiled);
+    return new Prepared(compiled, this.nodes);
   }
 
   prepareFields(packagePath: readonly string[], fields: readonly string[]): PreparedFields | undefined {
     const read = compileFieldReader(this.tree, packagePath, fields);
     if (!read) return undefined;
     return {
-      evalFieldList: (opts: EvalOptions = {}): FieldList => read(newState(opts)),
+      evalFieldList: (opts: EvalOptions = {}): FieldList => read(newState(opts, this.nodes)),
       evalFields: (opts: EvalOptions = {}): FieldValues => {
-        const list = read(newState(opts));
+        const list = read(newState(opts, this.nodes));
         const out: FieldValues = {};
         for (let i = 0; i < fields.length; i++) out[fields[i]!] = list[i];
         return out;
@@ -109,7 +130,7 @@ class CompiledPolicy implements Policy {
   }
 }
 
-function newState(opts: EvalOptions): EvalState {
+function newState(opts: EvalOptions, nodes: readonly RuleNode[]): EvalState {
   const st = new EvalState(
     opts.input,
     opts.data ?? {},
@@ -121,16 +142,20 @@ function newState(opts: EvalOptions): EvalState {
     opts.timeoutMs,
     opts.budgets,
   );
+  st.nodes = nodes;
   if (opts.tracer !== undefined) st.tracer = opts.tracer;
   return st;
 }
 
 class Prepared implements PreparedQuery {
-  constructor(private readonly q: CompiledQuery) {}
+  constructor(
+    private readonly q: CompiledQuery,
+    private readonly nodes: readonly RuleNode[],
+  ) {}
 
   eval(opts: EvalOptions = {}): Result[] {
     const q = this.q;
-    const st = newState(opts);
+    const st = newState(opts, this.nodes);
     const f: Frame = new Array(q.frameSize);
     const results: Result[] = [];
     q.run(st, f, () => {
@@ -155,7 +180,7 @@ class Prepared implements PreparedQuery {
       const rs = this.eval(opts);
       return rs.length === 1 ? rs[0]!.expressions[0]?.value : undefined;
     }
-    const st = newState(opts);
+    const st = newState(opts, this.nodes);
     const f: Frame = new Array(this.q.frameSize);
     if (single.val) return single.val(st, f);
     let out: Value | undefined;
@@ -170,30 +195,86 @@ class Prepared implements PreparedQuery {
 /**
  * The compile, as steps: it pauses (`yield`) between modules and between rule
  * tree nodes. `compile` runs the steps at once; `compileAsync` gives the event
- * loop a turn whenever a few milliseconds have passed.
+ * loop a turn whenever a few milliseconds have passed. With a cache
+ * (`CompileOptions.cache`), it builds on the last successful compile where
+ * that gives the same result (`compile/incremental.ts`).
  */
 function* compileSteps(sources: (ModuleSource | Module)[], opts: CompileOptions): Generator<void, Policy, void> {
-  // Annotations are static: metadata calls become constants before anything else sees the rules.
-  const modules = (yield* parseAll(sources, opts)).map(inlineMetadataCalls);
+  const modules = yield* parseAll(sources, opts);
+  const cache = opts.cache;
+  const key = cache ? optionsKey(opts) : '';
+  const plan = cache?.plan(modules, key);
+  const report = (kind: CompileReport['kind'], compiled: number): void => {
+    if (cache?.report) Object.assign(cache.report, { kind, compiled });
+  };
+  // The same modules with the same options: the same (immutable) policy.
+  if (plan !== undefined && plan.changed.length === 0) {
+    report('same', 0);
+    return plan.record.policy;
+  }
+  if (plan !== undefined) {
+    try {
+      report('incremental', plan.changed.length);
+      return yield* compileModules(modules, opts, key, plan);
+    } catch (e) {
+      // Errors are reported as a full compile reports them (all of them, in its order).
+      if (!(e instanceof RegoErrors)) throw e;
+    }
+  }
+  report('full', modules.length);
+  return yield* compileModules(modules, opts, key, undefined);
+}
+
+function* compileModules(modules: Module[], opts: CompileOptions, key: string, plan: IncrementalPlan | undefined): Generator<void, Policy, void> {
+  const cache = opts.cache;
   const checkOpts = { ...(opts.refusedBuiltins ? { refusedBuiltins: opts.refusedBuiltins } : {}), strict: opts.strict === true };
-  const stopping = checkStages(modules, checkOpts);
+  const stopping = checkStages(plan ? [...plan.changed] : modules, checkOpts);
   if (stopping.length > 0) throw new RegoErrors(sortErrors(stopping));
-  const errors: RegoError[] = yield* checkSteps(modules, checkOpts);
+  // A copy: a compile that fails leaves the last record as it was.
+  const edges: ModuleEdges = new Map(plan?.record.edges);
+  const errors: RegoError[] = yield* checkSteps(modules, checkOpts, { ...(plan ? { changed: plan.changed } : {}), edges });
   yield;
   const refused = new Set(opts.refusedBuiltins ?? []);
   const resolver = new Resolver(modules);
-  const rules = resolver.resolveAll();
+  const resolved = new Map<Module, ResolvedRule[]>();
+  const rules: ResolvedRule[] = [];
+  for (const m of modules) {
+    // Unchanged modules resolve as before (see incremental.ts): their resolved rules, and all compiled from them, serve again.
+    const rs = (plan?.record.resolved.get(m) as ResolvedRule[] | undefined) ?? resolver.resolveModule(m);
+    resolved.set(m, rs);
+    for (const r of rs) rules.push(r);
+  }
   errors.push(...resolver.errors);
   const tree = buildRuleTree(rules);
   yield;
-  const bodyOrder = new Map<Body, Expr[]>();
+  const bodyOrder = cache ? cache.bodyOrder : new Map<Body, Expr[]>();
   const cc = new ClosureCompiler({ tree, errors, refused, bodyOrder, trace: opts.trace === true });
-  yield* compileTree(cc, tree);
+  yield* compileTree(cc, tree, cache ? { compiled: cache.compiledRules, ...(plan ? { previous: plan.record.nodes } : {}) } : undefined);
   if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
   // OPA type-checks once every earlier stage has passed, following the order the safety check gave each body.
-  const typed = yield* checkTypeSteps(rules, tree, bodyOrder);
+  const recorded = new Map<ResolvedRule, readonly TypeEffect[]>();
+  const memo: TypeMemo | undefined = cache ? { recorded, ...(plan ? { replay: (rr: ResolvedRule) => cache.typeEffects.get(rr) } : {}) } : undefined;
+  let typed = yield* checkTypeSteps(rules, tree, bodyOrder, memo);
+  if (plan && typed.errors.length === 0 && !sameTypeEffects(plan, resolved, recorded, cache!.typeEffects)) {
+    // An edit changed the type of a rule: others may see other types now, so every rule is checked again.
+    recorded.clear();
+    typed = yield* checkTypeSteps(rules, tree, bodyOrder, { recorded });
+  }
   if (typed.errors.length > 0) throw new RegoErrors(sortErrors(typed.errors));
-  return new CompiledPolicy(modules, tree, refused, typed.types, opts.trace === true);
+  const policy = new CompiledPolicy(modules, tree, refused, typed.types, opts.trace === true);
+  if (cache) {
+    for (const [rr, effects] of recorded) cache.typeEffects.set(rr, effects);
+    cache.last = {
+      optionsKey: key,
+      interfaces: modules.map((m) => cache.interfaceOf(m)),
+      modules,
+      resolved,
+      edges,
+      nodes: nodeTable(tree),
+      policy,
+    };
+  }
+  return policy;
 }
 
 /** Compiles modules (sources or parsed) into an immutable policy. Throws `RegoErrors` (at most 10, as OPA). */

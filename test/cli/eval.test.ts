@@ -53,3 +53,23 @@ test('policy eval: undefined is an empty object, extra data files merge, errors 
   assert.equal(parse.code, 1);
   assert.match(parse.stderr, /rego_parse_error/);
 });
+
+test('policy eval is bounded: --timeout stops a runaway query, the size budgets an explosion, with OPA-style errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-eval-'));
+  writeFileSync(
+    join(dir, 'hostile.rego'),
+    'package hostile\n\nr := numbers.range(1, 20000)\n\nspin if {\n  some i in r\n  some j in r\n  i * j < 0\n}\n\nboom := count([1 | some i in numbers.range(1, 1000); some j in numbers.range(1, 1000); some k in numbers.range(1, 200)])\n',
+  );
+  const started = Date.now();
+  const slow = cli('--data', join(dir, 'hostile.rego'), '--timeout', '200ms', 'data.hostile.spin');
+  assert.ok(Date.now() - started < 30_000);
+  assert.equal(slow.code, 1);
+  const e = JSON.parse(slow.stderr).errors[0];
+  assert.deepEqual([e.code, e.message], ['eval_cancel_error', 'evaluation exceeded its time budget of 200 ms']);
+
+  const boom = cli('--data', join(dir, 'hostile.rego'), 'data.hostile.boom');
+  assert.equal(boom.code, 1);
+  assert.equal(JSON.parse(boom.stderr).errors[0].code, 'eval_budget_error');
+
+  assert.match(cli('--timeout', 'soon', 'true').stderr, /invalid --timeout "soon"/);
+});

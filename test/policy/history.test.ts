@@ -51,8 +51,9 @@ test('a damaged index.json is rebuilt from the revision directories; the next re
   const h = new PolicyHistory(dir, 50, { warn: (m) => warnings.push(m) });
   for (let i = 0; i < 28; i++) h.record(entry(`v${i}`), files(`v${i}`));
   assert.equal(revisionDirs(dir).length, 28);
-  for (const damage of ['{"truncated": [', '[{"revision": "x"}', '"not a list"', '']) {
-    writeFileSync(join(dir, 'index.json'), damage);
+  for (const damage of ['{"truncated": [', '[{"revision": "x"}', '"not a list"', '', null]) {
+    if (damage === null) execFileSync('rm', [join(dir, 'index.json')]);
+    else writeFileSync(join(dir, 'index.json'), damage);
     const rebuilt = h.entries();
     assert.equal(rebuilt.length, 28, `rebuilt after ${JSON.stringify(damage)}`);
     assert.ok(rebuilt.every((e) => e.source === 'recovered' && e.modules === 1));

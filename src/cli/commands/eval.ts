@@ -9,6 +9,7 @@ import { Tracer } from '../../rego/eval/trace.js';
 import { explainEvents, prettyTrace, traceJSON, type ExplainMode } from '../../rego/eval/trace-report.js';
 import type { Result } from '../../rego/api.js';
 import { toJSONText } from '../../rego/value.js';
+import { parseGoDuration } from '../../rego/tester/go-duration.js';
 import { loadEvalInputs, reportEvalError } from '../eval-inputs.js';
 
 interface EvalCliOptions {
@@ -19,6 +20,16 @@ interface EvalCliOptions {
   strictBuiltinErrors?: boolean;
   v0Compatible?: boolean;
   explain: ExplainMode;
+  /** OPA's `--timeout` (Go duration; 0: none). */
+  timeout?: string;
+}
+
+/** `--timeout` in ms, undefined for none (OPA's default `0s`). */
+function evalTimeoutMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ns = parseGoDuration(text);
+  if (ns === undefined || ns < 0) throw new Error(`invalid --timeout ${JSON.stringify(text)}: use a Go duration such as 5s, 500ms or 1m`);
+  return ns === 0 ? undefined : Math.max(1, Math.round(ns / 1e6));
 }
 
 function resultJSON(results: Result[]): string {
@@ -43,10 +54,13 @@ function prettyText(results: Result[]): string {
 export function runEval(query: string, opts: EvalCliOptions): number {
   const explain = opts.explain ?? 'off';
   try {
+    const timeoutMs = evalTimeoutMs(opts.timeout);
     const { policy, data, input } = loadEvalInputs({ ...opts, trace: explain !== 'off' });
     const tracer = explain !== 'off' ? new Tracer() : undefined;
+    // The evaluator's size budgets (DEFAULT_BUDGETS) apply too: a runaway query fails instead of taking the process down.
     const results = policy.prepare(query).eval({
       ...(input !== undefined ? { input } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       data,
       strictBuiltinErrors: opts.strictBuiltinErrors === true,
       print: (m) => process.stderr.write(m + '\n'),
@@ -74,12 +88,13 @@ export function registerEval(policy: Command): void {
     .description('evaluate a Rego query against a policy directory (like `opa eval`)')
     .argument('<query>', 'Rego query, e.g. data.defenseclaw.admission')
     .option('--rego-dir <dir>', 'policy directory (its .rego modules and data.json)')
-    .option('--data <file>', 'additional .rego, .json or .yaml file (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--input <file>', 'input document (.json or .yaml)')
-    .option('--format <format>', 'json or pretty', 'json')
+    .option('-d, --data <file>', 'additional .rego, .json or .yaml file (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('-i, --input <file>', 'input document (.json or .yaml)')
+    .option('-f, --format <format>', 'json or pretty', 'json')
     .option('--strict-builtin-errors', 'fail on built-in errors instead of treating them as undefined')
     .option('--v0-compatible', 'parse modules as Rego v0')
     .addOption(new Option('--explain <mode>', 'show the evaluation trace: full, notes (trace() calls) or fails').choices(['off', 'full', 'notes', 'fails']).default('off'))
+    .option('--timeout <duration>', 'stop the evaluation after this long (Go duration, e.g. 500ms, 5s; 0s: none)')
     .action((query: string, opts: EvalCliOptions) => {
       process.exitCode = runEval(query, opts);
     });

@@ -12,12 +12,14 @@
 import type { Body, Expr, Term, VarTerm } from '../syntax/ast.js';
 import type { ExprFn } from '../eval/types.js';
 import { walkExpr, walkTerm } from '../syntax/walk.js';
-import { declaredVars } from './resolve.js';
+import { exprDeclaredVars } from './resolve.js';
 import { WithCompiler } from './closures/with.js';
 import { covered, ROOTS, seq, type Scope } from './closures/kit.js';
 import { tracedExpr } from './trace.js';
 
 export { builtinName, Scope, shallowExprVars, shallowVars, type CompileContext } from './closures/kit.js';
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 export class ClosureCompiler extends WithCompiler {
   /**
@@ -25,14 +27,22 @@ export class ClosureCompiler extends WithCompiler {
    * `bound` is updated with everything the body binds. Unsafe expressions are
    * reported and compiled as failing.
    */
-  body(body: Body, sc: Scope, bound: Set<number>, outerNames: Set<string> = new Set()): ExprFn {
+  body(body: Body, sc: Scope, bound: Set<number>, outerNames: ReadonlySet<string> = NO_NAMES): ExprFn {
     const shared = this.sharedNames(body, outerNames);
-    const hiddenAfter = new Map<Expr, Set<string>>();
-    const later = new Set<string>();
+    const hiddenAfter = new Map<Expr, ReadonlySet<string>>();
+    // Expressions share one set of hidden names until a declaration (going backwards) adds to it.
+    let later: ReadonlySet<string> = NO_NAMES;
+    const declared = new Set<string>();
     for (let j = body.length - 1; j >= 0; j--) {
       // An expression's own declarations are not visible in it either (`a := {x: a | ...}`).
-      for (const n of declaredVars([body[j]!], new Set())) later.add(n);
-      hiddenAfter.set(body[j]!, new Set(later));
+      declared.clear();
+      exprDeclaredVars(body[j]!, declared);
+      for (const n of declared) {
+        if (later.has(n)) continue;
+        later = new Set([...later, ...declared]);
+        break;
+      }
+      hiddenAfter.set(body[j]!, later);
     }
     const outerHidden = this.hidden;
     const remaining = body.slice();
@@ -70,14 +80,16 @@ export class ClosureCompiler extends WithCompiler {
   }
 
   /** Names that occur in more than one expression, or outside the body: negated expressions must find them bound. */
-  protected sharedNames(body: Body, outer: Set<string>): Set<string> {
+  protected sharedNames(body: Body, outer: ReadonlySet<string>): Set<string> {
     const seen = new Set<string>();
     const shared = new Set<string>(outer);
+    const vs = new Set<string>();
+    const collect = (t: Term): void => {
+      if (t.type === 'var') vs.add(t.name);
+    };
     for (const e of body) {
-      const vs = new Set<string>();
-      walkExpr(e, (t) => {
-        if (t.type === 'var') vs.add(t.name);
-      });
+      vs.clear();
+      walkExpr(e, collect);
       for (const v of vs) {
         if (seen.has(v)) shared.add(v);
         seen.add(v);

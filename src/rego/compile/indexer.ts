@@ -18,6 +18,8 @@ import type { CompiledRule } from '../eval/types.js';
 
 interface Condition {
   path: string[];
+  /** The path as one string (a map key). */
+  key: string;
   value: string | number | boolean | null;
 }
 
@@ -48,15 +50,27 @@ function inputPath(t: Term): string[] | undefined {
 function conditionOf(a: Term, b: Term): Condition | undefined {
   const pa = inputPath(a);
   const cb = constantOf(b);
-  if (pa && cb !== undefined) return { path: pa, value: cb };
+  if (pa && cb !== undefined) return { path: pa, key: JSON.stringify(pa), value: cb };
   const pb = inputPath(b);
   const ca = constantOf(a);
-  if (pb && ca !== undefined) return { path: pb, value: ca };
+  if (pb && ca !== undefined) return { path: pb, key: JSON.stringify(pb), value: ca };
   return undefined;
 }
 
+/**
+ * Conditions by body, found once per body: bodies are immutable, and an
+ * incremental compile indexes the unchanged rules of a changed node again.
+ */
+const conditionMemo = new WeakMap<Body, readonly Condition[]>();
+
 /** The body's `input.path == constant` conditions (positive, without `with`). */
-function conditionsOf(body: Body): Condition[] {
+function conditionsOf(body: Body): readonly Condition[] {
+  let conds = conditionMemo.get(body);
+  if (conds === undefined) conditionMemo.set(body, (conds = findConditions(body)));
+  return conds;
+}
+
+function findConditions(body: Body): Condition[] {
   const conds: Condition[] = [];
   for (const e of body) {
     if (e.type !== 'expr' || e.negated || e.with.length > 0) continue;
@@ -117,38 +131,45 @@ export interface RuleIndex {
  */
 export function buildRuleIndex(rules: readonly CompiledRule[], bodies: readonly Body[]): RuleIndex | undefined {
   if (rules.length < MIN_INDEXED_RULES) return undefined;
-  const conds = bodies.map((b, i) => (rules[i]!.else === undefined ? conditionsOf(b) : []));
+  const none: readonly Condition[] = [];
+  const conds = bodies.map((b, i) => (rules[i]!.else === undefined ? conditionsOf(b) : none));
+  // How many rules compare each input path (a rule counted once per path).
   const counts = new Map<string, { path: string[]; n: number }>();
   for (const cs of conds) {
-    const seen = new Set<string>();
-    for (const c of cs) {
-      const k = JSON.stringify(c.path);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const e = counts.get(k);
+    for (let j = 0; j < cs.length; j++) {
+      const c = cs[j]!;
+      let repeated = false;
+      for (let i = 0; i < j && !repeated; i++) repeated = cs[i]!.key === c.key;
+      if (repeated) continue;
+      const e = counts.get(c.key);
       if (e) e.n++;
-      else counts.set(k, { path: c.path, n: 1 });
+      else counts.set(c.key, { path: c.path, n: 1 });
     }
   }
   let best: { path: string[]; n: number } | undefined;
   for (const e of counts.values()) if (!best || e.n > best.n) best = e;
   if (!best || best.n < MIN_INDEXED_RULES) return undefined;
   const key = JSON.stringify(best.path);
-  const keyed: (IndexKey | undefined)[] = conds.map((cs) => cs.find((c) => JSON.stringify(c.path) === key)?.value);
   const othersAt: number[] = [];
   const bucketAt = new Map<IndexKey, number[]>();
-  keyed.forEach((k, i) => {
+  for (let i = 0; i < conds.length; i++) {
+    const k = conds[i]!.find((c) => c.key === key)?.value;
     if (k === undefined) othersAt.push(i);
     else {
       const b = bucketAt.get(k);
       if (b) b.push(i);
       else bucketAt.set(k, [i]);
     }
-  });
+  }
   if (bucketAt.size * (othersAt.length + 1) > MAX_INDEX_ENTRIES) return undefined;
   const buckets = new Map<IndexKey, CompiledRule[]>();
-  for (const [k, at] of bucketAt) buckets.set(k, mergeInOrder(at, othersAt).map((i) => rules[i]!));
-  return { path: best.path, buckets, others: othersAt.map((i) => rules[i]!) };
+  const pick = (at: number[]): CompiledRule[] => {
+    const out: CompiledRule[] = new Array(at.length);
+    for (let i = 0; i < at.length; i++) out[i] = rules[at[i]!]!;
+    return out;
+  };
+  for (const [k, at] of bucketAt) buckets.set(k, pick(othersAt.length === 0 ? at : mergeInOrder(at, othersAt)));
+  return { path: best.path, buckets, others: pick(othersAt) };
 }
 
 function mergeInOrder(a: number[], b: number[]): number[] {

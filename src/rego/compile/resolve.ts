@@ -41,13 +41,17 @@ export function dataRef(path: string[], loc: Location): RefTerm {
 
 /** Names bound by `some`/`:=`/function arguments/`every` in a body (not in nested closures). */
 export function declaredVars(body: Body, into: Set<string>): Set<string> {
-  for (const e of body) {
-    if (e.type === 'some') for (const v of e.vars) into.add(v.name);
-    else if (e.type === 'somein') {
-      if (e.key) patternVars(e.key, into);
-      patternVars(e.value, into);
-    } else if (e.type === 'expr' && e.term.type === 'call' && isAssign(e.term.fn)) collectVars(e.term.args[0]!, into);
-  }
+  for (const e of body) exprDeclaredVars(e, into);
+  return into;
+}
+
+/** Names one expression of a body binds (see `declaredVars`). */
+export function exprDeclaredVars(e: Expr, into: Set<string>): Set<string> {
+  if (e.type === 'some') for (const v of e.vars) into.add(v.name);
+  else if (e.type === 'somein') {
+    if (e.key) patternVars(e.key, into);
+    patternVars(e.value, into);
+  } else if (e.type === 'expr' && e.term.type === 'call' && isAssign(e.term.fn)) collectVars(e.term.args[0]!, into);
   return into;
 }
 
@@ -109,12 +113,17 @@ export class Resolver {
 
   resolveAll(): ResolvedRule[] {
     const out: ResolvedRule[] = [];
-    for (const m of this.modules) {
-      const env = this.envFor(m);
-      for (const rule of m.rules) {
-        const resolved = this.resolveRule(rule, env);
-        out.push({ module: m, pkg: m.package.path, path: [...m.package.path.map((p) => stringTerm(p, rule.loc)), ...resolved.head.ref], rule: resolved });
-      }
+    for (const m of this.modules) out.push(...this.resolveModule(m));
+    return out;
+  }
+
+  /** One module's rules, resolved (against the rule names of all modules). */
+  resolveModule(m: Module): ResolvedRule[] {
+    const out: ResolvedRule[] = [];
+    const env = this.envFor(m);
+    for (const rule of m.rules) {
+      const resolved = this.resolveRule(rule, env);
+      out.push({ module: m, pkg: m.package.path, path: [...m.package.path.map((p) => stringTerm(p, rule.loc)), ...resolved.head.ref], rule: resolved });
     }
     return out;
   }
@@ -142,18 +151,17 @@ export class Resolver {
     const locals = new Set<string>();
     for (const a of rule.head.args ?? []) collectVars(a, locals);
     // Variables in the head's ref (`o[k]`, `a.b[c].d`) are locals bound by the body.
-    for (const seg of rule.head.ref.slice(1)) collectVars(seg, locals);
+    for (let i = 1; i < rule.head.ref.length; i++) collectVars(rule.head.ref[i]!, locals);
     declaredVars(rule.body, locals);
     const head = rule.head;
+    const ref = mapShared(head.ref, (s, i) => (i === 0 ? s : this.term(s, env, locals)));
+    const args = head.args && mapShared(head.args, (a) => this.term(a, env, locals));
+    const key = head.key && this.term(head.key, env, locals);
+    const value = head.value && this.term(head.value, env, locals);
+    const same = ref === head.ref && args === head.args && key === head.key && value === head.value;
     const out: Rule = {
       ...rule,
-      head: {
-        ...head,
-        ref: head.ref.map((s, i) => (i === 0 ? s : this.term(s, env, locals))),
-        ...(head.args ? { args: head.args.map((a) => this.term(a, env, locals)) } : {}),
-        ...(head.key ? { key: this.term(head.key, env, locals) } : {}),
-        ...(head.value ? { value: this.term(head.value, env, locals) } : {}),
-      },
+      head: same ? head : { ...head, ref, ...(args ? { args } : {}), ...(key ? { key } : {}), ...(value ? { value } : {}) },
       body: this.body(rule.body, env, locals),
     };
     if (rule.else) {
@@ -164,32 +172,38 @@ export class Resolver {
     return out;
   }
 
-  private body(body: Body, env: NameEnv, locals: Set<string>): Body {
-    return body.map((e) => this.expr(e, env, locals));
+  /**
+   * A body: always a new array (compile stages key their results by body, per
+   * compile), whose expressions are the written ones where resolution changes nothing.
+   */
+  private body(body: Body, env: NameEnv, locals: ReadonlySet<string>): Body {
+    const out = mapShared(body, (e) => this.expr(e, env, locals));
+    return out === body ? body.slice() : out;
   }
 
-  private nested(body: Body, env: NameEnv, locals: Set<string>, extra: Term[] = []): { body: Body; locals: Set<string> } {
+  private nested(body: Body, env: NameEnv, locals: ReadonlySet<string>, extra: Term[] = []): { body: Body; locals: ReadonlySet<string> } {
     const inner = new Set(locals);
     declaredVars(body, inner);
     for (const t of extra) collectVars(t, inner);
     return { body: this.body(body, env, inner), locals: inner };
   }
 
-  private expr(e: Expr, env: NameEnv, locals: Set<string>): Expr {
-    const withs = e.with.map((w) => this.with(w, env, locals));
+  private expr(e: Expr, env: NameEnv, locals: ReadonlySet<string>): Expr {
+    const withs = mapShared(e.with, (w) => this.with(w, env, locals));
     switch (e.type) {
-      case 'expr':
-        return { ...e, term: this.term(e.term, env, locals), with: withs };
+      case 'expr': {
+        const term = this.term(e.term, env, locals);
+        return term === e.term && withs === e.with ? e : { ...e, term, with: withs };
+      }
       case 'some':
-        return { ...e, with: withs };
-      case 'somein':
-        return {
-          ...e,
-          ...(e.key ? { key: this.term(e.key, env, locals) } : {}),
-          value: this.term(e.value, env, locals),
-          collection: this.term(e.collection, env, locals),
-          with: withs,
-        };
+        return withs === e.with ? e : { ...e, with: withs };
+      case 'somein': {
+        const key = e.key && this.term(e.key, env, locals);
+        const value = this.term(e.value, env, locals);
+        const collection = this.term(e.collection, env, locals);
+        if (key === e.key && value === e.value && collection === e.collection && withs === e.with) return e;
+        return { ...e, ...(key ? { key } : {}), value, collection, with: withs };
+      }
       case 'every': {
         const extra: Term[] = e.key ? [e.key, e.value] : [e.value];
         const inner = this.nested(e.body, env, locals, extra);
@@ -198,10 +212,12 @@ export class Resolver {
     }
   }
 
-  private with(w: With, env: NameEnv, locals: Set<string>): With {
+  private with(w: With, env: NameEnv, locals: ReadonlySet<string>): With {
     // The target names the real document even where a local hides it (`with input as input`).
     const targetLocals = new Set([...locals].filter((n) => !ROOTS.has(n)));
-    return { ...w, target: this.ref(w.target, env, targetLocals, true), value: this.term(w.value, env, locals) };
+    const target = this.ref(w.target, env, targetLocals, true);
+    const value = this.term(w.value, env, locals);
+    return target === w.target && value === w.value ? w : { ...w, target, value };
   }
 
   /**
@@ -209,7 +225,7 @@ export class Resolver {
    * alias. A root document declared as a local (`input := {...}`, allowed in v0
    * modules; see `checks/roots.ts`) is that local: a variable of another name.
    */
-  private name(v: VarTerm, env: NameEnv, locals: Set<string>): Term | undefined {
+  private name(v: VarTerm, env: NameEnv, locals: ReadonlySet<string>): Term | undefined {
     if (ROOTS.has(v.name) && locals.has(v.name)) return { type: 'var', name: shadowName(v.name), loc: v.loc };
     if (locals.has(v.name) || ROOTS.has(v.name) || v.wildcard) return undefined;
     if (env.rules.has(v.name)) return dataRef([...env.pkg, v.name], v.loc);
@@ -218,19 +234,21 @@ export class Resolver {
     return undefined;
   }
 
-  private ref(r: RefTerm, env: NameEnv, locals: Set<string>, isFnName = false): RefTerm {
-    const path = r.path.map((p) => this.term(p, env, locals));
+  private ref(r: RefTerm, env: NameEnv, locals: ReadonlySet<string>, isFnName = false): RefTerm {
+    const path = mapShared(r.path, (p) => this.term(p, env, locals));
     if (r.head.type === 'var') {
       const target = this.name(r.head, env, locals);
       if (target && target.type === 'ref') return { type: 'ref', head: target.head, path: [...target.path, ...path], loc: r.loc };
       if (target && target.type === 'var') return { ...r, head: target, path };
       void isFnName;
-      return { ...r, path };
+      return path === r.path ? r : { ...r, path };
     }
-    return { ...r, head: this.term(r.head, env, locals), path };
+    const head = this.term(r.head, env, locals);
+    return head === r.head && path === r.path ? r : { ...r, head, path };
   }
 
-  term(t: Term, env: NameEnv, locals: Set<string>): Term {
+  /** The term with names resolved; the same object when nothing in it changes. */
+  term(t: Term, env: NameEnv, locals: ReadonlySet<string>): Term {
     switch (t.type) {
       case 'var': {
         const target = this.name(t, env, locals);
@@ -242,15 +260,23 @@ export class Resolver {
         return r.path.length === 0 && r.head.type === 'var' && isShadow(r.head.name) ? r.head : r;
       }
       case 'array':
-        return { ...t, items: t.items.map((x) => this.term(x, env, locals)) };
-      case 'set':
-        return { ...t, items: t.items.map((x) => this.term(x, env, locals)) };
-      case 'object':
-        return { ...t, items: t.items.map(([k, v]) => [this.term(k, env, locals), this.term(v, env, locals)] as [Term, Term]) };
+      case 'set': {
+        const items = mapShared(t.items, (x) => this.term(x, env, locals));
+        return items === t.items ? t : { ...t, items };
+      }
+      case 'object': {
+        const items = mapShared(t.items, (pair) => {
+          const k = this.term(pair[0], env, locals);
+          const v = this.term(pair[1], env, locals);
+          return k === pair[0] && v === pair[1] ? pair : ([k, v] as [Term, Term]);
+        });
+        return items === t.items ? t : { ...t, items };
+      }
       case 'call': {
         // The function name: a package function, an imported one, or a built-in (left as written).
-        const fn = this.ref(t.fn, env, new Set(), true);
-        return { ...t, fn, args: t.args.map((a) => this.term(a, env, locals)) };
+        const fn = this.ref(t.fn, env, NO_LOCALS, true);
+        const args = mapShared(t.args, (a) => this.term(a, env, locals));
+        return fn === t.fn && args === t.args ? t : { ...t, fn, args };
       }
       case 'arraycomp':
       case 'setcomp': {
@@ -261,10 +287,34 @@ export class Resolver {
         const inner = this.nested(t.body, env, locals);
         return { ...t, key: this.term(t.key, env, inner.locals), value: this.term(t.value, env, inner.locals), body: inner.body };
       }
-      case 'template':
-        return { ...t, parts: t.parts.map((p) => (typeof p === 'string' ? p : this.term(p, env, locals))) };
+      case 'template': {
+        const parts = mapShared(t.parts, (p) => (typeof p === 'string' ? p : this.term(p, env, locals)));
+        return parts === t.parts ? t : { ...t, parts };
+      }
       default:
         return t;
     }
   }
+}
+
+const NO_LOCALS: ReadonlySet<string> = new Set();
+
+/**
+ * `xs.map(f)`, or `xs` itself when `f` returned every element unchanged:
+ * resolved rules share with the written ones every part that resolution
+ * leaves as it is (most of a policy), instead of a copy of the whole tree.
+ * Trees are never mutated, so sharing is safe.
+ */
+function mapShared<T>(xs: readonly T[], f: (x: T, i: number) => T): T[] {
+  let out: T[] | undefined;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    const y = f(x, i);
+    if (out === undefined) {
+      if (y === x) continue;
+      out = xs.slice(0, i);
+    }
+    out.push(y);
+  }
+  return out ?? (xs as T[]);
 }

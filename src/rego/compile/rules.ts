@@ -93,25 +93,60 @@ function headTerm(cc: ClosureCompiler, t: Term, sc: Scope, bound: Set<number>): 
 }
 
 /**
+ * What a compile may take over from an earlier one whose rule tree had the
+ * same shape (`incremental.ts`): rules compiled then, by resolved rule (a rule
+ * of a module that did not change is the same object), and that tree's nodes
+ * by id, whose compiled form serves again when the node has the same rules.
+ * Compiled closures refer to other rules by node id (`EvalState.nodes`), so
+ * they are valid in any tree of that shape.
+ */
+export interface RuleReuse {
+  compiled: WeakMap<ResolvedRule, CompiledRule>;
+  previous?: readonly RuleNode[];
+}
+
+function sameRules(a: RuleNode, b: RuleNode): boolean {
+  if (a.path.length !== b.path.length || a.path.some((p, i) => p !== b.path[i])) return false;
+  if (a.rules.length !== b.rules.length || a.dynamic.length !== b.dynamic.length) return false;
+  for (let i = 0; i < a.rules.length; i++) if (a.rules[i] !== b.rules[i]) return false;
+  for (let i = 0; i < a.dynamic.length; i++) if (a.dynamic[i]!.rule !== b.dynamic[i]!.rule) return false;
+  return true;
+}
+
+/**
  * Compiles every node of the tree (depth first), pausing (`yield`) after each
  * node so that a caller can spread a large compile over several turns of the
- * event loop (see `compileAsync`).
+ * event loop (see `compileAsync`). With `reuse`, rules compiled before are
+ * taken from it and rules compiled now are added to it.
  */
-export function* compileTree(cc: ClosureCompiler, root: RuleNode): Generator<void, void, void> {
+export function* compileTree(cc: ClosureCompiler, root: RuleNode, reuse?: RuleReuse): Generator<void, void, void> {
   // First give every node its (empty) compiled shape, so references between rules resolve.
   const all: RuleNode[] = [];
   const visit = (n: RuleNode): void => {
     all.push(n);
-    const c: CompiledNode = { kind: n.kind, rules: [], dynamic: [], name: ['data', ...n.path].join('.') };
-    if (n.kind === 'function') c.arity = n.rules[0]?.rule.head.args?.length ?? 0;
-    n.compiled = c;
+    const before = reuse?.previous?.[n.id];
+    if (before !== undefined && sameRules(before, n)) {
+      n.compiled = before.compiled;
+    } else {
+      const c: CompiledNode = { kind: n.kind, rules: [], dynamic: [], name: ['data', ...n.path].join('.') };
+      if (n.kind === 'function') c.arity = n.rules[0]?.rule.head.args?.length ?? 0;
+      n.compiled = c;
+    }
     for (const child of n.children.values()) visit(child);
   };
   visit(root);
+  const compile = (rr: ResolvedRule, rest: Term[] | undefined): CompiledRule => {
+    const known = reuse?.compiled.get(rr);
+    if (known !== undefined) return known;
+    const compiled = compileRule(cc, rr, rest);
+    reuse?.compiled.set(rr, compiled);
+    return compiled;
+  };
   for (const n of all) {
     const c = n.compiled as CompiledNode;
+    if (reuse?.previous?.[n.id]?.compiled === c) continue;
     for (const rr of n.rules) {
-      const compiled = compileRule(cc, rr, undefined);
+      const compiled = compile(rr, undefined);
       if (rr.rule.isDefault) c.defaultRule = compiled;
       else c.rules.push(compiled);
     }
@@ -119,7 +154,7 @@ export function* compileTree(cc: ClosureCompiler, root: RuleNode): Generator<voi
       const index = buildRuleIndex(c.rules, n.rules.filter((rr) => !rr.rule.isDefault).map((rr) => rr.rule.body));
       if (index) c.index = index;
     }
-    for (const d of n.dynamic) c.dynamic.push(compileRule(cc, d.rule, d.rest));
+    for (const d of n.dynamic) c.dynamic.push(compile(d.rule, d.rest));
     yield;
   }
 }

@@ -59,6 +59,17 @@ export function buildRuleTree(rules: ResolvedRule[]): RuleNode {
   return root;
 }
 
+/** Every node of a tree, at its id (ids are dense: 0 … count-1, as `buildRuleTree` gives them). */
+export function nodeTable(root: RuleNode): RuleNode[] {
+  const out: RuleNode[] = [];
+  const visit = (n: RuleNode): void => {
+    out[n.id] = n;
+    for (const c of n.children.values()) visit(c);
+  };
+  visit(root);
+  return out;
+}
+
 /** The node at a constant path, if rules define anything there. */
 export function findNode(root: RuleNode, path: readonly string[]): RuleNode | undefined {
   let node: RuleNode | undefined = root;

@@ -6,8 +6,11 @@
  */
 import { RegoError, type Location } from '../errors.js';
 import type { BuiltinContext } from '../builtins/builtin.js';
+import type { RuleNode } from '../compile/ruletree.js';
 import type { Value } from '../value.js';
 import type { Tracer } from './trace.js';
+
+const NO_NODES: readonly RuleNode[] = Object.freeze([]);
 
 /** A `with data.x.y as v` override: path below data and the replacing value. */
 export interface DataOverride {
@@ -81,6 +84,12 @@ export class EvalState implements BuiltinContext {
   private charsLeft: number;
   /** Rule-tree nodes being computed (1: the one the query asked for). */
   ruleDepth = 0;
+  /**
+   * The evaluated policy's rule-tree nodes by id (0: the root). Compiled
+   * closures refer to rules by node id and find them here, so one compiled
+   * rule can serve two policies whose trees have the same shape.
+   */
+  nodes: readonly RuleNode[] = NO_NODES;
   /** Trace events sink (`--explain`); only policies compiled with `trace: true` report to it. */
   tracer: Tracer | undefined = undefined;
 

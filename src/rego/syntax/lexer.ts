@@ -47,6 +47,18 @@ export interface Comment {
 
 const PUNCTUATION = [':=', '==', '!=', '<=', '>=', '{', '}', '[', ']', '(', ')', '.', ',', ';', ':', '=', '<', '>', '+', '-', '*', '/', '%', '&', '|'];
 
+/** Single-character punctuation, and the two-character tokens starting with each character. */
+const SINGLE_PUNCT = new Set(PUNCTUATION.filter((p) => p.length === 1));
+const DOUBLE_PUNCT = new Set(PUNCTUATION.filter((p) => p.length === 2));
+
+/** The punctuation token at `i` (the longest), or undefined: what `PUNCTUATION.find(startsWith)` finds, without a scan. */
+function punctuationAt(source: string, i: number): string | undefined {
+  const two = source.slice(i, i + 2);
+  if (DOUBLE_PUNCT.has(two)) return two;
+  const one = source[i]!;
+  return SINGLE_PUNCT.has(one) ? one : undefined;
+}
+
 function isLetter(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
 }
@@ -85,7 +97,10 @@ export function tokenize(file: string, source: string): { tokens: Token[]; comme
   };
 
   const push = (kind: TokenKind, text: string, start: number, startRow: number, startCol: number, extra?: Partial<Token>): void => {
-    tokens.push({ kind, text, row: startRow, col: startCol, start, end: i, spaceBefore, newlineBefore, ...extra });
+    // One object literal of one shape for every token (a spread would build each one the slow way); the rare extras after.
+    const token: Token = { kind, text, row: startRow, col: startCol, start, end: i, spaceBefore, newlineBefore };
+    if (extra !== undefined) Object.assign(token, extra);
+    tokens.push(token);
     spaceBefore = false;
     newlineBefore = false;
   };
@@ -164,7 +179,7 @@ export function tokenize(file: string, source: string): { tokens: Token[]; comme
       else push('template', '', start, startRow, startCol, { templateParts: r.parts });
       continue;
     }
-    const punct = PUNCTUATION.find((p) => source.startsWith(p, i));
+    const punct = punctuationAt(source, i);
     if (punct) {
       i += punct.length;
       push('punct', punct, start, startRow, startCol);

@@ -9,6 +9,7 @@ import { attachAnnotations } from './annotations.js';
 import { FUTURE_KEYWORDS } from './parser-base.js';
 import { BodyParser } from './parse-body.js';
 import { dotSegments } from './parse-terms.js';
+import { isGroundTerm } from './walk.js';
 
 export class ModuleParser extends BodyParser {
   protected subParser(tokens: Token[]): ModuleParser {
@@ -153,7 +154,7 @@ export class ModuleParser extends BodyParser {
     this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf });
 
     if (this.isKw('else') && !this.keywordLedRef()) {
-      if (head.ref.length > 1 && !head.ref.every(isGround)) this.fail('else keyword cannot be used on rules with variables in head');
+      if (head.ref.length > 1 && !head.ref.every(isGroundTerm)) this.fail('else keyword cannot be used on rules with variables in head');
       if (head.kind === 'multi') this.fail('else keyword cannot be used on multi-value rules');
       rule.else = this.parseElse(rule);
     }
@@ -252,6 +253,8 @@ export class ModuleParser extends BodyParser {
   /** After `if`: one literal (`p if x > 1`), or a `{ body }` (a set literal `{ x }` means a body, as OPA). */
   protected parseIfBody(): Body {
     if (!this.isPunct('{')) return [this.parseLiteral()];
+    // Nearly every rule: a body that cannot be read as another literal. Parsed once, not tried as a literal first.
+    if (this.onlyBraceBody()) return this.parseBraceBody();
     const asLiteral = this.attempt(() => {
       const lit = this.parseLiteral();
       const isSet = lit.type === 'expr' && lit.term.type === 'set' && !lit.negated && lit.with.length === 0;
@@ -262,6 +265,48 @@ export class ModuleParser extends BodyParser {
   }
 
 
+  /**
+   * At `{` after `if`: true when trying the braces as one literal first could
+   * only end in a plain set or a failure, both of which mean a body, so the
+   * body is all there is to parse. That is so when nothing after the closing
+   * `}` could continue a literal (a ref, call, operator, `,`, `in`, `=`, `:=`,
+   * `with`) and nothing inside, at the top level, could make it an object or
+   * a comprehension (`:` or `|`; `{}` is the empty object). A token scan, no
+   * parse; when in doubt it answers false and the literal is tried as before.
+   */
+  protected onlyBraceBody(): boolean {
+    const tokens = this.tokens;
+    let depth = 0;
+    for (let i = this.pos; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind === 'eof') return false;
+      if (t.kind !== 'punct') continue;
+      switch (t.text) {
+        case '{':
+        case '[':
+        case '(':
+          depth++;
+          break;
+        case '}':
+        case ']':
+        case ')':
+          depth--;
+          if (depth === 0) {
+            if (i === this.pos + 1) return false; // `{}`
+            const after = tokens[i + 1];
+            if (after === undefined || after.kind === 'eof') return true;
+            if (after.kind === 'ident') return after.text !== 'in' && after.text !== 'with';
+            return after.kind !== 'punct' || CLOSERS.has(after.text);
+          }
+          break;
+        case ':':
+        case '|':
+          if (depth === 1) return false;
+          break;
+      }
+    }
+    return false;
+  }
 
   protected parseElse(parent: Rule): Rule {
     const loc = this.loc();
@@ -294,25 +339,8 @@ export class ModuleParser extends BodyParser {
   }
 }
 
-function isGround(t: Term): boolean {
-  switch (t.type) {
-    case 'var':
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return false;
-    case 'array':
-    case 'set':
-      return t.items.every(isGround);
-    case 'object':
-      return t.items.every(([k, v]) => isGround(k) && isGround(v));
-    default:
-      return true;
-  }
-}
+/** Tokens after a `{ … }` that cannot continue a literal: closing another construct, or a separator of literals. */
+const CLOSERS = new Set(['}', ']', ')', ';']);
 
 /** For default rule values: the first var/ref/call found outside comprehensions (OPA's wording: "var", "ref", "call"). */
 function findNonGround(t: Term): string | undefined {

@@ -19,9 +19,12 @@ const FACTOR_OPS: Record<string, string> = { '*': 'mul', '/': 'div', '%': 'rem' 
 /** Binary operators from loosest to tightest: relations < | < & < + - < * / %. */
 const BINARY_LEVELS = [RELATION_OPS, OR_OPS, AND_OPS, ARITH_OPS, FACTOR_OPS];
 
+/** Operator token → its precedence level (index into `BINARY_LEVELS`). */
+const LEVEL_OF = new Map<string, number>(BINARY_LEVELS.flatMap((ops, level) => Object.keys(ops).map((op): [string, number] => [op, level])));
+
 /** The precedence level of a binary operator token, or -1. */
 function binaryLevel(text: string): number {
-  return BINARY_LEVELS.findIndex((ops) => Object.prototype.hasOwnProperty.call(ops, text));
+  return LEVEL_OF.get(text) ?? -1;
 }
 
 /** A finished `parseTerm` at one token position: where it ended, or how it failed. */
@@ -128,13 +131,18 @@ export abstract class TermParser extends ParserBase {
       this.shared.wildcards = memo.wildcardsAfter;
       return memo.term!;
     }
+    // Only a term parsed during an attempt can be asked for again (after the attempt backs off).
+    const remember = this.speculating > 0;
+    this.enter();
     try {
-      const term = this.nested(() => this.parseTermUnmemoized());
-      this.termMemo.set(start, { wildcardsBefore, depthBefore, term, end: this.pos, wildcardsAfter: this.shared.wildcards });
+      const term = this.parseTermUnmemoized();
+      if (remember) this.termMemo.set(start, { wildcardsBefore, depthBefore, term, end: this.pos, wildcardsAfter: this.shared.wildcards });
       return term;
     } catch (e) {
-      if (e instanceof ParseFailure) this.termMemo.set(start, { wildcardsBefore, depthBefore, end: this.pos, wildcardsAfter: this.shared.wildcards, failure: e });
+      if (remember && e instanceof ParseFailure) this.termMemo.set(start, { wildcardsBefore, depthBefore, end: this.pos, wildcardsAfter: this.shared.wildcards, failure: e });
       throw e;
+    } finally {
+      this.leave();
     }
   }
 

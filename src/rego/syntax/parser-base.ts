@@ -157,10 +157,17 @@ export abstract class ParserBase {
     }
   }
 
+  /**
+   * Attempts running (`attempt`): while none is, the parser never goes back,
+   * so nothing it parses needs to be remembered for a second pass (`parseTerm`'s memo).
+   */
+  protected speculating = 0;
+
   /** Runs `fn`; when it fails or yields undefined, restores the position (returning the failure, if any). */
   protected attempt<T>(fn: () => T): { value?: T; failure?: ParseFailure } {
     const saved = this.pos;
     const savedWildcards = this.shared.wildcards;
+    this.speculating++;
     try {
       const value = fn();
       if (value === undefined) {
@@ -173,6 +180,8 @@ export abstract class ParserBase {
       this.pos = saved;
       this.shared.wildcards = savedWildcards;
       return { failure: e };
+    } finally {
+      this.speculating--;
     }
   }
 
@@ -182,13 +191,11 @@ export abstract class ParserBase {
 }
 
 export function makeCall(name: string, args: Term[], loc: Location): CallTerm {
-  const [first, ...rest] = name.split('.');
-  const fn: RefTerm = {
-    type: 'ref',
-    head: { type: 'var', name: first!, loc },
-    path: rest.map((s): StringTerm => ({ type: 'string', value: s, loc })),
-    loc,
-  };
+  // Operators (`equal`, `plus`…) are plain names: no split for them, the commonest calls made.
+  const dot = name.indexOf('.');
+  const first = dot < 0 ? name : name.slice(0, dot);
+  const path: StringTerm[] = dot < 0 ? [] : name.slice(dot + 1).split('.').map((s): StringTerm => ({ type: 'string', value: s, loc }));
+  const fn: RefTerm = { type: 'ref', head: { type: 'var', name: first, loc }, path, loc };
   return { type: 'call', fn, args, loc };
 }
 

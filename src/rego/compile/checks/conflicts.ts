@@ -107,8 +107,24 @@ function packageConflicts(modules: readonly Module[]): RegoError[] {
   const errors: RegoError[] = [];
   const packages = new Map<string, Module>();
   for (const m of modules) if (!packages.has(m.package.path.join('\u0000'))) packages.set(m.package.path.join('\u0000'), m);
+  // Only a package one or more segments below a module's own can be one of its rules' paths: the first
+  // segment of that rule is then the package's next segment. Most modules have no package below them.
+  const below = new Map<string, Set<string>>();
   for (const m of modules) {
+    const path = m.package.path;
+    for (let i = 0; i < path.length; i++) {
+      const above = path.slice(0, i).join('\u0000');
+      let next = below.get(above);
+      if (!next) below.set(above, (next = new Set()));
+      next.add(path[i]!);
+    }
+  }
+  for (const m of modules) {
+    const firstSegments = below.get(m.package.path.join('\u0000'));
+    if (firstSegments === undefined) continue;
     for (const rule of m.rules) {
+      const first = rule.head.ref[0];
+      if (first?.type !== 'string' || !firstSegments.has(first.value)) continue;
       if (!rule.head.ref.every((t) => t.type === 'string')) continue;
       const full = [...m.package.path, ...rule.head.ref.map((t) => (t as Extract<Term, { type: 'string' }>).value)];
       const other = packages.get(full.join('\u0000'));

@@ -16,9 +16,10 @@ import { walkExpr, walkRule, walkTerm } from '../../syntax/walk.js';
 import { builtinArityError } from '../typecheck/index.js';
 import { termText } from '../typecheck/terms.js';
 
-export function checkFunctionCalls(modules: Module[], index: RuleIndex, refused: ReadonlySet<string>): RegoError[] {
+/** Checks the calls of `checked` (default: every module; an incremental compile passes the changed ones). */
+export function checkFunctionCalls(modules: Module[], index: RuleIndex, refused: ReadonlySet<string>, checked: readonly Module[] = modules): RegoError[] {
   const errors: RegoError[] = [];
-  for (const module of modules) {
+  for (const module of checked) {
     const local = packageRuleNames(modules, module);
     const v1 = !module.v0 || importsRegoV1(module);
     for (const rule of module.rules) {

@@ -10,7 +10,7 @@ import { checkRuleConflicts } from './conflicts.js';
 import { checkFunctionCalls } from './functions.js';
 import { checkDuplicateImports } from './imports.js';
 import { indexRules } from './names.js';
-import { checkRecursion } from './recursion.js';
+import { checkRecursion, type ModuleEdges } from './recursion.js';
 import { stageErrors, strictDeprecatedErrors } from './strict.js';
 
 export interface CheckOptions {
@@ -37,14 +37,28 @@ export function checkModules(modules: Module[], opts: CheckOptions = {}): RegoEr
   }
 }
 
+/**
+ * What an incremental compile (`../incremental.ts`) tells the checks: the
+ * modules that changed since the last compile that passed them, when every
+ * rule path, kind and arity is as it was then (so what the other modules'
+ * checks found, nothing, still holds); and each module's share of the
+ * recursion graph, kept between compiles (filled here for new modules).
+ */
+export interface CheckScope {
+  changed?: readonly Module[];
+  edges?: ModuleEdges;
+}
+
 /** The checks one after another, pausing (`yield`) between them (for `compileAsync`). */
-export function* checkSteps(modules: Module[], opts: CheckOptions = {}): Generator<void, RegoError[], void> {
+export function* checkSteps(modules: Module[], opts: CheckOptions = {}, scope: CheckScope = {}): Generator<void, RegoError[], void> {
   const index = indexRules(modules);
-  const errors = [...checkDuplicateImports(modules), ...checkRuleConflicts(index, modules)];
+  const checked = scope.changed ?? modules;
+  // Conflicts are between rule paths, kinds, arities and packages: none since the compile that had the same ones.
+  const errors = [...checkDuplicateImports([...checked]), ...(scope.changed ? [] : checkRuleConflicts(index, modules))];
   yield;
-  errors.push(...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? [])));
+  errors.push(...checkFunctionCalls(modules, index, new Set(opts.refusedBuiltins ?? []), checked));
   yield;
-  errors.push(...checkRecursion(modules, index));
-  if (opts.strict) errors.push(...strictDeprecatedErrors(modules));
+  errors.push(...checkRecursion(modules, index, scope.edges));
+  if (opts.strict) errors.push(...strictDeprecatedErrors(checked));
   return errors.slice(0, ERROR_LIMIT);
 }

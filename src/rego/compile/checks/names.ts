@@ -37,17 +37,33 @@ export function pathText(segments: string[]): string {
   return segments.map((s, i) => (i === 0 ? s : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('');
 }
 
+/**
+ * Each module's rule infos, made once per module: a module is immutable, and
+ * a compile cache hands the same module to many compiles (`../incremental.ts`).
+ */
+const moduleInfos = new WeakMap<Module, readonly RuleInfo[]>();
+
+function infosOf(module: Module): readonly RuleInfo[] {
+  let infos = moduleInfos.get(module);
+  if (infos === undefined) {
+    infos = module.rules.map((rule) => {
+      const segments = ruleSegments(module, rule);
+      return { module, rule, segments, path: pathText(segments) };
+    });
+    moduleInfos.set(module, infos);
+  }
+  return infos;
+}
+
 export function indexRules(modules: Module[]): RuleIndex {
   const byPath = new Map<string, RuleInfo[]>();
   const all: RuleInfo[] = [];
   for (const module of modules) {
-    for (const rule of module.rules) {
-      const segments = ruleSegments(module, rule);
-      const info = { module, rule, segments, path: pathText(segments) };
+    for (const info of infosOf(module)) {
       all.push(info);
-      const list = byPath.get(info.path) ?? [];
-      list.push(info);
-      byPath.set(info.path, list);
+      const list = byPath.get(info.path);
+      if (list === undefined) byPath.set(info.path, [info]);
+      else list.push(info);
     }
   }
   return { byPath, all };

@@ -5,12 +5,21 @@
  */
 import { RegoError } from '../../errors.js';
 import type { Module, RefTerm, Term } from '../../syntax/ast.js';
-import { declaredLocals, packageRuleNames, resolveNames, type RuleIndex } from './names.js';
+import { declaredLocals, packageRuleNames, resolveNames, type RuleIndex, type RuleInfo } from './names.js';
 import { walkBody, walkRule, walkTerm } from '../../syntax/walk.js';
 import { declaredVars } from '../resolve.js';
 
-export function checkRecursion(modules: Module[], index: RuleIndex): RegoError[] {
-  const graph = dependencyGraph(modules, index);
+/**
+ * Each module's share of the dependency graph (its rules' paths → the rule
+ * paths they refer to). It depends on the module and on the rule paths of all
+ * modules (where a reference can land), so a caller that knows the paths
+ * unchanged may keep these between compiles and pass them back
+ * (`compile/incremental.ts`): only new modules are walked again.
+ */
+export type ModuleEdges = Map<Module, Map<string, Set<string>>>;
+
+export function checkRecursion(modules: Module[], index: RuleIndex, edges: ModuleEdges = new Map()): RegoError[] {
+  const graph = dependencyGraph(modules, index, edges);
   const cyclic = rulesOnCycles(graph);
   const errors: RegoError[] = [];
   for (const [path, rules] of index.byPath) {
@@ -23,46 +32,64 @@ export function checkRecursion(modules: Module[], index: RuleIndex): RegoError[]
 }
 
 /** Rule path → rule paths its rules refer to (in order of first reference). */
-function dependencyGraph(modules: Module[], index: RuleIndex): Map<string, string[]> {
-  const trie = new RuleTrie();
-  for (const rules of index.byPath.values()) trie.add(rules[0]!.segments, rules[0]!.path);
-  const graph = new Map<string, Set<string>>();
-  const pkgRulesOf = new Map<Module, Set<string>>();
+function dependencyGraph(modules: Module[], index: RuleIndex, edges: ModuleEdges): Map<string, string[]> {
+  let trie: RuleTrie | undefined;
+  const fresh = new Map<Module, { own: Map<string, Set<string>>; pkgRules: ReadonlySet<string> }>();
   for (const info of index.all) {
-    const pkgRules = pkgRulesOf.get(info.module) ?? packageRuleNames(modules, info.module);
-    pkgRulesOf.set(info.module, pkgRules);
-    const deps = graph.get(info.path) ?? new Set<string>();
-    graph.set(info.path, deps);
-    const addRef = (ref: RefTerm, declared: ReadonlySet<string>): void => {
-      if (ref.head.type !== 'var' || ref.head.wildcard || declared.has(ref.head.name)) return;
-      const root = resolveNames(info.module, [ref.head.name], pkgRules);
-      if (!root || root[0] !== 'data') return;
-      const target = [...root, ...ref.path.map(segmentPattern)];
-      trie.collect(target, deps);
-    };
-    // A ref whose head is a name is matched whole; its keys may hold further references.
-    // A comprehension's `some`/`:=` variables are local to it, even when a rule has their name.
-    const visitorIn = (declared: ReadonlySet<string>) => {
-      const visit = (t: Term): boolean | void => {
-        if (t.type === 'call') addRef(t.fn, declared); // a call depends on the function it calls; its operands are walked next
-        else if (t.type === 'var') addRef({ type: 'ref', head: t, path: [], loc: t.loc }, declared);
-        else if (t.type === 'ref' && t.head.type === 'var') {
-          addRef(t, declared);
-          for (const seg of t.path) walkTerm(seg, visit);
-          return false;
-        } else if (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp') {
-          const inner = visitorIn(declaredVars(t.body, new Set(declared)));
-          for (const part of t.type === 'objectcomp' ? [t.key, t.value] : [t.term]) walkTerm(part, inner);
-          walkBody(t.body, inner);
-          return false;
-        }
-      };
-      return visit;
-    };
-    const visitor = visitorIn(declaredLocals(info.rule));
-    walkRule(info.rule, visitor);
+    if (edges.has(info.module)) continue;
+    if (trie === undefined) {
+      trie = new RuleTrie();
+      for (const rules of index.byPath.values()) trie.add(rules[0]!.segments, rules[0]!.path);
+    }
+    let f = fresh.get(info.module);
+    if (f === undefined) fresh.set(info.module, (f = { own: new Map(), pkgRules: packageRuleNames(modules, info.module) }));
+    addRuleEdges(info, f.pkgRules, trie, f.own);
+  }
+  for (const [m, f] of fresh) edges.set(m, f.own);
+  // Merged in module order, as one walk over every rule would have found them.
+  const graph = new Map<string, Set<string>>();
+  for (const m of modules) {
+    for (const [path, deps] of edges.get(m) ?? []) {
+      const all = graph.get(path);
+      if (all === undefined) graph.set(path, new Set(deps));
+      else for (const d of deps) all.add(d);
+    }
   }
   return new Map([...graph].map(([k, v]) => [k, [...v]]));
+}
+
+/** Adds the paths one rule refers to (through `trie`, the rule paths of all modules) to its path's entry of `graph`. */
+function addRuleEdges(info: RuleInfo, pkgRules: ReadonlySet<string>, trie: RuleTrie, graph: Map<string, Set<string>>): void {
+  const deps = graph.get(info.path) ?? new Set<string>();
+  graph.set(info.path, deps);
+  const addRef = (ref: RefTerm, declared: ReadonlySet<string>): void => {
+    if (ref.head.type !== 'var' || ref.head.wildcard || declared.has(ref.head.name)) return;
+    const root = resolveNames(info.module, [ref.head.name], pkgRules);
+    if (!root || root[0] !== 'data') return;
+    const target = [...root, ...ref.path.map(segmentPattern)];
+    trie.collect(target, deps);
+  };
+  // A ref whose head is a name is matched whole; its keys may hold further references.
+  // A comprehension's `some`/`:=` variables are local to it, even when a rule has their name.
+  const visitorIn = (declared: ReadonlySet<string>) => {
+    const visit = (t: Term): boolean | void => {
+      if (t.type === 'call') addRef(t.fn, declared); // a call depends on the function it calls; its operands are walked next
+      else if (t.type === 'var') addRef({ type: 'ref', head: t, path: [], loc: t.loc }, declared);
+      else if (t.type === 'ref' && t.head.type === 'var') {
+        addRef(t, declared);
+        for (const seg of t.path) walkTerm(seg, visit);
+        return false;
+      } else if (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp') {
+        const inner = visitorIn(declaredVars(t.body, new Set(declared)));
+        for (const part of t.type === 'objectcomp' ? [t.key, t.value] : [t.term]) walkTerm(part, inner);
+        walkBody(t.body, inner);
+        return false;
+      }
+    };
+    return visit;
+  };
+  const visitor = visitorIn(declaredLocals(info.rule));
+  walkRule(info.rule, visitor);
 }
 
 /** A ref segment as a pattern over rule path segments: a name, any (null) for non-constant keys, or nothing for other constants. */

@@ -73,7 +73,9 @@ export abstract class CallCompiler extends CompilerBase {
         return report ? { name: 'undefined', arity: -1, invoke: () => undefined } : null;
       }
       const name = 'data.' + path!.join('.');
-      const c = (): CompiledNode => node.compiled as CompiledNode;
+      // By id, in the evaluating policy's nodes (see `RefCompiler.dataRef`).
+      const id = node.id;
+      const c = (st: EvalState): CompiledNode => st.nodes[id]!.compiled as CompiledNode;
       const arity = node.rules[0]?.rule.head.args?.length ?? 0;
       return {
         name,
@@ -83,7 +85,7 @@ export abstract class CallCompiler extends CompilerBase {
             const o = st.fnOverrides.get(name);
             if (o) return applyOverride(name, o, st, args, loc);
           }
-          return callFunction(st, c(), args);
+          return callFunction(st, c(st), args);
         },
       };
     }
@@ -118,8 +120,9 @@ export abstract class CallCompiler extends CompilerBase {
 
   /** `f()` where `f() := v` was declared: OPA keeps such a "function" as a complete rule, and the call reads its value. */
   protected zeroArityCallee(node: RuleNode, loc: Location): Callee {
-    const tree = this.cx.tree;
-    const name = 'data.' + node.path.join('.');
+    const id = node.id;
+    const path = node.path;
+    const name = 'data.' + path.join('.');
     return {
       name,
       arity: 0,
@@ -128,7 +131,7 @@ export abstract class CallCompiler extends CompilerBase {
           const o = st.fnOverrides.get(name);
           if (o) return applyOverride(name, o, st, args, loc);
         }
-        return st.dataOverrides !== null ? dataAt(st, tree, node.path) : nodeValue(st, node);
+        return st.dataOverrides !== null ? dataAt(st, st.nodes[0]!, path) : nodeValue(st, st.nodes[id]!);
       },
     };
   }

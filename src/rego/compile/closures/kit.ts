@@ -276,8 +276,11 @@ export interface CompileContext {
   tree: RuleNode;
   errors: RegoError[];
   refused: ReadonlySet<string>;
-  /** When set, each compiled body's expressions in the order chosen for safety (the type checker follows it). */
-  bodyOrder?: Map<Body, Expr[]>;
+  /**
+   * When set, each compiled body's expressions in the order chosen for safety
+   * (the type checker follows it). A `WeakMap` when kept between compiles.
+   */
+  bodyOrder?: { get(body: Body): Expr[] | undefined; set(body: Body, order: Expr[]): unknown };
   /** Compile the traced variant (see `compile/trace.ts`). */
   trace?: boolean;
 }
@@ -294,6 +297,7 @@ export function refPathStrings(r: RefTerm): string[] | undefined {
 /** Full name of a built-in call target (`strings.replace_n`), or undefined. */
 export function builtinName(fn: RefTerm): string | undefined {
   if (fn.head.type !== 'var') return undefined;
+  if (fn.path.length === 0) return fn.head.name; // operators and most built-ins: no array, no join
   const rest = refPathStrings(fn);
   if (!rest) return undefined;
   return [fn.head.name, ...rest].join('.');

@@ -119,7 +119,12 @@ export abstract class RefCompiler extends CallCompiler {
     return { gen: (st, f, k) => hg(st, f, (v) => walk(st, f, v, k)) };
   }
 
-  /** `data.<prefix><rest>`: the constant prefix is resolved against the rule tree once, here. */
+  /**
+   * `data.<prefix><rest>`: the constant prefix is resolved against the rule tree once, here.
+   * The closures capture node ids, never nodes: at evaluation they read the
+   * evaluating policy's own nodes (`st.nodes`), so that a later compile whose
+   * tree has the same shape can reuse them (see `compile/incremental.ts`).
+   */
   protected dataRef(prefix: string[], rest: Term[], sc: Scope, bound: Set<number>): CompiledTerm | null {
     const tree = this.cx.tree;
     // Walk the tree as dataAt does, to find what the prefix reads at evaluation time.
@@ -137,17 +142,17 @@ export abstract class RefCompiler extends CallCompiler {
     }
     let head: CompiledTerm;
     if (!below) {
-      head = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, tree, prefix) : baseAt(st, prefix)));
+      head = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, st.nodes[0]!, prefix) : baseAt(st, prefix)));
     } else {
-      const target = node;
+      const target = node.id;
       const tail = prefix.slice(i);
       if (tail.length === 0) {
-        if (rest.length > 0 && target.kind === undefined && target.dynamic.length === 0) return this.dataWalk(target, prefix, rest, sc, bound);
-        head = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, tree, prefix) : nodeValue(st, target)));
+        if (rest.length > 0 && node.kind === undefined && node.dynamic.length === 0) return this.dataWalk(node, prefix, rest, sc, bound);
+        head = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, st.nodes[0]!, prefix) : nodeValue(st, st.nodes[target]!)));
       } else
         head = fromVal((st) => {
-          if (st.dataOverrides !== null) return dataAt(st, tree, prefix);
-          let v = nodeValue(st, target);
+          if (st.dataOverrides !== null) return dataAt(st, st.nodes[0]!, prefix);
+          let v = nodeValue(st, st.nodes[target]!);
           for (let j = 0; j < tail.length && v !== undefined; j++) v = indexValue(v, tail[j]!);
           return v;
         });
@@ -164,10 +169,10 @@ export abstract class RefCompiler extends CallCompiler {
    * as strings, as OPA does for data (`data[2]` reads key "2").
    */
   protected dataWalk(node: RuleNode, prefix: string[], rest: Term[], sc: Scope, bound: Set<number>): CompiledTerm | null {
-    const tree = this.cx.tree;
+    const id = node.id;
     const n = rest.length;
     // The whole document's path, used under `with data...` (overrides apply to whole values).
-    const whole = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, tree, prefix) : nodeValue(st, node)));
+    const whole = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, st.nodes[0]!, prefix) : nodeValue(st, st.nodes[id]!)));
     const wholePath = this.path(whole, rest, sc, new Set(bound));
     // Per segment: a key to look up, or a pattern to match each name against (binding its variables).
     const steps: { key?: CompiledTerm; pat?: UnifyFn }[] = [];
@@ -225,7 +230,7 @@ export abstract class RefCompiler extends CallCompiler {
       return false;
     };
     return {
-      gen: (st, f, k) => (st.dataOverrides !== null ? wholePath.gen(st, f, k) : walk(st, f, node, prefix, 0, k)),
+      gen: (st, f, k) => (st.dataOverrides !== null ? wholePath.gen(st, f, k) : walk(st, f, st.nodes[id]!, prefix, 0, k)),
     };
   }
 

@@ -46,7 +46,7 @@ import { unifies } from './unifies.js';
 export interface CheckContext {
   data: DataTypes;
   /** Bodies in the order the safety check put their expressions in. */
-  order: ReadonlyMap<Body, Expr[]> | undefined;
+  order: { get(body: Body): Expr[] | undefined } | undefined;
   /** Modules check `a == b` as a unification (OPA's RewriteEquals stage); queries do not. */
   rewriteEquals: boolean;
   gen: VarGen;

@@ -23,22 +23,38 @@ import type { RuleNode } from '../ruletree.js';
 import { BodyChecker, type CheckContext } from './body.js';
 import { DataTypes, Scope } from './env.js';
 import { VarGen } from './normalize.js';
-import { RuleTypes } from './rules.js';
+import { RuleTypes, type TypeMemo } from './rules.js';
 import { builtinType } from './builtins.js';
 import { argError } from './errors.js';
 import { ANY, type MaybeType } from './types.js';
 
-export type BodyOrder = ReadonlyMap<Body, Expr[]>;
+/** Each body's expressions in the order the safety check chose (a `Map`, or a `WeakMap` kept between compiles). */
+export type BodyOrder = { get(body: Body): Expr[] | undefined };
 
-/** Checks every rule, pausing (`yield`) between rules; returns the errors (sorted as OPA sorts them) and the rule types. */
-export function* checkTypeSteps(rules: readonly ResolvedRule[], tree: RuleNode, order: BodyOrder): Generator<void, { errors: RegoError[]; types: RuleTypes }, void> {
+/**
+ * Checks every rule, pausing (`yield`) between rules; returns the errors
+ * (sorted as OPA sorts them) and the rule types. With `memo`, rules checked
+ * in an earlier compile may be replayed (see `TypeMemo`).
+ */
+export function* checkTypeSteps(
+  rules: readonly ResolvedRule[],
+  tree: RuleNode,
+  order: BodyOrder,
+  memo?: TypeMemo,
+): Generator<void, { errors: RegoError[]; types: RuleTypes }, void> {
   let types: RuleTypes | undefined;
   const data = new DataTypes((prefix) => types!.ensure(prefix));
   const cx: CheckContext = { data, order, rewriteEquals: true, gen: new VarGen() };
-  types = new RuleTypes(tree, cx);
+  types = new RuleTypes(tree, cx, memo);
+  let pending = 0;
   for (const rr of rules) {
+    const before = types.checked;
     types.checkRule(rr);
-    yield;
+    // A pause after each rule checked; replayed ones are cheap: a pause per 256 of them.
+    if (types.checked !== before || ++pending === 256) {
+      pending = 0;
+      yield;
+    }
   }
   return { errors: sortErrors(types.errors), types };
 }
@@ -50,7 +66,7 @@ export function checkQueryTypes(body: Body, types: RuleTypes, order: BodyOrder):
   return sortErrors(checker.errors);
 }
 
-export type { RuleTypes };
+export type { RuleTypes, TypeEffect, TypeMemo } from './rules.js';
 
 /**
  * OPA's error for a built-in called with the wrong number of operands (raised

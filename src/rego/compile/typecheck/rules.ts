@@ -24,16 +24,38 @@ import { ANY, dynamicObject, functionOf, setOf, type MaybeType, type Type } from
 
 const TRUE = (loc: Term['loc']): Term => ({ type: 'boolean', value: true, loc });
 
+/** What checking one definition did to the types of `data`: a type added at its path, or put there (any), or the path only made (paths and types are never mutated). */
+export interface TypeEffect {
+  path: Value[];
+  insert?: Type;
+  put?: Type;
+}
+
+/**
+ * Effects kept between compiles (`../incremental.ts`): a rule checked in an
+ * earlier compile, in a policy whose rules have the same paths and (as the
+ * incremental compile verifies) the same types, would find the same types
+ * and have the same effects: they are replayed instead of checking it again.
+ */
+export interface TypeMemo {
+  replay?: (rr: ResolvedRule) => readonly TypeEffect[] | undefined;
+  /** Receives the effects of every rule checked (not replayed) now. */
+  recorded: Map<ResolvedRule, readonly TypeEffect[]>;
+}
+
 export class RuleTypes {
   readonly errors: RegoError[] = [];
   private readonly started = new Set<ResolvedRule>();
   private depth = 0;
   /** Rule-tree nodes whose whole subtree has been inferred. */
   private readonly subtreeDone = new Set<RuleNode>();
+  /** Rules checked so far (not counting replays). */
+  checked = 0;
 
   constructor(
     private readonly tree: RuleNode,
     private readonly cx: CheckContext,
+    private readonly memo?: TypeMemo,
   ) {}
 
   get data(): DataTypes {
@@ -72,6 +94,12 @@ export class RuleTypes {
    */
   check(rr: ResolvedRule): void {
     if (this.started.has(rr)) return;
+    const replay = this.memo?.replay?.(rr);
+    if (replay !== undefined) {
+      this.started.add(rr);
+      for (const e of replay) this.apply(e);
+      return;
+    }
     if (this.depth >= MAX_DEPTH) throw new TooDeep(rr);
     this.started.add(rr);
     this.depth++;
@@ -88,12 +116,18 @@ export class RuleTypes {
     } finally {
       this.depth--;
     }
+    this.checked++;
     for (const o of outcomes) {
       this.errors.push(...o.errors);
-      if (o.put) this.data.put(o.path, o.put);
-      else if (o.insert) this.data.insert(o.path, o.insert);
-      else this.data.touch(o.path);
+      this.apply(o);
     }
+    this.memo?.recorded.set(rr, outcomes);
+  }
+
+  private apply(e: TypeEffect): void {
+    if (e.put) this.data.put(e.path, e.put);
+    else if (e.insert) this.data.insert(e.path, e.insert);
+    else this.data.touch(e.path);
   }
 
   /** Checks `rr` and, first, whatever rules it depends on, however long the chain (no deep recursion). */
@@ -144,11 +178,8 @@ export class RuleTypes {
 }
 
 /** What checking one definition gave: its errors, and the type to add at its path (or any, replacing it, after errors). */
-interface Outcome {
-  path: Value[];
+interface Outcome extends TypeEffect {
   errors: RegoError[];
-  insert?: Type;
-  put?: Type;
 }
 
 /** How deep dependencies are checked on demand before the driver takes over. */

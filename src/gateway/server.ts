@@ -23,7 +23,12 @@ import { consoleRoutes } from './ui/routes.js';
 
 export type { GatewayContext } from './http/context.js';
 
-export function buildServer(ctx: GatewayContext, token: string): FastifyInstance {
+export interface ServerOptions {
+  /** Serve the decision routes on the lean path (true by default); false sends every request through fastify. */
+  leanPath?: boolean;
+}
+
+export function buildServer(ctx: GatewayContext, token: string, opts: ServerOptions = {}): FastifyInstance {
   const decisions: Record<string, DecisionRoute> = { ...policyDecisionRoutes(ctx), ...guardrailDecisionRoutes(ctx) };
   const onInternal = (err: unknown, req: RequestLine): void => ctx.logger.error({ err, method: req.method, url: req.url }, 'request failed');
   let closing = false;
@@ -31,7 +36,7 @@ export function buildServer(ctx: GatewayContext, token: string): FastifyInstance
   const app = Fastify({
     bodyLimit: ctx.limits.maxBodyBytes,
     // Timeouts, header size and the connection limit (`gateway.limits`); the decision routes' lean path in front.
-    serverFactory: (handler) => createLimitedServer(leanDecisions(lean, handler), ctx.limits, ctx.connections),
+    serverFactory: (handler) => createLimitedServer(opts.leanPath === false ? handler : leanDecisions(lean, handler), ctx.limits, ctx.connections),
     clientErrorHandler,
     // Our own pino logger does the logging; fastify's per-request lines would be noise.
     logger: false,

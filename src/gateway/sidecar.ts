@@ -43,6 +43,8 @@ export interface SidecarOptions extends ConfigOverrides {
   print?: (line: string) => void;
   /** Tests can inject an engine; by default the policy engine opens the configured directory. */
   openEngine?: (policyDir: string) => Promise<PolicyEngineApi>;
+  /** false: every request goes through fastify, none through the lean decision path (tests compare the two answers). */
+  leanPath?: boolean;
 }
 
 export interface RunningSidecar {
@@ -127,7 +129,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<RunningSi
     watcher: null,
   };
   observeServer(context);
-  const app = buildServer(context, token.token);
+  const app = buildServer(context, token.token, { leanPath: opts.leanPath ?? true });
   // Watching before listening: the first `/health` already knows the watcher's state.
   const watcher = engine !== null && bundles === null && config.watch.policy ? await startWatcher(config, reloader, logger, events) : null;
   context.watcher = watcher;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startSidecar, type RunningSidecar } from '../../../src/gateway/sidecar.js';
 import { FakeEngine } from './fake-engine.js';
+import type { PolicyEngineApi } from '../../../src/policy/types.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
@@ -83,7 +84,18 @@ export const NO_WATCH_CONFIG = 'watch:\n  policy: false\n';
  * A sidecar in this process with the fake engine over `<home>/policies/policy.json`.
  * The policy watcher is off unless `watch` is set (then `config` must not set `watch`).
  */
-export async function inProcessSidecar(opts: { policy?: Record<string, unknown> | null; config?: string; env?: NodeJS.ProcessEnv; watch?: boolean } = {}): Promise<InProcess> {
+export async function inProcessSidecar(
+  opts: {
+    policy?: Record<string, unknown> | null;
+    config?: string;
+    env?: NodeJS.ProcessEnv;
+    watch?: boolean;
+    /** Wraps the fake engine (a test changes how it answers). */
+    engine?: (e: FakeEngine) => PolicyEngineApi;
+    /** false: no lean decision path (every request through fastify). */
+    leanPath?: boolean;
+  } = {},
+): Promise<InProcess> {
   const t = tempHome({ DEFENSECLAW_GATEWAY_TOKEN: TOKEN, ...opts.env });
   if (opts.policy !== null) writeFakePolicy(t.policyDir, opts.policy ?? { verdict: 'allowed' });
   else mkdirSync(t.policyDir, { recursive: true });
@@ -94,7 +106,11 @@ export async function inProcessSidecar(opts: { policy?: Record<string, unknown> 
     port: 0,
     logger: pino({ level: 'silent' }),
     print: () => {},
-    openEngine: async (dir) => (engine = await FakeEngine.open(dir)),
+    openEngine: async (dir) => {
+      engine = await FakeEngine.open(dir);
+      return opts.engine ? opts.engine(engine) : engine;
+    },
+    leanPath: opts.leanPath,
   });
   return {
     ...t,

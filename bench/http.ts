@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { printTable, type Figures } from './lib.js';
+import { printTable, processCpuMs, type Figures } from './lib.js';
 import { loadAverage, probe, routeLoad, ROUTES, startLoad, type BenchRoute, type LoadResult, type LoadSpec } from './load.js';
 import { apiHeaders, startBenchSidecar } from './sidecar.js';
 
@@ -67,6 +67,8 @@ async function startCeiling(): Promise<{ url: string; proc: ChildProcess }> {
 type Target = 'bare_node_http_ceiling' | BenchRoute;
 interface Run extends LoadResult {
   load_average_1m: number;
+  /** The server process's CPU time per request during the measured run (null off Linux). */
+  server_cpu_us_per_request: number | null;
 }
 
 function median(xs: number[]): number {
@@ -88,6 +90,7 @@ function summary(runs: Run[]): Figures {
     errors: runs.reduce((n, r) => n + r.errors, 0),
     timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
     non_2xx: runs.reduce((n, r) => n + r.non_2xx, 0),
+    server_cpu_us_per_request: runs.some((r) => r.server_cpu_us_per_request === null) ? null : median(runs.map((r) => r.server_cpu_us_per_request!)),
     runs,
   };
 }
@@ -112,8 +115,14 @@ export async function run(): Promise<Figures> {
       for (const target of Object.keys(specs) as Target[]) {
         const load_average_1m = loadAverage();
         // The first round warms the JIT longer.
-        const r = await startLoad({ ...specs[target], durationS: MEASURED_S, warmupS: round === 0 ? 2 * WARMUP_S : WARMUP_S }).result;
-        runs[target].push({ ...r, load_average_1m });
+        const load = startLoad({ ...specs[target], durationS: MEASURED_S, warmupS: round === 0 ? 2 * WARMUP_S : WARMUP_S });
+        const pid = target === 'bare_node_http_ceiling' ? ceiling.proc.pid! : sidecar.pid;
+        await load.started;
+        const cpuBefore = processCpuMs(pid);
+        const r = await load.result;
+        const cpuAfter = processCpuMs(pid);
+        const server_cpu_us_per_request = cpuBefore === null || cpuAfter === null || r.requests === 0 ? null : round2(((cpuAfter - cpuBefore) * 1000) / r.requests);
+        runs[target].push({ ...r, load_average_1m, server_cpu_us_per_request });
       }
     }
   } finally {
@@ -132,6 +141,7 @@ export async function run(): Promise<Figures> {
       `${String(s['latency_p99_ms'])} ms`,
       `${String(s['latency_max_ms'])} ms`,
       (s['errors'] as number) + (s['timeouts'] as number) + (s['non_2xx'] as number),
+      s['server_cpu_us_per_request'] === null ? '' : `${String(s['server_cpu_us_per_request'])} µs`,
       runsOf.map((r) => r.load_average_1m.toFixed(1)).join(' / '),
       ...extra,
     ]);
@@ -156,7 +166,7 @@ export async function run(): Promise<Figures> {
   printTable(
     `HTTP: real sidecar (${sidecar.runtime}) and a bare node:http ceiling, autocannon in another process, 50 connections, ` +
       `${ROUNDS} interleaved rounds of ${MEASURED_S} s, medians (target: req/s ≥ ${HTTP_TARGET.min_ratio_to_ceiling * 100} % of the ceiling's, p99 ≤ ${HTTP_TARGET.max_p99_ratio_to_ceiling}× its, 0 errors)`,
-    ['server', 'req/s', 'per round', 'p50', 'p99', 'max', 'errors+non2xx', 'load avg', 'of ceiling', 'p99 ×', 'target'],
+    ['server', 'req/s', 'per round', 'p50', 'p99', 'max', 'errors+non2xx', 'server CPU/req', 'load avg', 'of ceiling', 'p99 ×', 'target'],
     rows,
   );
   return figures;

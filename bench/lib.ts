@@ -4,6 +4,7 @@
  * alone (`tsx bench/<name>.ts`) it prints, through `bench/run.ts` it also
  * contributes its figures to the `--json` file.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export type Figures = Record<string, unknown>;
@@ -55,4 +56,22 @@ export function fmtNs(ns: number): string {
 /** True when this module is the script node was started with (run alone). */
 export function isMain(metaUrl: string): boolean {
   return process.argv[1] !== undefined && metaUrl.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+}
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in
+ * milliseconds, from Linux's `/proc/<pid>/stat` (in clock ticks of 10 ms,
+ * USER_HZ); null elsewhere. On a shared machine, a server's CPU time per
+ * request is a steadier figure than its requests/s.
+ */
+export function processCpuMs(pid: number): number | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14 and stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }

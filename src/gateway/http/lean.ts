@@ -85,12 +85,13 @@ export function leanDecisions(opts: LeanOptions, fallback: Handler): Handler {
     };
     // A value JSON cannot represent is an internal error (500), as fastify's serialisation failure is.
     const answer = (value: unknown): void => {
-      let payload: string;
+      let payload: string | undefined;
       try {
         payload = JSON.stringify(value);
       } catch (e) {
         return fail(e, false);
       }
+      if (payload === undefined) return fail(new Error('a decision route answered nothing'), false);
       send(res, 200, reply.headers, payload);
     };
     readBody(req, opts.bodyLimit, (err, text) => {

@@ -1,11 +1,10 @@
 /**
  * The lean path: the decision routes (`POST /policy/evaluate[/<domain>]`,
  * `POST /v1/guardrail/evaluate`) answered straight from node:http, in front
- * of fastify. Why: under load, a decision's own work (parse, evaluate,
- * serialise) is a third of what the sidecar spent per request; fastify's
- * request pipeline (router, hook runner, content-type parser with its async
- * resource, reply hooks, the async handler's promise) was most of the rest
- * (profile in bench/RESULTS.md).
+ * of fastify. Why: under load, fastify's request pipeline (router, hook runner,
+ * content-type parser with its async resource, reply and serialiser, the
+ * async handler's promise) cost 4-7 µs of CPU per decision, 15-20 % of the
+ * sidecar's time per request (profile in bench/RESULTS.md, section 9).
  *
  * It takes only the requests it answers exactly as fastify would: POST to one
  * of those paths exactly (no query string), with a Content-Type fastify hands

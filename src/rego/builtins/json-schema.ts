@@ -17,7 +17,7 @@ import { tryCompileRegex } from './regex.js';
 import { canonicalJSON, compileSchema, CONTEXT_ROOT, SchemaError, type SubSchema } from './json-schema-compile.js';
 import * as dec from './decimal.js';
 import { formatFloat } from './gofloat.js';
-import { parse as parseTime, NAMED_LAYOUTS, TimeParseError } from './time-layout.js';
+import { NAMED_LAYOUTS, parsesWithAny as parsesAs } from './time-layout.js';
 import { parseIP } from './net-ip.js';
 import { parseURL } from './go-url.js';
 import { isEmailAddress } from './mail-address.js';
@@ -307,18 +307,6 @@ function isMultiple(a: dec.Decimal, b: dec.Decimal): boolean {
 
 // ---------------------------------------------------------------------------
 // Formats (format_checkers.go); an unknown format always passes.
-
-function parsesAs(layouts: string[], s: string): boolean {
-  for (const layout of layouts) {
-    try {
-      parseTime(layout, s);
-      return true;
-    } catch (e) {
-      if (!(e instanceof TimeParseError)) throw e;
-    }
-  }
-  return false;
-}
 
 const HOSTNAME = /^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]))*$/;
 const URI_TEMPLATE = /^([^{]*({[^}]*})?)*$/;

@@ -4,7 +4,8 @@
  * and one without (`leanPath: false`: every request through fastify), get the
  * same raw HTTP requests; status, headers (all but `Date`; the decision id by
  * its shape) and body must be the same, for successes (sync and promised
- * decisions) and for every class of error. A unit test of `leanDecisions`
+ * decisions) and for every class of error, and a decision in flight when the
+ * server closes is answered on both. A unit test of `leanDecisions`
  * shows which requests it answers itself and which it hands to fastify.
  */
 import { describe, test, before, after } from 'node:test';
@@ -18,10 +19,14 @@ import { requestChecker } from '../../src/gateway/http/security.js';
 import { FakeEngine } from './helpers/fake-engine.js';
 import { inProcessSidecar, TOKEN, type InProcess } from './helpers/harness.js';
 import { openSocket } from './helpers/sockets.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How the engine answers a decision (the same for both sidecars). */
-type Mode = 'sync' | 'promise' | 'rejects' | 'throws' | 'unavailable' | 'bad-input' | 'invalid-output';
+type Mode = 'sync' | 'promise' | 'gated' | 'rejects' | 'throws' | 'unavailable' | 'bad-input' | 'invalid-output';
 let mode: Mode = 'sync';
+/** In mode `gated`: called when a decision starts; the decision waits for `openGate`. */
+let onDecision = (): void => {};
+let openGate = (): void => {};
 
 const DECISIONS = new Set(['admission', 'guardrail', 'firewall', 'audit', 'skillActions', 'sandbox']);
 
@@ -38,6 +43,11 @@ function modal(engine: FakeEngine): PolicyEngineApi {
             return decide();
           case 'promise':
             return new Promise((resolve) => setTimeout(() => resolve(decide()), 2));
+          case 'gated':
+            return new Promise((resolve) => {
+              openGate = () => resolve(decide());
+              onDecision();
+            });
           case 'rejects':
             return Promise.reject(new Error('worker crashed'));
           case 'throws':
@@ -253,6 +263,31 @@ describe('the lean decision path answers as fastify does', () => {
     assert.equal((await same('trailing slash', { path: '/policy/evaluate/', body: ADMISSION })).status, 404);
     assert.equal((await same('HEAD', { method: 'HEAD', path: '/v1/guardrail/evaluate', body: '' })).status, 405);
   });
+});
+
+test('graceful close: a decision in flight is answered before the server stops, on both paths', async () => {
+  const answers: RawAnswer[] = [];
+  for (const leanPath of [true, false]) {
+    const s = await inProcessSidecar({ engine: modal, leanPath });
+    try {
+      mode = 'gated';
+      const entered = new Promise<void>((resolve) => (onDecision = resolve));
+      const pending = raw(s.sidecar.port, requestText({ body: ADMISSION }));
+      await entered;
+      let stopped = false;
+      const stopping = s.sidecar.stop().then(() => (stopped = true));
+      await sleep(200);
+      assert.equal(stopped, false, 'the server stopped with a decision in flight');
+      openGate();
+      answers.push(comparable(await pending));
+      await stopping;
+    } finally {
+      mode = 'sync';
+      await s.stop();
+    }
+  }
+  assert.equal(answers[0]!.status, 200);
+  assert.deepEqual(answers[0], answers[1]);
 });
 
 describe('leanDecisions: what it answers itself', () => {

@@ -263,6 +263,20 @@ describe('the lean decision path answers as fastify does', () => {
     assert.equal((await same('trailing slash', { path: '/policy/evaluate/', body: ADMISSION })).status, 404);
     assert.equal((await same('HEAD', { method: 'HEAD', path: '/v1/guardrail/evaluate', body: '' })).status, 405);
   });
+
+  test('both logged the same decisions and counted the same evaluations', async () => {
+    const logged = async (s: InProcess): Promise<number> => (await s.call('GET', '/health')).json.decision_logs.logged;
+    assert.ok((await logged(lean)) > 20);
+    assert.equal(await logged(lean), await logged(plain));
+    const evaluations = async (s: InProcess): Promise<string[]> =>
+      (await s.call('GET', '/metrics')).text
+        .split('\n')
+        .filter((l) => /^defenseclaw_(policy_evaluations|admission_decisions|policy_latency_count)/.test(l))
+        .sort();
+    const counted = await evaluations(lean);
+    assert.ok(counted.some((l) => l.includes('verdict="error"')), counted.join('\n'));
+    assert.deepEqual(counted, await evaluations(plain));
+  });
 });
 
 test('graceful close: a decision in flight is answered before the server stops, on both paths', async () => {

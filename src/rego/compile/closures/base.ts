@@ -57,7 +57,7 @@ export abstract class CompilerBase {
   abstract pattern(t: Term, sc: Scope, bound: Set<number>): UnifyFn | null;
   abstract unifyTerms(a: Term, b: Term, sc: Scope, bound: Set<number>): ExprFn | null;
   abstract resolveCallee(fn: RefTerm, loc: Location, report: boolean): Callee | null;
-  protected abstract terms(ts: Term[], sc: Scope, bound: Set<number>): CompiledTerm[] | null;
+  protected abstract terms(ts: Term[], sc: Scope, bound: Set<number>, inOrder?: boolean): CompiledTerm[] | null;
   protected abstract callee(t: CallTerm): Callee | null;
   protected abstract withExpr(e: Expr, sc: Scope, bound: Set<number>, shared: Set<string>): ExprFn | null;
 

@@ -16,7 +16,7 @@ import { exprDeclaredVars } from './resolve.js';
 import { WithCompiler } from './closures/with.js';
 import { covered, ROOTS, seq, type Scope } from './closures/kit.js';
 import { tracedExpr } from './trace.js';
-import { isHeadVar } from './closures/comprehension-heads.js';
+import { isHeadVar } from './closures/head-rewrite.js';
 
 export { builtinName, Scope, shallowExprVars, shallowVars, type CompileContext } from './closures/kit.js';
 

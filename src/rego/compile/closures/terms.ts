@@ -3,14 +3,14 @@
  * and comprehensions (a nested body with its own scope, run to completion).
  */
 import { RegoError } from '../../errors.js';
-import type { Term } from '../../syntax/ast.js';
+import type { Body, Term } from '../../syntax/ast.js';
 import { tracedClosure } from '../trace.js';
 import { equals, normalizeBigInt, ObjectBuilder, RegoSet, type Value } from '../../value.js';
 import { formatPrintValue } from '../../builtins/rego.js';
-import type { CompiledTerm } from '../../eval/types.js';
+import type { CompiledTerm, ExprFn } from '../../eval/types.js';
 import { declaredVars } from '../resolve.js';
 import { RefCompiler } from './refs.js';
-import { comprehensionParts, isHeadVar } from './comprehension-heads.js';
+import { isHeadVar, rewriteHeads, writtenOrder } from './head-rewrite.js';
 import { combine, constantTerm, fromVal, genAll, type Scope } from './kit.js';
 
 // Compiled terms are immutable: the same constant (or `input`) compiles to one shared object.
@@ -173,27 +173,14 @@ export abstract class TermCompiler extends RefCompiler {
   protected comprehension(t: Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>, sc: Scope, bound: Set<number>): CompiledTerm | null {
     const declared = declaredVars(t.body, new Set());
     if (!this.closureReady(t, sc, bound, declared)) return null;
-    const parts = comprehensionParts(t);
-    const heads = parts.heads;
-    const inner = this.nestedScope(sc, parts.body, heads, declared);
-    const innerBound = new Set(bound);
-    const compiled = this.body(parts.body, inner, innerBound, sc.names);
-    const body = this.cx.trace ? tracedClosure(compiled, parts.body, t.loc) : compiled;
-    if (parts.body !== t.body) {
-      // The type checker looks the written body up: give it the chosen order without the head's expression.
-      const order = this.cx.bodyOrder?.get(parts.body);
-      if (order) this.cx.bodyOrder!.set(t.body, order.filter((e) => t.body.includes(e)));
-    }
-    const hs: CompiledTerm[] = [];
-    for (const h of heads) {
-      const c = this.term(h, inner, innerBound);
-      if (!c) {
-        // A generated head variable is unbound only when its expression was reported with the body.
-        if (h.type !== 'var' || !isHeadVar(h.name)) this.reportUnsafe(h, inner, innerBound);
-        return constantTerm(null);
-      }
-      hs.push(c);
-    }
+    const written = t.type === 'objectcomp' ? [t.key, t.value] : [t.term];
+    const rewritten = rewriteHeads(t.body, written);
+    const parts = this.retried(
+      () => this.comprehensionParts(t, t.body, written, sc, bound, declared),
+      rewritten && (() => this.comprehensionParts(t, rewritten.body, rewritten.heads, sc, bound, declared)),
+    );
+    if (!parts) return constantTerm(null);
+    const { body, hs } = parts;
     const h0 = hs[0]!;
     if (t.type === 'arraycomp') {
       return fromVal((st, f) => {
@@ -226,5 +213,35 @@ export abstract class TermCompiler extends RefCompiler {
       );
       return out.build();
     });
+  }
+
+  /** A comprehension's body and heads compiled in a nested scope; undefined (reported) when a head stays unsafe. */
+  private comprehensionParts(
+    t: Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>,
+    bodyExprs: Body,
+    heads: Term[],
+    sc: Scope,
+    bound: Set<number>,
+    declared: Set<string>,
+  ): { body: ExprFn; hs: CompiledTerm[] } | undefined {
+    const inner = this.nestedScope(sc, bodyExprs, heads, declared);
+    const innerBound = new Set(bound);
+    const compiled = this.body(bodyExprs, inner, innerBound, sc.names);
+    const body = this.cx.trace ? tracedClosure(compiled, bodyExprs, t.loc) : compiled;
+    if (bodyExprs !== t.body) {
+      const order = this.cx.bodyOrder?.get(bodyExprs);
+      if (order) this.cx.bodyOrder!.set(t.body, writtenOrder(order, t.body));
+    }
+    const hs: CompiledTerm[] = [];
+    for (const h of heads) {
+      const c = this.term(h, inner, innerBound);
+      if (!c) {
+        // A generated head variable is unbound only when its expression was reported with the body.
+        if (h.type !== 'var' || !isHeadVar(h.name)) this.reportUnsafe(h, inner, innerBound);
+        return undefined;
+      }
+      hs.push(c);
+    }
+    return { body, hs };
   }
 }

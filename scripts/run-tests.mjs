@@ -17,5 +17,8 @@ function find(dir) {
 
 const filters = process.argv.slice(2);
 const files = find('test').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// CI has 90 minutes and no one to press Ctrl-C: a test file whose tests all finished exits even if something it
+// started left a handle open (--test-force-exit; a leak is still a bug to find, but must not hang CI), and no single
+// test may run longer than 10 minutes (the longest end-to-end tests set their own, shorter, timeouts).
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

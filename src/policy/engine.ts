@@ -298,10 +298,18 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     const offload = this.offload;
     if (offload === undefined || !(e instanceof BudgetExceededError) || e.budget !== 'time') throw this.failure(what, e);
     // The next decisions of this domain go to the pool straight away for a while, without a wasted slice each.
+    this.rememberSlow(what, snapshot);
+    // What is left of the budget. The memory runs from the slow decision's end too: a worker that had to start and
+    // compile first may take longer than the memory lasts.
+    const pending = this.toPool(what, snapshot, job(), this.evalTimeoutMs - offload.afterMs, fromPool);
+    const remember = (): void => this.rememberSlow(what, snapshot);
+    pending.then(remember, remember);
+    return pending;
+  }
+
+  private rememberSlow(what: string, snapshot: PolicySnapshot): void {
     if (this.slow === null || this.slow.snapshot !== snapshot) this.slow = { snapshot, until: new Map() };
     this.slow.until.set(what, Date.now() + SLOW_MEMORY_MS);
-    // What is left of the budget.
-    return this.toPool(what, snapshot, job(), this.evalTimeoutMs - offload.afterMs, fromPool);
   }
 
   /** Evaluates in the pool within `budgetMs`; waiting for a worker may take at most the whole budget again. */

@@ -76,6 +76,18 @@ action := "allow" if {
 	count([[i, "padding"] | some i in numbers.range(1, 4000000)]) < 0
 }
 
+# Heavier still (hundreds of milliseconds): outlasts a 20 ms slice even on a fast, idle machine.
+rule_name := "heavy" if {
+	input.destination == "heavy.example"
+	count([1 | some i in numbers.range(1, 600); some j in numbers.range(1, 600); i != j]) > 0
+}
+
+heavy_set contains x if {
+	input.destination == "heavy.example"
+	some x in numbers.range(1, 600)
+	count([1 | some j in numbers.range(1, 600); j != x]) > 0
+}
+
 medium_set contains x if {
 	input.destination == "medium.example"
 	some x in numbers.range(1, 300)
@@ -160,14 +172,15 @@ test('in process: size budgets stop the element and string explosions before mem
 test('pool: a decision outlasting its slice finishes in a worker with the in-process answer; the event loop stays free', async () => {
   const pool = new EvalPool({ size: 1, budgets, heapMb: 256 });
   pools.push(pool);
-  const engine = PolicyEngine.open(DIR, { compile, compileAsync, evalTimeoutMs: 30_000, budgets, offload: { pool, afterMs: 5 }, observer });
+  // A 20 ms slice: a decision of microseconds stays far inside it even when a loaded machine pauses it for a while.
+  const engine = PolicyEngine.open(DIR, { compile, compileAsync, evalTimeoutMs: 30_000, budgets, offload: { pool, afterMs: 20 }, observer });
   const reference = PolicyEngine.open(DIR, { compile, evalTimeoutMs: 30_000 });
   counts.length = 0;
   const fast = engine.firewall(fw('ok.example'));
   assert.ok(!(fast instanceof Promise), 'fast decisions stay in process');
-  const medium = engine.firewall(fw('medium.example'));
+  const medium = engine.firewall(fw('heavy.example'));
   assert.ok(medium instanceof Promise, 'a slow decision goes to the pool');
-  assert.deepEqual(await medium, reference.firewall(fw('medium.example')));
+  assert.deepEqual(await medium, reference.firewall(fw('heavy.example')));
   assert.deepEqual(counts, ['firewall:offloaded']);
   // For a second, the domain's next decisions go straight to the pool (no wasted slice each); the rest stays in process.
   const next = engine.firewall(fw('ok.example'));
@@ -177,9 +190,9 @@ test('pool: a decision outlasting its slice finishes in a worker with the in-pro
   assert.ok(!(other instanceof Promise));
   assert.equal(other.output, 'ok');
   // The Data API too: a set answers as OPA's JSON (an array).
-  const q = engine.query(['defenseclaw', 'firewall', 'medium_set'], fw('medium.example'));
+  const q = engine.query(['defenseclaw', 'firewall', 'heavy_set'], fw('heavy.example'));
   assert.ok(q instanceof Promise);
-  assert.deepEqual((await q).output, Array.from({ length: 300 }, (_, i) => i + 1));
+  assert.deepEqual((await q).output, Array.from({ length: 600 }, (_, i) => i + 1));
 });
 
 test('pool: the time budget holds in the worker and the event loop is not stalled meanwhile', async () => {
@@ -205,9 +218,11 @@ test('pool: the time budget holds in the worker and the event loop is not stalle
 
 test('pool: a worker stuck in one built-in past the deadline is terminated and replaced', async () => {
   const restarts: string[] = [];
-  const pool = new EvalPool({ size: 1, budgets, heapMb: 256, graceMs: 100, onRestart: (r) => restarts.push(r) });
+  const pool = new EvalPool({ size: 1, budgets, heapMb: 256, graceMs: 20, onRestart: (r) => restarts.push(r) });
   pools.push(pool);
-  // Sorting a million numbers takes several hundred milliseconds, far past 30 ms plus the grace.
+  // Sorting a million numbers takes over a hundred milliseconds even on a fast machine, far past 25 ms (what the
+  // in-process slice leaves of the 30 ms budget) plus the 20 ms grace: the watchdog, not the worker's own clock check
+  // after the call, is what ends it.
   const engine = PolicyEngine.open(DIR, { compile, compileAsync, evalTimeoutMs: 30, budgets, offload: { pool, afterMs: 5 }, observer });
   const message = await failure(() => engine.firewall(fw('sort.example')));
   assert.equal(message, 'policy evaluation failed: eval_cancel_error: evaluation exceeded its time budget of 30 ms (evaluation exceeded its time budget and its worker was stopped)');

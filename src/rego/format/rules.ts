@@ -5,6 +5,7 @@
  * comments kept on the rows they annotate.
  */
 import type { Import, Module, Rule, Term } from '../syntax/ast.js';
+import { isGroundTerm } from '../syntax/walk.js';
 import { countNewlines, type SourceSpans } from './spans.js';
 import { closingRow, isVarCompatible, quoteString } from './layout.js';
 import { TermFormatter, type FmtOptions } from './terms.js';
@@ -346,26 +347,6 @@ function isExpandedConst(rule: Rule): boolean {
   if (rule.body.length !== 1) return false;
   const e = rule.body[0]!;
   return e.type === 'expr' && !e.negated && e.with.length === 0 && e.term.type === 'boolean' && e.term.value === true;
-}
-
-function isGroundTerm(t: Term): boolean {
-  switch (t.type) {
-    case 'var':
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return false;
-    case 'array':
-    case 'set':
-      return t.items.every(isGroundTerm);
-    case 'object':
-      return t.items.every(([k, v]) => isGroundTerm(k) && isGroundTerm(v));
-    default:
-      return true;
-  }
 }
 
 /** OPA's import order: by path (root name, then segments), then alias. */

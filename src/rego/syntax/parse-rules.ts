@@ -9,6 +9,7 @@ import { attachAnnotations } from './annotations.js';
 import { FUTURE_KEYWORDS } from './parser-base.js';
 import { BodyParser } from './parse-body.js';
 import { dotSegments } from './parse-terms.js';
+import { isGroundTerm } from './walk.js';
 
 export class ModuleParser extends BodyParser {
   protected subParser(tokens: Token[]): ModuleParser {
@@ -160,7 +161,7 @@ export class ModuleParser extends BodyParser {
     this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf, noBodyNoValue });
 
     if (this.isKw('else') && !this.keywordLedRef()) {
-      if (head.ref.length > 1 && !head.ref.every(isGround)) this.fail('else keyword cannot be used on rules with variables in head');
+      if (head.ref.length > 1 && !head.ref.every(isGroundTerm)) this.fail('else keyword cannot be used on rules with variables in head');
       if (head.kind === 'multi') this.fail('else keyword cannot be used on multi-value rules');
       rule.else = this.parseElse(rule);
     }
@@ -181,7 +182,7 @@ export class ModuleParser extends BodyParser {
   protected parseHead(isDefault: boolean): { head: Head; usesContains: boolean; refSegments: Term[] } {
     const loc = this.loc();
     const first = this.parseVarToken();
-    const term = this.parseTermFinish(first);
+    const term = this.parseTermFinish(first, true);
     let refSegments: Term[];
     let args: Term[] | undefined;
     if (term.type === 'var') {
@@ -347,26 +348,6 @@ export class ModuleParser extends BodyParser {
 
 /** Tokens after a `{ … }` that cannot continue a literal: closing another construct, or a separator of literals. */
 const CLOSERS = new Set(['}', ']', ')', ';']);
-
-function isGround(t: Term): boolean {
-  switch (t.type) {
-    case 'var':
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return false;
-    case 'array':
-    case 'set':
-      return t.items.every(isGround);
-    case 'object':
-      return t.items.every(([k, v]) => isGround(k) && isGround(v));
-    default:
-      return true;
-  }
-}
 
 /** For default rule values: the first var/ref/call found outside comprehensions (OPA's wording: "var", "ref", "call"). */
 function findNonGround(t: Term): string | undefined {

@@ -12,20 +12,36 @@ import { declaredVars } from '../resolve.js';
 import { RefCompiler } from './refs.js';
 import { combine, constantTerm, fromVal, type Scope } from './kit.js';
 
+// Compiled terms are immutable: the same constant (or `input`) compiles to one shared object.
+const NULL_TERM = constantTerm(null);
+const TRUE_TERM = constantTerm(true);
+const FALSE_TERM = constantTerm(false);
+const INPUT_TERM = fromVal((st) => st.input);
+
 export abstract class TermCompiler extends RefCompiler {
+  /** Scalar constants compiled so far in this compile (a policy repeats its keys and numbers). */
+  private readonly constants = new Map<string | number, CompiledTerm>();
+
+  protected constant(v: string | number): CompiledTerm {
+    if (Object.is(v, -0)) return constantTerm(v); // a Map takes -0 for 0
+    let c = this.constants.get(v);
+    if (c === undefined) this.constants.set(v, (c = constantTerm(v)));
+    return c;
+  }
+
   /** Compiles a term to be evaluated; null if a variable it needs is not bound yet. Binds ref iteration variables. */
   term(t: Term, sc: Scope, bound: Set<number>): CompiledTerm | null {
     switch (t.type) {
       case 'null':
-        return constantTerm(null);
+        return NULL_TERM;
       case 'boolean':
-        return constantTerm(t.value);
+        return t.value ? TRUE_TERM : FALSE_TERM;
       case 'number':
-        return constantTerm(typeof t.value === 'bigint' ? normalizeBigInt(t.value) : t.value);
+        return typeof t.value === 'number' ? this.constant(t.value) : constantTerm(typeof t.value === 'bigint' ? normalizeBigInt(t.value) : t.value);
       case 'string':
-        return constantTerm(t.value);
+        return this.constant(t.value);
       case 'var': {
-        if (t.name === 'input') return fromVal((st) => st.input);
+        if (t.name === 'input') return INPUT_TERM;
         if (t.name === 'data') return this.dataRef([], [], sc, bound);
         const s = sc.slot(t.name);
         if (!bound.has(s)) return null;

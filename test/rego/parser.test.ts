@@ -287,6 +287,16 @@ test('parse error messages and positions', () => {
   assert.match(parseErrors('package p\nq := 1 ^ 2')[0]!, /illegal token/);
 });
 
+test('a keyword-led reference after a rule value starts the next rule (OPA scanAheadRef); `with` there is a modifier', () => {
+  const m = mod('x := 1\nin.z := 5\nevery.v := 6');
+  assert.deepEqual(m.rules.map((r) => r.head.ref.map((t) => (t.type === 'string' ? t.value : '?')).join('.')), ['x', 'in.z', 'every.v']);
+  // The rule `x := 1` is an expression to OPA's parser: a `with` after it, on any line, is its modifier.
+  assert.deepEqual(parseErrors('package p\nx := 1\nwith.a := 1'), ['m.rego:3:5: rego_parse_error: unexpected . token: expected ident']);
+  assert.deepEqual(parseErrors('package p\nx := 1 with input as 2'), ['m.rego:2:1: rego_parse_error: expressions using with keyword cannot be used for rule head']);
+  // After a body, `with.a` is a rule of its own.
+  assert.equal(mod('x if {\n\ttrue\n}\nwith.a := 1').rules.length, 2);
+});
+
 test('parse errors name tokens as OPA 1.x does (tokens.go)', () => {
   const first = (src: string): string => parseErrors(`package p\n${src}`)[0]!.replace(/^m\.rego:\d+:\d+: rego_parse_error: /, '');
   // OPA's issue 4215: an operator in a comprehension's head is not a comprehension.

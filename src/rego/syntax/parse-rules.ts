@@ -4,6 +4,7 @@
  * `else` chains and default rules, over the body layer.
  */
 import type { Body, Head, Import, Module, Package, RefTerm, Rule, StringTerm, Term, VarTerm } from './ast.js';
+import type { Location } from '../errors.js';
 import type { Comment, Token } from './lexer.js';
 import { attachAnnotations } from './annotations.js';
 import { FUTURE_KEYWORDS } from './parser-base.js';
@@ -152,11 +153,14 @@ export class ModuleParser extends BodyParser {
     } else if (usesContains) {
       this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf });
       return [rule];
-    } else if (head.value === undefined && !head.args) {
-      // A bare name is a query, not a rule (OPA's ParseRuleFromExpr); a bare
-      // `p.q.r` is `p.q.r = true`, which v1 refuses (nothing written after it).
-      if (refSegments.length === 1) this.fail('var cannot be used for rule name', loc);
-      noBodyNoValue = refSegments.length > 2;
+    } else {
+      if (head.value === undefined && !head.args) {
+        // A bare name is a query, not a rule (OPA's ParseRuleFromExpr); a bare
+        // `p.q.r` is `p.q.r = true`, which v1 refuses (nothing written after it).
+        if (refSegments.length === 1) this.fail('var cannot be used for rule name', loc);
+        noBodyNoValue = refSegments.length > 2;
+      }
+      this.rejectWithAfterRule(loc);
     }
     this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf, noBodyNoValue });
 
@@ -177,6 +181,21 @@ export class ModuleParser extends BodyParser {
       rules.push(next);
     }
     return rules;
+  }
+
+  /**
+   * A rule with neither `if` nor a body is an expression to OPA's parser
+   * (parseRules gives up, parseQuery reads it, ParseRuleFromExpr makes the
+   * rule), so a `with` after it is that expression's modifier, even on the
+   * next line: `with.a` there cannot be a reference starting a new rule.
+   */
+  private rejectWithAfterRule(loc: Location): void {
+    if (!this.isKw('with')) return;
+    if (this.keywordLedRef()) {
+      this.next();
+      this.illegal('expected ident');
+    }
+    this.fail('expressions using with keyword cannot be used for rule head', loc);
   }
 
   protected parseHead(isDefault: boolean): { head: Head; usesContains: boolean; refSegments: Term[] } {

@@ -70,7 +70,8 @@ export abstract class TermParser extends ParserBase {
       if (tried.value) return this.isKw('in') ? this.nested(() => this.parseTermIn(tried.value, keyVal)) : tried.value;
       this.pos = saved;
     }
-    if (this.isKw('in')) {
+    // `in.x` / `in[...]` next is a reference starting a new statement (OPA's scanAheadRef), not membership.
+    if (this.isKw('in') && !this.keywordLedRef()) {
       this.next();
       const rhs = this.parseTermRelation();
       const call = makeCall('internal.member_2', [lhs, rhs], lhs.loc);

@@ -217,7 +217,6 @@ export class TermFormatter extends Writer {
   /** A call as a whole expression: operators infix (`z = x + y` for the three-operand form), other functions plain. */
   protected writeFunctionCall(call: CallTerm, comments: FmtComment[]): FmtComment[] {
     if (isMemberCall(call)) return this.writeInOperator(false, call.args, comments);
-    if (isUnaryMinus(call)) return this.writeUnaryMinus(call, comments);
     const infix = infixOf(call);
     if (!infix) return this.writeFunctionCallPlain(call, comments);
     const [a, b, c] = call.args;
@@ -266,11 +265,6 @@ export class TermFormatter extends Writer {
     comments = this.writeIterable(call.args, anchor, closingRow(anchor.text, anchor.row, '(', ')'), comments, (t, c) => this.writeListItem(t as Term, c, false));
     this.write(')');
     return comments;
-  }
-
-  private writeUnaryMinus(call: CallTerm, comments: FmtComment[]): FmtComment[] {
-    this.write('-');
-    return this.writeTermParens(true, call.args[1]!, comments);
   }
 
   private writeInOperator(parens: boolean, operands: Term[], comments: FmtComment[]): FmtComment[] {
@@ -423,7 +417,6 @@ export class TermFormatter extends Writer {
   }
 
   private writeCall(parens: boolean, call: CallTerm, comments: FmtComment[]): FmtComment[] {
-    if (isUnaryMinus(call)) return this.writeUnaryMinus(call, comments);
     const infix = infixOf(call);
     if (!infix) return this.writeFunctionCallPlain(call, comments);
     if (infix.op === 'in') {
@@ -634,9 +627,3 @@ function isMember2(t: Term): t is CallTerm {
   return t.type === 'call' && callName(t) === 'internal.member_2';
 }
 
-/** `-x`: our parser's minus(0, x), the zero standing at the sign. */
-function isUnaryMinus(call: CallTerm): boolean {
-  if (callName(call) !== 'minus' || call.args.length !== 2 || !isOperatorCall(call)) return false;
-  const zero = call.args[0]!;
-  return zero.type === 'number' && zero.raw === '0' && zero.loc === call.loc;
-}

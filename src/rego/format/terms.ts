@@ -493,7 +493,9 @@ export class TermFormatter extends Writer {
       this.endLine();
       this.startLine();
     }
-    const parens = term.type === 'call' && (isUnionCall(term) || this.spans.termText(term).startsWith('('));
+    // A head is one term to the parser: an operator there needs parentheses (`[mul(x, 2) | ...]` is
+    // written `[(x * 2) | ...]`; OPA's formatter writes `[x * 2 | ...]`, which does not parse: its issue 4215).
+    const parens = term.type === 'call' && (isUnionCall(term) || infixOf(term) !== undefined || this.spans.termText(term).startsWith('('));
     comments = this.writeTermParens(parens, term, comments);
     this.write(' |');
     return this.writeComprehensionBody(open, close, body, { row: termRow, text: '' }, anchor, comments);

@@ -226,9 +226,9 @@ function isV1(module: Module): boolean {
  * The compile stages that stop the compile when they fail, in OPA's order:
  * unused imports (strict), `input`/`data` shadowed (strict, or any v1
  * module), duplicate imports (strict; v1 modules are checked later anyway),
- * then local variables: OPA's RewriteLocalVars errors (`var x assigned
- * above`, `declared var x unused`, assignments under `not`, ...) in every
- * mode, unused assignments and arguments in strict mode only.
+ * then local variables (OPA's rewriteLocalVars stage, in every mode:
+ * redeclarations, `declared var x unused`, assignments that cannot be; strict
+ * mode adds unused assignments and arguments).
  */
 export function stageErrors(modules: readonly Module[], strict: boolean): RegoError[] {
   const stages: ((m: Module) => RegoError[])[] = [

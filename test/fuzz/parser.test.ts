@@ -76,8 +76,8 @@ const DEEP_SHAPES: Record<string, (n: number) => string> = {
   'ref keys': (n) => 'x := y' + '[y'.repeat(n) + '[0]' + ']'.repeat(n) + '\ny := [0]',
   calls: (n) => 'x := ' + 'abs('.repeat(n) + '1' + ')'.repeat(n),
   comprehensions: (n) => 'x := ' + '[z | z := '.repeat(n) + '1' + ']'.repeat(n),
-  // Each level uses its variable: an unused `every` variable is a compile error (declared var y unused), as in OPA.
-  every: (n) => 'x if {' + Array.from({ length: n }, (_, i) => ` every y${i} in [1] { y${i} == 1;`).join('') + ' true ' + '}'.repeat(n) + '}',
+  // Each `every` uses its variable: an unused one is OPA's `declared var y unused`.
+  every: (n) => 'x if {' + ' every y in [1] { y == 1;'.repeat(n) + ' true ' + '}'.repeat(n) + '}',
   'else chain': (n) => 'x := 1 if false' + ' else := 1 if false'.repeat(n),
 };
 

@@ -99,7 +99,8 @@ export abstract class TermCompiler extends RefCompiler {
       if (!c) return null;
       out.push(c);
     }
-    return out;
+    // Closures keep these lists: an exact-size copy, not the pushed array and its spare capacity.
+    return out.slice();
   }
 
   protected comprehension(t: Extract<Term, { type: 'arraycomp' | 'setcomp' | 'objectcomp' }>, sc: Scope, bound: Set<number>): CompiledTerm | null {

@@ -175,7 +175,7 @@ export class ModuleParser extends BodyParser {
   protected parseHead(isDefault: boolean): { head: Head; usesContains: boolean; refSegments: Term[] } {
     const loc = this.loc();
     const first = this.parseVarToken();
-    const term = this.parseTermFinish(first);
+    const term = this.parseTermFinish(first, true);
     let refSegments: Term[];
     let args: Term[] | undefined;
     if (term.type === 'var') {

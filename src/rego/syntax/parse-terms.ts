@@ -225,13 +225,18 @@ export abstract class TermParser extends ParserBase {
     return { type: 'number', raw: text, value: numberFromText(text, value), loc };
   }
 
-  /** After a term: refs (`.a`, `[x]`) and calls (`(args)`) that directly follow it. */
-  protected parseTermFinish(head: Term): Term {
+  /**
+   * After a term: refs (`.a`, `[x]`) and calls (`(args)`) that directly follow it. In a rule head
+   * (`headSpacing`), OPA's parseHeadFinish skips white space before the first of them: v0's
+   * `deny [msg] { … }` and `f (x) = y { … }` are the rules `deny[msg]` and `f(x)`.
+   */
+  protected parseTermFinish(head: Term, headSpacing = false): Term {
     let cur = head;
     let path: Term[] = [];
     const refOf = (): Term => (path.length === 0 ? cur : flattenRef(cur, path));
-    for (;;) {
-      if (this.isAttached('.')) {
+    for (let first = headSpacing; ; first = false) {
+      const follows = (text: string): boolean => (first ? this.isPunct(text) : this.isAttached(text));
+      if (follows('.')) {
         this.checkRefHead(cur);
         this.next();
         if (this.tok.kind !== 'ident' || this.tok.spaceBefore) this.illegal('expected ident');
@@ -239,14 +244,14 @@ export abstract class TermParser extends ParserBase {
         dotSegments.add(seg);
         path.push(seg);
         this.next();
-      } else if (this.isAttached('[')) {
+      } else if (follows('[')) {
         this.checkRefHead(cur);
         this.next();
         const key = this.parseTermInfixCall(false);
         if (!this.isPunct(']')) this.illegal('expected ]');
         this.next();
         path.push(key);
-      } else if (this.isAttached('(')) {
+      } else if (follows('(')) {
         const fn = refOf();
         cur = this.parseCall(fn);
         path = [];

@@ -144,6 +144,7 @@ function newState(opts: EvalOptions, nodes: readonly RuleNode[]): EvalState {
   );
   st.nodes = nodes;
   if (opts.tracer !== undefined) st.tracer = opts.tracer;
+  if (opts.testCase !== undefined) st.testCaseSink = opts.testCase;
   return st;
 }
 

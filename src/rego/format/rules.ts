@@ -305,9 +305,11 @@ export class ModuleFormatter extends TermFormatter {
     const isTrue = view.generated || (view.value!.type === 'boolean' && view.value!.value === true);
     if (!(view.key || !isTrue || expandedConst || rule.isDefault)) return comments;
     const v1RefConst = this.opts.regoV1 && expandedConst && !view.key && !head.args;
-    // A value the parser made up at the head's own position is implied (`p[x] if ...`). Without `if`, a
-    // two-part head with no value would read back as a partial set: there the value is written out.
-    if (view.generated && !view.isElse && (this.spans.isChained(rule) || (view.key !== undefined && view.hasIf)) && !v1RefConst) return comments;
+    // A value the parser made up at the head's own position is implied (`p[x] if ...`, a bare `a.b.c` or
+    // `f(x)`). Without `if`, a two-part head with no value would read back as a partial set: there the
+    // value is written out.
+    const atHead = this.spans.isChained(rule) || (view.key !== undefined && view.hasIf) || rule.body.length === 0;
+    if (view.generated && !view.isElse && atHead && !v1RefConst) return comments;
     this.write(view.assign || this.opts.regoV1 ? ' := ' : ' = ');
     if (view.generated) {
       comments = this.insertComments(comments, head.loc.row);

@@ -5,10 +5,12 @@
  * connections), optionally checks every admission response against the policy
  * revision in its header, and prints one JSON line: the `LoadResult`.
  *
- * With `durationS: 0` it runs until the parent sends `"stop"` over IPC.
+ * With `durationS: 0` it runs until the parent sends `"stop"` over IPC. With
+ * `phases`, the parent sends `{phase: name}` and each response's latency is
+ * kept under the phase current when it arrives.
  */
 import { createRequire } from 'node:module';
-import type { LoadResult, LoadSpec } from './load.js';
+import type { LoadResult, LoadSpec, PhaseLatency } from './load.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -19,7 +21,12 @@ interface AutocannonResult {
   requests: { total: number };
   latency: { p50: number; p99: number; max: number };
 }
-type Autocannon = (opts: Record<string, unknown>, cb: (err: unknown, result: AutocannonResult) => void) => { stop(): void };
+interface AutocannonInstance {
+  stop(): void;
+  /** `response`: (client, status, bytes, latency in ms with a fraction). */
+  on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+type Autocannon = (opts: Record<string, unknown>, cb: (err: unknown, result: AutocannonResult) => void) => AutocannonInstance;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 interface Checker {
@@ -63,8 +70,8 @@ function headerValue(headers: Record<string, string | string[]>, name: string): 
   return undefined;
 }
 
-function cannon(spec: LoadSpec, durationS: number, checker?: Checker): { done: Promise<AutocannonResult>; stop(): void } {
-  let instance: { stop(): void } | undefined;
+function cannon(spec: LoadSpec, durationS: number, checker?: Checker, onLatency?: (ms: number) => void): { done: Promise<AutocannonResult>; stop(): void } {
+  let instance: AutocannonInstance | undefined;
   const done = new Promise<AutocannonResult>((resolve, reject) => {
     instance = autocannon(
       {
@@ -86,19 +93,36 @@ function cannon(spec: LoadSpec, durationS: number, checker?: Checker): { done: P
       },
       (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
     );
+    if (onLatency) instance.on('response', (_client, _status, _bytes, ms) => onLatency(ms));
   });
   return { done, stop: () => instance?.stop() };
+}
+
+function latencyOf(ms: number[]): PhaseLatency {
+  const s = Float64Array.from(ms).sort();
+  const at = (p: number): number => (s.length === 0 ? NaN : Math.round(s[Math.min(s.length - 1, Math.floor(s.length * p))]! * 100) / 100);
+  return { requests: s.length, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1) };
 }
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
   if (spec.warmupS > 0) await cannon(spec, spec.warmupS).done;
   const checker = spec.expectVerdictByRevision ? makeChecker(spec.expectVerdictByRevision) : undefined;
-  const run = cannon(spec, spec.durationS, checker);
+  const byPhase = new Map<string, number[]>();
+  let current: number[] | null = null;
+  const run = cannon(spec, spec.durationS, checker, spec.phases ? (ms) => current?.push(ms) : undefined);
   // The parent learns that the measured run has begun (the reload benchmark starts reloading then).
   process.send?.('started');
-  process.on('message', (m) => {
+  process.on('message', (m: unknown) => {
     if (m === 'stop') run.stop();
+    else if (typeof m === 'object' && m !== null && 'phase' in m) {
+      const name = (m as { phase: string | null }).phase;
+      if (name === null) current = null;
+      else {
+        if (!byPhase.has(name)) byPhase.set(name, []);
+        current = byPhase.get(name)!;
+      }
+    }
   });
   const r = await run.done;
   const result: LoadResult = {
@@ -114,6 +138,7 @@ async function main(): Promise<void> {
     mismatches: checker?.mismatches ?? 0,
     mismatch_samples: checker?.samples ?? [],
     duration_s: r.duration,
+    ...(spec.phases ? { phase_latency: Object.fromEntries([...byPhase].map(([name, ms]) => [name, latencyOf(ms)])) } : {}),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   process.disconnect?.();

@@ -24,6 +24,20 @@ export interface LoadSpec {
    * revision in `X-DefenseClaw-Policy-Revision` (revision → verdict).
    */
   expectVerdictByRevision?: Record<string, string>;
+  /**
+   * Record every response's latency (autocannon's, sub-millisecond) under the
+   * phase the parent names (`RunningLoad.phase`): two conditions measured in
+   * alternating windows of one run see the same background load.
+   */
+  phases?: boolean;
+}
+
+/** Latency of the responses received during one named phase (`LoadSpec.phases`). */
+export interface PhaseLatency {
+  requests: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
 }
 
 export interface LoadResult {
@@ -42,6 +56,8 @@ export interface LoadResult {
   /** A few mismatching responses, for the report. */
   mismatch_samples: string[];
   duration_s: number;
+  /** With `phases`: by phase name. */
+  phase_latency?: Record<string, PhaseLatency>;
 }
 
 export interface RunningLoad {
@@ -50,6 +66,8 @@ export interface RunningLoad {
   result: Promise<LoadResult>;
   /** Ends an open-ended run (`durationS: 0`) early; the result still arrives. */
   stop(): void;
+  /** With `phases`: responses from now on count for `name` (null: for none). */
+  phase(name: string | null): void;
 }
 
 export function startLoad(spec: LoadSpec): RunningLoad {
@@ -83,6 +101,9 @@ export function startLoad(spec: LoadSpec): RunningLoad {
     result,
     stop: () => {
       if (proc.connected) proc.send('stop');
+    },
+    phase: (name) => {
+      if (proc.connected) proc.send({ phase: name });
     },
   };
 }

@@ -6,12 +6,13 @@
  * No policy change goes unrecorded: the directory is compiled once, and in the
  * engine's `beforeSwap` hook (after the compile, before the swap) the
  * `policy-reload` audit row for exactly that revision is written and the
- * snapshot recorded in the policy history. If the audit row cannot be written,
- * nothing is applied. Reloads (and rollbacks, through `exclusive`) are serialised.
+ * snapshot recorded in the policy history (its file writes off the event loop).
+ * If the audit row cannot be written, nothing is applied. Reloads (and
+ * rollbacks, through `exclusive`) are serialised.
  */
 import type { Logger } from 'pino';
-import type { PolicyEngineApi, ReloadOutcome, SnapshotInfo } from '../policy/types.js';
-import type { HistorySource, PolicyHistory } from '../policy/history.js';
+import type { PolicyEngineApi, PolicyFile, ReloadOutcome, SnapshotInfo } from '../policy/types.js';
+import type { HistoryEntry, HistorySource, PolicyHistory } from '../policy/history.js';
 import { diffFiles } from '../policy/snapshot.js';
 import { formatErrors, RegoError } from '../rego/errors.js';
 import type { AuditEvent } from './audit-store.js';
@@ -165,7 +166,7 @@ export class PolicyReloader {
     let auditError: Error | null = null;
     let ignored = false;
     let repeated = false;
-    const beforeSwap = (next: SnapshotInfo): void => {
+    const beforeSwap = async (next: SnapshotInfo): Promise<void> => {
       const current = engine.current();
       const changed = current?.fullRevision !== next.fullRevision;
       // The watcher also sees writes that change nothing (a rollback's own files, `touch`), and a bundle server
@@ -196,7 +197,8 @@ export class PolicyReloader {
         throw err;
       }
       this.unchangedAudited = changed ? null : next.fullRevision;
-      if (changed) this.recordHistory(source, next);
+      // Its file writes off the event loop: decisions served meanwhile (by the previous policy) never wait for the disk.
+      if (changed) await this.recordHistoryAsync(source, next);
     };
     let outcome: ReloadOutcome;
     try {
@@ -258,31 +260,30 @@ export class PolicyReloader {
    * Best effort: the audit row is the record of the change; a history that
    * cannot be written only costs the ability to roll back to this revision.
    */
-  private recordHistory(source: HistorySource, snap: SnapshotInfo): void {
+  private async recordHistoryAsync(source: HistorySource, snap: SnapshotInfo): Promise<void> {
     const history = this.deps.history;
     if (!history) return;
     try {
-      history.record(
-        {
-          revision: snap.revision,
-          full_revision: snap.fullRevision,
-          applied_at: new Date().toISOString(),
-          source,
-          modules: snap.moduleCount,
-          ...(snap.bundle ? { bundle: { ...snap.bundle } } : {}),
-        },
-        // A bundle's files are the server's (its paths are not policy-directory names): the entry says where it came from.
-        snap.bundle ? [] : snap.files,
-      );
+      await history.recordAsync(historyEntry(source, snap), historyFiles(snap));
     } catch (err) {
-      this.deps.logger?.error({ err, revision: snap.revision }, 'policy history could not be written');
+      this.historyFailed(err, snap);
     }
   }
 
   /** Records the snapshot serving at start (source `start`). */
   recordStart(): void {
     const snap = this.deps.engine?.current();
-    if (snap) this.recordHistory('start', snap);
+    const history = this.deps.history;
+    if (!snap || !history) return;
+    try {
+      history.record(historyEntry('start', snap), historyFiles(snap));
+    } catch (err) {
+      this.historyFailed(err, snap);
+    }
+  }
+
+  private historyFailed(err: unknown, snap: SnapshotInfo): void {
+    this.deps.logger?.error({ err, revision: snap.revision }, 'policy history could not be written');
   }
 
   private failed(source: ReloadSource, policyDir: string, httpStatus: 400 | 500 | 503, body: ReloadFailureBody): ReloadResult {
@@ -293,6 +294,22 @@ export class PolicyReloader {
     this.deps.logger?.warn({ source, reason: truncate(body.error, 256) }, 'policy.reload.rejected');
     return { ok: false, httpStatus, body };
   }
+}
+
+function historyEntry(source: HistorySource, snap: SnapshotInfo): HistoryEntry {
+  return {
+    revision: snap.revision,
+    full_revision: snap.fullRevision,
+    applied_at: new Date().toISOString(),
+    source,
+    modules: snap.moduleCount,
+    ...(snap.bundle ? { bundle: { ...snap.bundle } } : {}),
+  };
+}
+
+/** A bundle's files are the server's (its paths are not policy-directory names): the entry says where it came from. */
+function historyFiles(snap: SnapshotInfo): readonly PolicyFile[] {
+  return snap.bundle ? [] : snap.files;
 }
 
 /** Compile errors are the caller's (400, every error's file:row:col in the text); load errors are 500. */

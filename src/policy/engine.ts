@@ -230,7 +230,7 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     return next;
   }
 
-  private async runLoad(dryRun: boolean, beforeSwap?: (next: SnapshotInfo) => void): Promise<ReloadOutcome> {
+  private async runLoad(dryRun: boolean, beforeSwap?: ReloadOptions['beforeSwap']): Promise<ReloadOutcome> {
     const started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
     const previous = this.snapshot;
@@ -251,7 +251,8 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     }
     if (!dryRun) {
       try {
-        beforeSwap?.(next.info);
+        // Loads are serialised (`tail`): nothing else swaps while the hook's writes finish.
+        await beforeSwap?.(next.info);
       } catch (e) {
         // The caller refused the change (its record could not be written): nothing is applied.
         const message = `policy not applied: ${describe(e)}`;

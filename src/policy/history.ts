@@ -18,7 +18,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSafePolicyFileName, PolicyLoadError, readPolicyFile } from './directory.js';
-import { writeFileAtomic, writeFileExclusive } from './safe-write.js';
+import { writeFileAtomic, writeFileAtomicAsync, writeFileExclusive } from './safe-write.js';
 import { computeRevision } from './snapshot.js';
 import type { PolicyFile } from './types.js';
 
@@ -218,33 +218,66 @@ export class PolicyHistory {
    * replaced that were never served).
    */
   store(fullRevision: string, files: readonly PolicyFile[], pin = false): void {
-    if (!isFullRevision(fullRevision)) throw new Error(`policy history: refusing revision ${JSON.stringify(fullRevision)}`);
-    for (const f of files) if (!isSafePolicyFileName(f.name)) throw new Error(`policy history: refusing file name ${JSON.stringify(f.name)}`);
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const write = this.storeDirectory(fullRevision, files);
+    if (write) writeFileAtomic(write.path, write.content);
     const revDir = join(this.dir, fullRevision);
-    if (existsOrLink(revDir) && !isRealDirectory(revDir)) rmSync(revDir, { force: true });
-    if (!existsOrLink(revDir)) mkdirSync(revDir, { mode: 0o700 });
-    // Same revision, same content: written once. Whatever else sits there is replaced (a damaged copy, a link).
-    const path = join(revDir, 'files.json');
-    if (!isRegularFile(path)) writeFileAtomic(path, JSON.stringify(files.map((f) => ({ name: f.name, content: f.content }))));
     if (pin && !isRegularFile(join(revDir, 'pinned'))) {
       rmSync(join(revDir, 'pinned'), { force: true });
       writeFileExclusive(join(revDir, 'pinned'), '');
     }
   }
 
+  /**
+   * Makes the revision's directory and says which `files.json` to write, if
+   * any: same revision, same content, written once; whatever else sits there
+   * is replaced (a damaged copy, a link).
+   */
+  private storeDirectory(fullRevision: string, files: readonly PolicyFile[]): { path: string; content: string } | undefined {
+    if (!isFullRevision(fullRevision)) throw new Error(`policy history: refusing revision ${JSON.stringify(fullRevision)}`);
+    for (const f of files) if (!isSafePolicyFileName(f.name)) throw new Error(`policy history: refusing file name ${JSON.stringify(f.name)}`);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const revDir = join(this.dir, fullRevision);
+    if (existsOrLink(revDir) && !isRealDirectory(revDir)) rmSync(revDir, { force: true });
+    if (!existsOrLink(revDir)) mkdirSync(revDir, { mode: 0o700 });
+    const path = join(revDir, 'files.json');
+    if (isRegularFile(path)) return undefined;
+    return { path, content: JSON.stringify(files.map((f) => ({ name: f.name, content: f.content }))) };
+  }
+
   /** Records an applied snapshot. */
   record(entry: HistoryEntry, files: readonly PolicyFile[]): void {
+    const plan = this.planRecord(entry, files);
+    if (plan.files) writeFileAtomic(plan.files.path, plan.files.content);
+    writeFileAtomic(this.indexPath, plan.index);
+    this.prune(plan.before, plan.kept);
+  }
+
+  /**
+   * `record` with its writes (the revision's files when new, the index) done
+   * off the event loop: what a reload on the request path uses. The caller
+   * runs one at a time (reloads are serialised), as with `record`.
+   */
+  async recordAsync(entry: HistoryEntry, files: readonly PolicyFile[]): Promise<void> {
+    const plan = this.planRecord(entry, files);
+    if (plan.files) await writeFileAtomicAsync(plan.files.path, plan.files.content);
+    await writeFileAtomicAsync(this.indexPath, plan.index);
+    this.prune(plan.before, plan.kept);
+  }
+
+  /** What recording `entry` writes: the revision's files (once), then the index with the entry appended (the last `limit`). */
+  private planRecord(
+    entry: HistoryEntry,
+    files: readonly PolicyFile[],
+  ): { before: HistoryEntry[]; kept: HistoryEntry[]; index: string; files: { path: string; content: string } | undefined } {
     const valid = validEntry(entry);
     if (!valid) throw new Error(`policy history: refusing entry ${JSON.stringify(entry)}`);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     // Read first: a rebuilt index must not already list the revision stored next.
     const before = this.readIndex();
-    this.store(valid.full_revision, files);
+    const write = this.storeDirectory(valid.full_revision, files);
     const entries = [...before, valid];
     const kept = entries.slice(Math.max(0, entries.length - this.limit));
-    writeFileAtomic(this.indexPath, JSON.stringify(kept, null, 2));
-    this.prune(before, kept);
+    return { before, kept, index: JSON.stringify(kept, null, 2), files: write };
   }
 
   /** Files of a revision given by its full form or a unique prefix (12 digits as shown). */

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
@@ -46,6 +47,25 @@ export function writeFileAtomic(path: string, content: string, opts: number | { 
   try {
     writeFileExclusive(tmp, content, mode, sync ?? false);
     renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * `writeFileAtomic` whose rename is done by libuv's thread pool, not on the
+ * event loop: for writes on a request path (the policy history of a reload).
+ * Measured on ext4 here: creating, writing and closing the file take
+ * microseconds, the rename over the old file 0.1 ms (median) to 4-6 ms (p90,
+ * p99: the journal); each awaited step also costs a turn of the event loop,
+ * milliseconds on a loaded one. So the one slow step goes to the pool.
+ */
+export async function writeFileAtomicAsync(path: string, content: string, opts: { mode?: number; sync?: boolean } = {}): Promise<void> {
+  const tmp = join(dirname(path), randomName(`${basename(path)}.tmp`));
+  try {
+    writeFileExclusive(tmp, content, opts.mode, opts.sync ?? false);
+    await rename(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;

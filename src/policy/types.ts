@@ -66,11 +66,12 @@ export interface ReloadOptions {
   dryRun?: boolean;
   /**
    * Called once the new snapshot compiled, just before it is swapped in (also when
-   * the directory is unchanged; never for dry runs or failures). If it throws,
-   * nothing is swapped and the outcome is a `load` failure naming its error: the
-   * caller records the change (audit row, history) here so that one compile serves.
+   * the directory is unchanged; never for dry runs or failures), and awaited. If it
+   * throws (or its promise rejects), nothing is swapped and the outcome is a `load`
+   * failure naming its error: the caller records the change (audit row, history)
+   * here so that one compile serves.
    */
-  beforeSwap?: (next: SnapshotInfo) => void;
+  beforeSwap?: (next: SnapshotInfo) => void | Promise<void>;
 }
 
 export interface Decision<T> {

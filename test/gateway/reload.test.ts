@@ -26,7 +26,7 @@ function scriptedEngine(revisions: string[], log: string[], start: string | null
       const previous = current;
       if (!opts.dryRun) {
         try {
-          opts.beforeSwap?.(next);
+          await opts.beforeSwap?.(next);
         } catch (err) {
           log.push('no-swap');
           return { ok: false, kind: 'load', message: `policy not applied: ${(err as Error).message}`, errors: [], durationMs: 1 };
@@ -47,7 +47,14 @@ function deps(engine: PolicyEngineApi, log: string[], history: string[] = []): R
     metrics: { recordReload: (s) => log.push(`metric:${s}`) },
     events: { emit: (_s, t) => log.push(`event:${t}`) },
     caches: { invalidate: () => log.push('invalidate') },
-    history: { record: (e: { revision: string; source: string }) => history.push(`${e.source}:${e.revision}`), limit: 50 } as never,
+    history: {
+      record: (e: { revision: string; source: string }) => history.push(`${e.source}:${e.revision}`),
+      recordAsync: async (e: { revision: string; source: string }) => {
+        await new Promise((r) => setTimeout(r, 1));
+        history.push(`${e.source}:${e.revision}`);
+      },
+      limit: 50,
+    } as never,
   };
 }
 

@@ -9,7 +9,7 @@
  * an index (`buildRuleIndex`): the input's value there picks the rules that can
  * match, so 10,000 rules on `input.kind` cost one lookup, not 10,000 guards.
  */
-import type { Body, Term } from '../syntax/ast.js';
+import type { Body, StringTerm, Term } from '../syntax/ast.js';
 import type { ValFn } from '../eval/types.js';
 import { indexValue } from '../eval/access.js';
 import type { Value } from '../value.js';
@@ -39,12 +39,9 @@ function constantOf(t: Term): Condition['value'] | undefined {
 
 function inputPath(t: Term): string[] | undefined {
   if (t.type !== 'ref' || t.head.type !== 'var' || t.head.name !== 'input') return undefined;
-  const out: string[] = [];
-  for (const p of t.path) {
-    if (p.type !== 'string') return undefined;
-    out.push(p.value);
-  }
-  return out;
+  for (const p of t.path) if (p.type !== 'string') return undefined;
+  // Mapped, not pushed: kept per rule, so without a pushed array's spare capacity.
+  return t.path.map((p) => (p as StringTerm).value);
 }
 
 function conditionOf(a: Term, b: Term): Condition | undefined {
@@ -70,7 +67,9 @@ function conditionsOf(body: Body): readonly Condition[] {
   return conds;
 }
 
-function findConditions(body: Body): Condition[] {
+const NO_CONDITIONS: readonly Condition[] = [];
+
+function findConditions(body: Body): readonly Condition[] {
   const conds: Condition[] = [];
   for (const e of body) {
     if (e.type !== 'expr' || e.negated || e.with.length > 0) continue;
@@ -81,7 +80,8 @@ function findConditions(body: Body): Condition[] {
     const c = conditionOf(t.args[0]!, t.args[1]!);
     if (c) conds.push(c);
   }
-  return conds;
+  // Kept per body (by the memo and the rule's guard): an exact-size copy, not the pushed array and its spare capacity.
+  return conds.length === 0 ? NO_CONDITIONS : conds.slice();
 }
 
 /** The value at an input path, or undefined. */

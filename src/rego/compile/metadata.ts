@@ -35,14 +35,18 @@ function callName(t: Term): string {
   return [t.fn.head.name, ...t.fn.path.map((p) => (p.type === 'string' ? p.value : ''))].join('.');
 }
 
+/** `rego.metadata.rule` or `rego.metadata.chain` (what `callName` would say), looked at without building the name: every call of every rule is asked. */
+function isMetadataCall(t: Term): boolean {
+  if (t.type !== 'call' || t.fn.head.type !== 'var' || t.fn.head.name !== 'rego') return false;
+  const name = callName(t);
+  return name === RULE_FN || name === CHAIN_FN;
+}
+
 function callsMetadata(rule: Rule): boolean {
   let found = false;
   walkRule(rule, (t) => {
     if (found) return false;
-    if (t.type === 'call') {
-      const name = callName(t);
-      if (name === RULE_FN || name === CHAIN_FN) found = true;
-    }
+    if (isMetadataCall(t)) found = true;
   });
   return found;
 }

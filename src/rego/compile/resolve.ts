@@ -101,6 +101,10 @@ export class Resolver {
   readonly errors: RegoError[] = [];
   /** Rule names per package (joined path), across all modules. */
   private readonly packageRules = new Map<string, Set<string>>();
+  /** The mappers `mapShared` calls, made once per resolver. */
+  private readonly termIn = (t: Term, env: NameEnv, locals: ReadonlySet<string>): Term => this.term(t, env, locals);
+  private readonly exprIn = (e: Expr, env: NameEnv, locals: ReadonlySet<string>): Expr => this.expr(e, env, locals);
+  private readonly withIn = (w: With, env: NameEnv, locals: ReadonlySet<string>): With => this.with(w, env, locals);
 
   constructor(private readonly modules: readonly Module[]) {
     for (const m of modules) {
@@ -158,8 +162,8 @@ export class Resolver {
     }
     declaredVars(rule.body, locals);
     const head = rule.head;
-    const ref = mapShared(head.ref, (s, i) => (i === 0 ? s : this.term(s, env, locals)));
-    const args = head.args && mapShared(head.args, (a) => this.term(a, env, locals));
+    const ref = mapShared(head.ref, (s, e, l, i) => (i === 0 ? s : this.term(s, e, l)), env, locals);
+    const args = head.args && mapShared(head.args, this.termIn, env, locals);
     const key = head.key && this.term(head.key, env, locals);
     const value = head.value && this.term(head.value, env, locals);
     const same = ref === head.ref && args === head.args && key === head.key && value === head.value;
@@ -181,7 +185,7 @@ export class Resolver {
    * compile), whose expressions are the written ones where resolution changes nothing.
    */
   private body(body: Body, env: NameEnv, locals: ReadonlySet<string>): Body {
-    const out = mapShared(body, (e) => this.expr(e, env, locals));
+    const out = mapShared(body, this.exprIn, env, locals);
     return out === body ? body.slice() : out;
   }
 
@@ -193,7 +197,7 @@ export class Resolver {
   }
 
   private expr(e: Expr, env: NameEnv, locals: ReadonlySet<string>): Expr {
-    const withs = mapShared(e.with, (w) => this.with(w, env, locals));
+    const withs = mapShared(e.with, this.withIn, env, locals);
     switch (e.type) {
       case 'expr': {
         const term = this.term(e.term, env, locals);
@@ -239,7 +243,7 @@ export class Resolver {
   }
 
   private ref(r: RefTerm, env: NameEnv, locals: ReadonlySet<string>, isFnName = false): RefTerm {
-    const path = mapShared(r.path, (p) => this.term(p, env, locals));
+    const path = mapShared(r.path, this.termIn, env, locals);
     if (r.head.type === 'var') {
       const target = this.name(r.head, env, locals);
       if (target && target.type === 'ref') return { type: 'ref', head: target.head, path: [...target.path, ...path], loc: r.loc };
@@ -265,21 +269,26 @@ export class Resolver {
       }
       case 'array':
       case 'set': {
-        const items = mapShared(t.items, (x) => this.term(x, env, locals));
+        const items = mapShared(t.items, this.termIn, env, locals);
         return items === t.items ? t : { ...t, items };
       }
       case 'object': {
-        const items = mapShared(t.items, (pair) => {
-          const k = this.term(pair[0], env, locals);
-          const v = this.term(pair[1], env, locals);
-          return k === pair[0] && v === pair[1] ? pair : ([k, v] as [Term, Term]);
-        });
+        const items = mapShared(
+          t.items,
+          (pair, e, l) => {
+            const k = this.term(pair[0], e, l);
+            const v = this.term(pair[1], e, l);
+            return k === pair[0] && v === pair[1] ? pair : ([k, v] as [Term, Term]);
+          },
+          env,
+          locals,
+        );
         return items === t.items ? t : { ...t, items };
       }
       case 'call': {
         // The function name: a package function, an imported one, or a built-in (left as written).
         const fn = this.ref(t.fn, env, NO_LOCALS, true);
-        const args = mapShared(t.args, (a) => this.term(a, env, locals));
+        const args = mapShared(t.args, this.termIn, env, locals);
         return fn === t.fn && args === t.args ? t : { ...t, fn, args };
       }
       case 'arraycomp':
@@ -292,7 +301,7 @@ export class Resolver {
         return { ...t, key: this.term(t.key, env, inner.locals), value: this.term(t.value, env, inner.locals), body: inner.body };
       }
       case 'template': {
-        const parts = mapShared(t.parts, (p) => (typeof p === 'string' ? p : this.term(p, env, locals)));
+        const parts = mapShared(t.parts, (p, e, l) => (typeof p === 'string' ? p : this.term(p, e, l)), env, locals);
         return parts === t.parts ? t : { ...t, parts };
       }
       default:
@@ -307,13 +316,15 @@ const NO_LOCALS: ReadonlySet<string> = new Set();
  * `xs.map(f)`, or `xs` itself when `f` returned every element unchanged:
  * resolved rules share with the written ones every part that resolution
  * leaves as it is (most of a policy), instead of a copy of the whole tree.
- * Trees are never mutated, so sharing is safe.
+ * Trees are never mutated, so sharing is safe. The scope is passed along
+ * (`env`, `locals`) rather than captured: the resolver's own mappers
+ * (`termIn`...) are made once, not a closure per term.
  */
-function mapShared<T>(xs: readonly T[], f: (x: T, i: number) => T): T[] {
+function mapShared<T>(xs: readonly T[], f: (x: T, env: NameEnv, locals: ReadonlySet<string>, i: number) => T, env: NameEnv, locals: ReadonlySet<string>): T[] {
   let out: T[] | undefined;
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
-    const y = f(x, i);
+    const y = f(x, env, locals, i);
     if (out === undefined) {
       if (y === x) continue;
       out = xs.slice(0, i);

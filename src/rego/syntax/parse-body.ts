@@ -21,10 +21,11 @@ export abstract class BodyParser extends TermParser {
       if (this.isPunct(';')) {
         this.next();
         // A `;` just before the end is tolerated (`x = 1;`).
-        if (atEnd()) return body;
+        if (atEnd()) return body.slice();
         continue;
       }
-      if (atEnd()) return body;
+      // An exact-size copy: the tree keeps the body, and a pushed array has spare capacity.
+      if (atEnd()) return body.slice();
       if (!this.tok.newlineBefore) this.illegal(`expected \\n or ; or ${end === 'eof' ? 'eof' : end}`);
     }
   }

@@ -474,7 +474,8 @@ export abstract class TermParser extends ParserBase {
 
 function flattenRef(head: Term, path: Term[]): RefTerm {
   if (head.type === 'ref') return { type: 'ref', head: head.head, path: [...head.path, ...path], loc: head.loc };
-  return { type: 'ref', head, path, loc: head.loc };
+  // An exact-size copy: the tree keeps the path, and a pushed array has spare capacity (most paths are one or two segments).
+  return { type: 'ref', head, path: path.slice(), loc: head.loc };
 }
 
 /**

@@ -73,7 +73,7 @@ export class FakeEngine implements PolicyEngineApi {
     const changed = previous !== info.revision;
     if (!opts.dryRun) {
       try {
-        opts.beforeSwap?.(changed || !this.snap ? info : this.snap.info);
+        await opts.beforeSwap?.(changed || !this.snap ? info : this.snap.info);
       } catch (err) {
         return this.fail({ ok: false, kind: 'load', message: `policy not applied: ${(err as Error).message}`, errors: [], durationMs: 0 });
       }

@@ -5,7 +5,7 @@
  * The evaluator's resolver (../resolve.ts) does the full rewrite; the checks
  * only need to know where references point.
  */
-import type { Import, Module, RefTerm, Rule } from '../../syntax/ast.js';
+import type { Import, Module, RefTerm, Rule, StringTerm } from '../../syntax/ast.js';
 import { collectVars, declaredVars } from '../resolve.js';
 
 export interface RuleInfo {
@@ -24,12 +24,10 @@ export interface RuleIndex {
 }
 
 export function ruleSegments(module: Module, rule: Rule): string[] {
-  const segments: string[] = ['data', ...module.package.path];
-  for (const seg of rule.head.ref) {
-    if (seg.type !== 'string') break;
-    segments.push(seg.value);
-  }
-  return segments;
+  let n = 0;
+  while (n < rule.head.ref.length && rule.head.ref[n]!.type === 'string') n++;
+  // Built at its final size (kept per rule by the rule index): `push` would leave spare capacity in each.
+  return ['data'].concat(module.package.path, rule.head.ref.slice(0, n).map((s) => (s as StringTerm).value));
 }
 
 /** `data.a.b`, with segments that are not identifiers in brackets (`data.a["b.c"]`). */

@@ -202,7 +202,7 @@ export function allVals(items: CompiledTerm[]): ValFn[] | undefined {
     if (!c.val) return undefined;
     out.push(c.val);
   }
-  return out;
+  return out.slice(); // kept by closures: exact size, no spare capacity
 }
 
 /** The values of single-valued parts, or undefined as soon as one is undefined. */

@@ -123,7 +123,8 @@ export abstract class TermCompiler extends RefCompiler {
       }
       out.push(c);
     }
-    return out;
+    // Closures keep these lists: an exact-size copy, not the pushed array and its spare capacity.
+    return out.slice();
   }
 
   /**

@@ -80,7 +80,12 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
     if (!rule.else.head.value) delete (elseHead as { value?: Term }).value;
     compiled.else = compileRule(cc, { ...rr, rule: { ...rule.else, head: elseHead } }, rest);
   }
-  if (!compiled.else && !args && !rest && body.step !== undefined && value.val !== undefined) compiled.straight = true;
+  const straightLink = !rest && body.step !== undefined && value.val !== undefined;
+  if (straightLink && !args) {
+    if (!compiled.else) compiled.straight = true;
+    else if (compiled.else.straight === true || compiled.else.straightChain === true) compiled.straightChain = true;
+  }
+  if (straightLink && args && args.every((a) => a.match !== undefined) && (!compiled.else || compiled.else.straightCall === true)) compiled.straightCall = true;
   compiled.frameSize = layout.size;
   return compiled;
 }

@@ -45,6 +45,30 @@ function runFunctionRule(st: EvalState, rule: CompiledRule, args: Value[], onVal
   }
 }
 
+/** The link of the chain that gave `straightCallValue`'s last value (for conflict locations). */
+let straightLink: CompiledRule | undefined;
+
+/**
+ * The value of a `straightCall` definition for these operands: its first link
+ * whose arguments match and whose body holds, without continuation closures.
+ */
+function straightCallValue(st: EvalState, rule: CompiledRule, args: Value[]): Value | undefined {
+  for (let r: CompiledRule | undefined = rule; r !== undefined; r = r.else) {
+    st.tick();
+    const f: Frame = new Array(r.frameSize);
+    const patterns = r.args!;
+    let matched = true;
+    for (let i = 0; i < patterns.length && matched; i++) matched = patterns[i]!.match!(st, f, args[i]!);
+    if (!matched || !r.body.step!(st, f)) continue;
+    const v = r.value.val!(st, f);
+    if (v === undefined) continue;
+    if (st.coverage !== undefined) st.coverage(r.loc);
+    straightLink = r;
+    return v;
+  }
+  return undefined;
+}
+
 /** Memoising a call costs a key per operand: only worth it (and cheap) for scalar operands. */
 function isScalar(v: Value): boolean {
   return v === null || typeof v !== 'object';
@@ -68,6 +92,13 @@ export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Val
   }
   let result: Value | undefined;
   for (const rule of c.rules) {
+    if (rule.straightCall === true) {
+      const v = straightCallValue(st, rule, args);
+      if (v === undefined) continue;
+      if (result === undefined) result = v;
+      else if (!equals(result, v)) throw new RegoError('eval_conflict_error', 'functions must not produce multiple outputs for same inputs', straightLink!.loc);
+      continue;
+    }
     let own: Value | undefined;
     runFunctionRule(st, rule, args, (v, r) => {
       if (own !== undefined && !equals(own, v)) throw new RegoError('eval_conflict_error', `function ${c.name} produced conflicting values for the same inputs`, r.loc);

@@ -1,0 +1,130 @@
+/**
+ * Fast paths of the evaluator that must give exactly what the general path
+ * gives: `else` chains and function definitions evaluated without
+ * continuation closures (`straightChain`, `straightCall`), the per-policy
+ * node memo table (`NodeTable`), and `max`/`min` over sets without sorting.
+ * A policy compiled with `trace: true` takes the general path everywhere
+ * (traced closures have no straight-line form), so it is the reference.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compile, evalQuery } from '../../src/rego/index.js';
+import { RegoError } from '../../src/rego/errors.js';
+import { toJS, type Value } from '../../src/rego/value.js';
+
+function both(source: string) {
+  const modules = [{ file: 'p.rego', source }];
+  return { fast: compile(modules), general: compile(modules, { trace: true }) };
+}
+
+/** The package document's value (as JSON), or the error's code and message. */
+function outcome(policy: ReturnType<typeof compile>, query: string, input: Value): unknown {
+  try {
+    const rs = evalQuery(policy, query, { input, strictBuiltinErrors: true });
+    return rs.length === 0 ? 'undefined' : toJS(rs[0]!.expressions[0]!.value);
+  } catch (e) {
+    assert.ok(e instanceof RegoError, String(e));
+    return `${e.code}: ${e.message} @${e.location?.row}`;
+  }
+}
+
+function sameAsGeneral(source: string, queries: string[], inputs: Value[]): void {
+  const { fast, general } = both(source);
+  for (const q of queries) {
+    for (const input of inputs) {
+      assert.deepEqual(outcome(fast, q, input), outcome(general, q, input), `${q} for ${JSON.stringify(input)}`);
+    }
+  }
+}
+
+const INPUTS: Value[] = [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 'a' }, {}, { x: 1, y: 1 }, { x: 2, y: 2 }];
+
+test('straight else chains give the general path values, defaults and undefined', () => {
+  sameAsGeneral(
+    `package p
+default d := "none"
+d := "one" if input.x == 1 else := "two" if input.x == 2 else := "big" if input.x > 2
+u := 1 if input.x == 1 else := 2 if input.x == 2
+v := r if { r := input.x + 1 } else := 0
+w := input.y if input.x == 1 else := input.x`,
+    ['data.p', 'data.p.d', 'data.p.u', 'data.p.v', 'data.p.w'],
+    INPUTS,
+  );
+});
+
+test('conflicts between straight else chains: same codes, messages and locations', () => {
+  const source = `package p
+a := 1 if input.x == 1 else := 2
+a := 2 if input.x == 2 else := 3
+b := c
+c := 1 if input.x == 1 else := 2
+c := 2 if input.x == 1 else := 2`;
+  sameAsGeneral(source, ['data.p.a', 'data.p', 'data.p.b'], INPUTS);
+  const { fast } = both(source);
+  const fields = fast.prepareFields!(['p'], ['a'])!;
+  assert.throws(() => fields.evalFields({ input: { x: 1 } }), (e: unknown) => e instanceof RegoError && e.code === 'eval_conflict_error');
+  assert.deepEqual(toJS(fields.evalFields({ input: { x: 2 } }).a!), 2);
+});
+
+test('straight function calls: else chains, patterns that do not match, conflicts, memo', () => {
+  sameAsGeneral(
+    `package p
+f(x) := "one" if x == 1 else := "two" if x == 2
+g([a, b]) := a + b
+g(1) := 10
+h(x) := 1 if x > 0
+h(x) := 2 if x > 1
+k(x, y) := x if x > y else := y
+r1 := f(input.x)
+r2 := g([input.x, 1])
+r3 := g(input.x)
+r4 := h(input.x)
+r5 := k(input.x, 2)
+r6 := [f(1), f(1), f(2), f(3)]`,
+    ['data.p.r1', 'data.p.r2', 'data.p.r3', 'data.p.r4', 'data.p.r5', 'data.p.r6', 'data.p'],
+    INPUTS,
+  );
+});
+
+test('the node memo: repeated, failing and nested evaluations of one policy stay independent', () => {
+  const p = compile([
+    {
+      file: 'p.rego',
+      source: `package p
+a := input.x * 2
+b := a + 1
+c := b if not input.fail
+c := 0 if input.fail
+c := 1 if input.fail
+out := [a, b, c] if { a > -1; print("out") }`,
+    },
+  ]);
+  const fields = p.prepareFields!(['p'], ['out'])!;
+  for (let i = 0; i < 5; i++) assert.deepEqual(toJS(fields.evalFields({ input: { x: i } }).out!), [2 * i, 2 * i + 1, 2 * i + 1]);
+  // A conflict half way through: the next evaluation does not see its half-computed values.
+  assert.throws(() => fields.evalFields({ input: { x: 1, fail: true } }), (e: unknown) => e instanceof RegoError && e.code === 'eval_conflict_error');
+  assert.deepEqual(toJS(fields.evalFields({ input: { x: 7 } }).out!), [14, 15, 15]);
+  // An evaluation started from inside another (here from its print sink) has a memo of its own.
+  let inner: unknown;
+  const outer = fields.evalFields({
+    input: { x: 3 },
+    print: () => {
+      inner = toJS(fields.evalFields({ input: { x: 10 } }).out!);
+    },
+  });
+  assert.deepEqual(inner, [20, 21, 21]);
+  assert.deepEqual(toJS(outer.out!), [6, 7, 7]);
+  assert.deepEqual(toJS(evalQuery(p, 'data.p.b with input.x as 4')[0]!.expressions[0]!.value), 9);
+  assert.deepEqual(toJS(evalQuery(p, 'x := data.p.b; y := data.p.b with input.x as 4', { input: { x: 1 } })[0]!.bindings), { x: 3, y: 9 });
+});
+
+test('max and min over sets: the extreme in OPA order, whatever the insertion order', () => {
+  const p = compile([{ file: 'p.rego', source: 'package p\nhi := max(input.s)\nlo := min(input.s)\nset_hi := max({x | some x in input.s})\nset_lo := min({x | some x in input.s})' }]);
+  const cases: Value[][] = [[3, 1, 2], [2, 'a', null, false, [1]], [{ a: 1 }, [2], 'z', 1.5], ['b', 'a', 'c'], [1]];
+  for (const s of cases) {
+    const v = toJS(evalQuery(p, 'data.p', { input: { s } })[0]!.expressions[0]!.value) as Record<string, unknown>;
+    assert.deepEqual(v.set_hi, v.hi, JSON.stringify(s));
+    assert.deepEqual(v.set_lo, v.lo, JSON.stringify(s));
+  }
+  assert.deepEqual(evalQuery(p, 'x := max(set())'), []);
+});

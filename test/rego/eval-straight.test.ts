@@ -128,3 +128,31 @@ test('max and min over sets: the extreme in OPA order, whatever the insertion or
   }
   assert.deepEqual(evalQuery(p, 'x := max(set())'), []);
 });
+
+test('base data references follow the data document each evaluation is given', () => {
+  const p = compile([{ file: 'p.rego', source: 'package p\nlimit := data.cfg.limits.max\nover if input.n > data.cfg.limits.max\nmode := data.cfg.mode' }]);
+  const fields = p.prepareFields!(['p'], ['limit', 'over', 'mode'])!;
+  const one = { cfg: { limits: { max: 5 }, mode: 'a' } };
+  const two = { cfg: { limits: { max: 50 } } };
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(toJS(fields.evalFieldList!({ input: { n: 10 }, data: one }) as Value), [5, true, 'a']);
+    assert.deepEqual(toJS(fields.evalFieldList!({ input: { n: 10 }, data: two }).map((v) => v ?? null) as Value), [50, null, null]);
+  }
+  assert.deepEqual(toJS(evalQuery(p, 'x := data.p.limit with data.cfg.limits.max as 7', { data: one })[0]!.bindings), { x: 7 });
+});
+
+test('comparisons with a constant operand: either side, any type, and replaced by `with`', () => {
+  sameAsGeneral(
+    `package p
+a if input.x == 1
+b if 1 == input.x
+c if input.x > 1
+d if "a" < input.x
+e if input.x != null
+f := [input.x >= 2, 2 <= input.x, input.x <= "b"]`,
+    ['data.p', 'data.p.f'],
+    [...INPUTS, { x: 1.0 }, { x: [1] }, { x: null }, { x: 2.5 }],
+  );
+  const p = compile([{ file: 'p.rego', source: 'package p\nalways(_, _) := true\na if input.x == 1\nb if 2 > input.x' }]);
+  assert.deepEqual(toJS(evalQuery(p, 'x := [data.p.a, data.p.b] with equal as data.p.always with gt as data.p.always', { input: { x: 5 } })[0]!.bindings), { x: [true, true] });
+});

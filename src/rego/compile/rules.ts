@@ -80,6 +80,7 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
     if (!rule.else.head.value) delete (elseHead as { value?: Term }).value;
     compiled.else = compileRule(cc, { ...rr, rule: { ...rule.else, head: elseHead } }, rest);
   }
+  if (body.step !== undefined) compiled.plainStep = body.uncovered ?? body.step;
   const straightLink = !rest && body.step !== undefined && value.val !== undefined;
   if (straightLink && !args) {
     if (!compiled.else) compiled.straight = true;

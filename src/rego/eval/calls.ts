@@ -59,7 +59,7 @@ function straightCallValue(st: EvalState, rule: CompiledRule, args: Value[]): Va
     const patterns = r.args!;
     let matched = true;
     for (let i = 0; i < patterns.length && matched; i++) matched = patterns[i]!.match!(st, f, args[i]!);
-    if (!matched || !r.body.step!(st, f)) continue;
+    if (!matched || !(st.coverage === undefined ? r.plainStep! : r.body.step!)(st, f)) continue;
     const v = r.value.val!(st, f);
     if (v === undefined) continue;
     if (st.coverage !== undefined) st.coverage(r.loc);

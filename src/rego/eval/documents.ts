@@ -26,7 +26,8 @@ function conflict(message: string, rule: CompiledRule): RegoError {
   return new RegoError('eval_conflict_error', message, rule.loc);
 }
 
-const NO_FRAME: Frame = [];
+/** The frame of a rule without variables: nothing reads or writes a slot of it. */
+const NO_FRAME: Frame = Object.freeze([]) as unknown as Frame;
 
 /** The node's rules that can match this input: all of them, or the index's pick. */
 function candidateRules(st: EvalState, c: CompiledNode): readonly CompiledRule[] {
@@ -41,9 +42,9 @@ function candidateRules(st: EvalState, c: CompiledNode): readonly CompiledRule[]
  */
 function straightValue(st: EvalState, rule: CompiledRule): Value | undefined {
   if (rule.guard !== undefined && rule.guard(st, NO_FRAME) !== true) return undefined;
-  const f: Frame = new Array(rule.frameSize);
+  const f: Frame = rule.frameSize === 0 ? NO_FRAME : new Array(rule.frameSize);
   st.tick();
-  if (!rule.body.step!(st, f)) return undefined;
+  if (!(st.coverage === undefined ? rule.plainStep! : rule.body.step!)(st, f)) return undefined;
   const v = rule.value.val!(st, f);
   if (v !== undefined && st.coverage !== undefined) st.coverage(rule.loc);
   return v;

@@ -10,13 +10,12 @@ import { formatPrintValue } from '../../builtins/rego.js';
 import type { CompiledTerm } from '../../eval/types.js';
 import { declaredVars } from '../resolve.js';
 import { RefCompiler } from './refs.js';
-import { combine, constantTerm, fromVal, type Scope } from './kit.js';
+import { combine, constantTerm, fromVal, INPUT_TERM, type Scope } from './kit.js';
 
 // Compiled terms are immutable: the same constant (or `input`) compiles to one shared object.
 const NULL_TERM = constantTerm(null);
 const TRUE_TERM = constantTerm(true);
 const FALSE_TERM = constantTerm(false);
-const INPUT_TERM = fromVal((st) => st.input);
 
 export abstract class TermCompiler extends RefCompiler {
   /** Scalar constants compiled so far in this compile (a policy repeats its keys and numbers). */

@@ -74,14 +74,21 @@ function isScalar(v: Value): boolean {
   return v === null || typeof v !== 'object';
 }
 
-/** Calls a user function; undefined when no definition applies. Results are memoised per evaluation. */
-export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Value | undefined {
+/**
+ * Calls a user function (at rule-tree node `id`); undefined when no definition
+ * applies. Results are memoised per evaluation (per `with` context).
+ */
+export function callFunction(st: EvalState, c: CompiledNode, args: Value[], id: number): Value | undefined {
   let memoKey: string | undefined;
   let single: Map<Value, Value> | undefined;
   if (args.length === 1 && isScalar(args[0]!)) {
-    // One scalar operand (the common helper shape): a table per function, keyed by the operand itself.
-    single = st.callMemo.get(c) as Map<Value, Value> | undefined;
-    if (single === undefined) st.callMemo.set(c, (single = new Map()) as unknown as Value);
+    // One scalar operand (the common helper shape): a table per function, keyed by the operand itself;
+    // in the evaluation's own context that table is kept in its node table (no Map lookup to find it).
+    if (st.nodeMemo === null) single = st.table.callsOf(id);
+    else {
+      single = st.callMemo.get(c) as Map<Value, Value> | undefined;
+      if (single === undefined) st.callMemo.set(c, (single = new Map()) as unknown as Value);
+    }
     const m = single.get(args[0]!);
     if (m !== undefined) return m;
   } else if (args.length > 0 && args.every(isScalar)) {

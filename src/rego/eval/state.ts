@@ -44,18 +44,25 @@ export class NodeTable {
   readonly stamps: Int32Array;
   /** The current evaluation's stamp (slots with another are stale). */
   stamp = 0;
-  /** Ids of the slots this evaluation wrote: released values are dropped, not kept alive until the next evaluation. */
+  /** Ids of the slots this evaluation wrote (the first `touchedCount`): their values are dropped at the end. */
   private readonly touched: number[] = [];
+  private touchedCount = 0;
+  /** Per function node: its calls with one scalar operand, by operand (see `callFunction`); stamped as `values`. */
+  private readonly calls: (Map<Value, Value> | undefined)[];
+  private readonly callStamps: Int32Array;
 
   constructor(size: number) {
     this.values = new Array<undefined>(size).fill(undefined);
     this.stamps = new Int32Array(size);
+    this.calls = new Array<undefined>(size).fill(undefined);
+    this.callStamps = new Int32Array(size);
   }
 
   /** Makes every slot stale for a new evaluation. */
   begin(): void {
     if (++this.stamp === 0x7fffffff) {
       this.stamps.fill(0);
+      this.callStamps.fill(0);
       this.stamp = 1;
     }
   }
@@ -64,7 +71,7 @@ export class NodeTable {
   set(id: number, v: Value | typeof PENDING | typeof UNDEFINED): void {
     if (this.stamps[id] !== this.stamp) {
       this.stamps[id] = this.stamp;
-      this.touched.push(id);
+      this.touched[this.touchedCount++] = id;
     }
     this.values[id] = v;
   }
@@ -74,11 +81,27 @@ export class NodeTable {
     this.stamps[id] = 0;
   }
 
+  /** The memo of the function at node `id` for this evaluation (empty at its first call). */
+  callsOf(id: number): Map<Value, Value> {
+    let m = this.calls[id];
+    if (this.callStamps[id] !== this.stamp) {
+      this.callStamps[id] = this.stamp;
+      if (m === undefined) this.calls[id] = m = new Map();
+      else m.clear();
+      this.touched[this.touchedCount++] = -1 - id;
+    }
+    return m!;
+  }
+
   /** Drops this evaluation's values: the table holds nothing between evaluations. */
   end(): void {
     const touched = this.touched;
-    for (let i = 0; i < touched.length; i++) this.values[touched[i]!] = undefined;
-    touched.length = 0;
+    for (let i = 0; i < this.touchedCount; i++) {
+      const id = touched[i]!;
+      if (id >= 0) this.values[id] = undefined;
+      else this.calls[-1 - id]!.clear();
+    }
+    this.touchedCount = 0;
   }
 }
 

@@ -133,9 +133,9 @@ export abstract class CallCompiler extends CompilerBase {
             const o = st.fnOverrides.get(name);
             if (o) return applyOverride(name, o, st, args, loc);
           }
-          return callFunction(st, c(st), args);
+          return callFunction(st, c(st), args, id);
         },
-        direct: (st, args) => callFunction(st, c(st), args),
+        direct: (st, args) => callFunction(st, c(st), args, id),
       };
     }
     const name = builtinName(fn);

@@ -156,3 +156,34 @@ f := [input.x >= 2, 2 <= input.x, input.x <= "b"]`,
   const p = compile([{ file: 'p.rego', source: 'package p\nalways(_, _) := true\na if input.x == 1\nb if 2 > input.x' }]);
   assert.deepEqual(toJS(evalQuery(p, 'x := [data.p.a, data.p.b] with equal as data.p.always with gt as data.p.always', { input: { x: 5 } })[0]!.bindings), { x: [true, true] });
 });
+
+test('some … in: arrays, sets and objects, key and value patterns, bound variables, early exit', () => {
+  const p = compile([
+    {
+      file: 'p.rego',
+      source: `package p
+vals contains x if some x in input.c
+pairs contains [k, v] if some k, v in input.c
+firsts contains k if { some k, "a" in input.c }
+bound contains y if { y := "b"; some y in input.c }
+nested contains [x, y] if { some x in input.c; some y in input.c; x != y }
+any_b if { some x in input.c; x == "b" }
+none if { some x in input.missing; x }
+count_all := count([x | some x in input.c])`,
+    },
+  ]);
+  const doc = (c: Value): unknown => toJS(evalQuery(p, 'data.p', { input: { c } })[0]!.expressions[0]!.value);
+  assert.deepEqual(doc(['a', 'b', 'a']), {
+    vals: ['a', 'b'],
+    pairs: [[0, 'a'], [1, 'b'], [2, 'a']],
+    firsts: [0, 2],
+    bound: ['b'],
+    nested: [['a', 'b'], ['b', 'a']],
+    any_b: true,
+    count_all: 3,
+  });
+  assert.deepEqual(doc({ k1: 'a', k2: 'c' }), { vals: ['a', 'c'], pairs: [['k1', 'a'], ['k2', 'c']], firsts: ['k1'], bound: [], nested: [['a', 'c'], ['c', 'a']], count_all: 2 });
+  assert.deepEqual(doc('abc'), { vals: [], pairs: [], firsts: [], bound: [], nested: [], count_all: 0 });
+  assert.deepEqual(toJS(evalQuery(p, 'data.p.vals', { input: { c: [] } })[0]!.expressions[0]!.value), []);
+  assert.deepEqual(toJS(evalQuery(p, 'x := data.p.vals with input.c as {"s", "t"}')[0]!.bindings), { x: ['s', 't'] });
+});

@@ -187,3 +187,13 @@ count_all := count([x | some x in input.c])`,
   assert.deepEqual(toJS(evalQuery(p, 'data.p.vals', { input: { c: [] } })[0]!.expressions[0]!.value), []);
   assert.deepEqual(toJS(evalQuery(p, 'x := data.p.vals with input.c as {"s", "t"}')[0]!.bindings), { x: ['s', 't'] });
 });
+
+test('function memo: many distinct operands, repeated ones, and operands equal only in type-blind comparison', () => {
+  const p = compile([{ file: 'p.rego', source: 'package p\nsq(x) := x * x if is_number(x)\nsq(x) := concat("", [x, x]) if is_string(x)\nall := [sq(n) | some n in input.ns]\nmixed := [sq(1), sq("1"), sq(1), sq("1"), sq(1.5)]' }]);
+  const ns = [...Array.from({ length: 20 }, (_, i) => i), 3, 7, 19, 0];
+  for (let i = 0; i < 2; i++) {
+    const doc = toJS(evalQuery(p, 'data.p', { input: { ns } })[0]!.expressions[0]!.value) as Record<string, unknown>;
+    assert.deepEqual(doc.all, ns.map((n) => n * n));
+    assert.deepEqual(doc.mixed, [1, '11', 1, '11', 2.25]);
+  }
+});

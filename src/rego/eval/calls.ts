@@ -6,7 +6,7 @@
 import { RegoError, type Location } from '../errors.js';
 import { BuiltinError, type BuiltinImpl } from '../builtins/builtin.js';
 import { equals, keyOf, RegoSet, type Value } from '../value.js';
-import type { EvalState } from './state.js';
+import { ScalarCalls, type EvalState } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
 /**
@@ -80,14 +80,14 @@ function isScalar(v: Value): boolean {
  */
 export function callFunction(st: EvalState, c: CompiledNode, args: Value[], id: number): Value | undefined {
   let memoKey: string | undefined;
-  let single: Map<Value, Value> | undefined;
+  let single: ScalarCalls | undefined;
   if (args.length === 1 && isScalar(args[0]!)) {
     // One scalar operand (the common helper shape): a table per function, keyed by the operand itself;
     // in the evaluation's own context that table is kept in its node table (no Map lookup to find it).
     if (st.nodeMemo === null) single = st.table.callsOf(id);
     else {
-      single = st.callMemo.get(c) as Map<Value, Value> | undefined;
-      if (single === undefined) st.callMemo.set(c, (single = new Map()) as unknown as Value);
+      single = st.callMemo.get(c) as ScalarCalls | undefined;
+      if (single === undefined) st.callMemo.set(c, (single = new ScalarCalls()) as unknown as Value);
     }
     const m = single.get(args[0]!);
     if (m !== undefined) return m;

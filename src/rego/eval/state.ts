@@ -30,6 +30,45 @@ export type CallMemo = Map<unknown, Value | undefined | typeof PENDING | typeof 
 /** Memo of rule-tree node values by node id, for a `with` context (the evaluation's own context uses its `NodeTable`). */
 export type NodeMemo = Map<number, Value | typeof PENDING | typeof UNDEFINED>;
 
+/** Operands a function's call memo compares one by one before it keeps the rest in a Map. */
+const SCAN = 8;
+
+/**
+ * A function's calls with one scalar operand in one evaluation, by operand.
+ * A helper is called with a few distinct operands per decision: they are
+ * compared side by side (`===` is a scalar's identity: no NaN in Rego values),
+ * which allocates nothing; a Map takes the operands beyond the first few.
+ */
+export class ScalarCalls {
+  private readonly keys: (Value | undefined)[] = [];
+  private readonly results: (Value | undefined)[] = [];
+  private n = 0;
+  private more: Map<Value, Value> | undefined;
+
+  get(operand: Value): Value | undefined {
+    const keys = this.keys;
+    for (let i = 0; i < this.n; i++) if (keys[i] === operand) return this.results[i];
+    return this.more?.get(operand);
+  }
+
+  set(operand: Value, result: Value): void {
+    if (this.n < SCAN) {
+      this.keys[this.n] = operand;
+      this.results[this.n++] = result;
+    } else (this.more ??= new Map()).set(operand, result);
+  }
+
+  /** Forgets every call (and lets their results go). */
+  reset(): void {
+    for (let i = 0; i < this.n; i++) {
+      this.keys[i] = undefined;
+      this.results[i] = undefined;
+    }
+    this.n = 0;
+    this.more = undefined;
+  }
+}
+
 /**
  * The memo of rule-tree node values of an evaluation's own context: one slot
  * per node of the policy, reused from one evaluation to the next. A slot is
@@ -47,8 +86,8 @@ export class NodeTable {
   /** Ids of the slots this evaluation wrote (the first `touchedCount`): their values are dropped at the end. */
   private readonly touched: number[] = [];
   private touchedCount = 0;
-  /** Per function node: its calls with one scalar operand, by operand (see `callFunction`); stamped as `values`. */
-  private readonly calls: (Map<Value, Value> | undefined)[];
+  /** Per function node: its calls with one scalar operand (see `callFunction`); stamped as `values`, reset at the end. */
+  private readonly calls: (ScalarCalls | undefined)[];
   private readonly callStamps: Int32Array;
 
   constructor(size: number) {
@@ -81,13 +120,12 @@ export class NodeTable {
     this.stamps[id] = 0;
   }
 
-  /** The memo of the function at node `id` for this evaluation (empty at its first call). */
-  callsOf(id: number): Map<Value, Value> {
+  /** The memo of the function at node `id` for this evaluation (empty at its first call: `end` reset it). */
+  callsOf(id: number): ScalarCalls {
     let m = this.calls[id];
     if (this.callStamps[id] !== this.stamp) {
       this.callStamps[id] = this.stamp;
-      if (m === undefined) this.calls[id] = m = new Map();
-      else m.clear();
+      if (m === undefined) this.calls[id] = m = new ScalarCalls();
       this.touched[this.touchedCount++] = -1 - id;
     }
     return m!;
@@ -99,7 +137,7 @@ export class NodeTable {
     for (let i = 0; i < this.touchedCount; i++) {
       const id = touched[i]!;
       if (id >= 0) this.values[id] = undefined;
-      else this.calls[-1 - id]!.clear();
+      else this.calls[-1 - id]!.reset();
     }
     this.touchedCount = 0;
   }

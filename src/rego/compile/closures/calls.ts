@@ -35,6 +35,8 @@ export interface Callee {
   direct?: Invoke;
   /** A comparison operator (`equal`, `lt`, …), called by call sites without an operand array. */
   op?: Compare;
+  /** A built-in's implementation and the call's location: call sites call `callBuiltin` themselves. */
+  builtin?: { impl: BuiltinImpl; loc: Location };
 }
 
 function notImplemented(name: string): BuiltinImpl {
@@ -166,7 +168,7 @@ export abstract class CallCompiler extends CompilerBase {
           return callBuiltin(st, builtin, args, loc);
         };
     const direct: Invoke = impl ?? ((st, args) => callBuiltin(st, builtin, args, loc));
-    return { name, arity: decl.arity, invoke, direct, ...(op ? { op } : {}), ...(relation ? { relation } : {}) };
+    return { name, arity: decl.arity, invoke, direct, ...(op ? { op } : { builtin: { impl: builtin, loc } }), ...(relation ? { relation } : {}) };
   }
 
   /** `f()` where `f() := v` was declared: OPA keeps such a "function" as a complete rule, and the call reads its value. */
@@ -225,6 +227,16 @@ export abstract class CallCompiler extends CompilerBase {
       const n = vals.length;
       const direct = callee.direct ?? invoke;
       if (n === 2 && callee.op !== undefined) return fromVal(comparison(callee.op, args, invoke));
+      if (n === 1 && callee.builtin !== undefined) {
+        // A built-in of one operand (is_string, upper, count…): called with nothing in between.
+        const a0 = vals[0]!;
+        const { impl, loc } = callee.builtin;
+        return fromVal((st, f) => {
+          const x = a0(st, f);
+          if (x === undefined) return undefined;
+          return st.fnOverrides === null ? callBuiltin(st, impl, [x], loc) : invoke(st, [x]);
+        });
+      }
       if (n === 1) {
         const a0 = vals[0]!;
         return fromVal((st, f) => {

@@ -53,6 +53,8 @@ export interface EvalOptions {
   strictBuiltinErrors?: boolean;
   /** Sink for `print()` output (one call per print). Default: discard. */
   print?: (message: string) => void;
+  /** Sink for `internal.test_case(path)` calls: the test cases a test reached (`opa test`'s sub-results). */
+  testCase?: (path: Value) => void;
   /** Fixed `time.now_ns()` for this evaluation. Default: the clock at the start of evaluation. */
   nowNs?: bigint;
   /** Abort with `eval_cancel_error` once `Date.now()` passes this (checked periodically). */

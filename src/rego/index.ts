@@ -159,6 +159,7 @@ function newState(opts: EvalOptions, nodes: readonly RuleNode[], tables: NodeTab
   st.nodes = nodes;
   st.table = tables.take();
   if (opts.tracer !== undefined) st.tracer = opts.tracer;
+  if (opts.testCase !== undefined) st.testCaseSink = opts.testCase;
   return st;
 }
 

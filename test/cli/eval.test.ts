@@ -73,3 +73,11 @@ test('policy eval is bounded: --timeout stops a runaway query, the size budgets 
 
   assert.match(cli('--timeout', 'soon', 'true').stderr, /invalid --timeout "soon"/);
 });
+
+test('policy eval prints numbers as OPA does: their text kept, past float64 too, never null', () => {
+  const r = cli('x := 1e308 * 10; y := json.unmarshal("[1.0, 2.50]"); z := 12345678901234567890');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /"x": 1e\+309,\n {8}"y": \[\n {10}1\.0,\n {10}2\.50\n {8}\],\n {8}"z": 12345678901234567890\n/);
+  const pretty = cli('--format', 'pretty', '1e308 * 10');
+  assert.equal(pretty.stdout, '1e+309\n');
+});

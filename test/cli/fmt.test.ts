@@ -70,7 +70,7 @@ test('policy fmt --v0-compatible and --rego-v1', () => {
   writeFileSync(file, 'package old\n\ndeny[msg] { msg = "no" }\n');
   const v1 = fmt([file]);
   assert.equal(v1.code, 2);
-  assert.match(v1.stderr, /^failed to format Rego source file: 2 errors occurred:\n.*old\.rego:3:1: rego_parse_error: `contains` keyword is required for partial set rules\n/);
+  assert.match(v1.stderr, /^failed to format Rego source file: 2 errors occurred:\n.*old\.rego:3:1: rego_parse_error: `if` keyword is required before rule body\n.*old\.rego:3:1: rego_parse_error: `contains` keyword is required for partial set rules\n$/);
   const v0 = fmt(['--v0-compatible', file]);
   assert.equal(v0.code, 0, v0.stderr);
   assert.equal(v0.stdout, 'package old\n\ndeny[msg] {\n\tmsg = "no"\n}\n');

@@ -69,7 +69,7 @@ const DEEP_SHAPES: Record<string, (n: number) => string> = {
   objects: (n) => 'x := ' + '{"a":'.repeat(n) + '1' + '}'.repeat(n),
   sets: (n) => 'x := ' + '{'.repeat(n) + '1' + '}'.repeat(n),
   parentheses: (n) => 'x := ' + '('.repeat(n) + '1' + ')'.repeat(n),
-  'unary minus': (n) => 'x := ' + '- '.repeat(n) + 'y\ny := 1',
+  subtractions: (n) => 'x := ' + '(1 - '.repeat(n) + '1' + ')'.repeat(n),
   'operator chain': (n) => 'x := 1' + ' + 1'.repeat(n),
   'membership chain': (n) => 'x := 1' + ' in [1]'.repeat(n),
   // Well-typed shapes (the type checker rejects what OPA rejects): y[y[…y[0]…]] with y := [0], abs(abs(…1…)).

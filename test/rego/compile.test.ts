@@ -24,8 +24,10 @@ p if {
 });
 
 test('bodies are reordered so bindings come before uses', () => {
-  const p = compile([{ file: 'x.rego', source: 'package t\np := y if {\n  y > 1\n  y := input.n\n}' }]);
+  const p = compile([{ file: 'x.rego', source: 'package t\np := y if {\n  y > 1\n  y = input.n\n}' }]);
   assert.deepEqual(p.prepare('x := data.t.p').eval({ input: { n: 5 } })[0]!.bindings, { x: 5 });
+  // `:=` after a use of the name is OPA's compile error, in every mode.
+  assert.deepEqual(compileErrors('package t\np := y if {\n  y > 1\n  y := input.n\n}'), ['x.rego:4:3: rego_compile_error: var y referenced above']);
 });
 
 test('refused built-ins are compile errors naming them', () => {

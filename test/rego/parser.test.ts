@@ -155,7 +155,10 @@ test('operators and precedence as OPA', () => {
   assert.deepEqual(q('x := 1 + 2 * 3 - 4 / 2 % 3'), ['assign(x, minus(plus(1, mul(2, 3)), rem(div(4, 2), 3)))']);
   assert.deepEqual(q('a | b & c == d'), ['equal(or(a, and(b, c)), d)']);
   assert.deepEqual(q('a != b; a < b; a <= b; a > b; a >= b'), ['neq(a, b)', 'lt(a, b)', 'lte(a, b)', 'gt(a, b)', 'gte(a, b)']);
-  assert.deepEqual(q('x = -1; y := -x; z := 3 - -2'), ['eq(x, -1)', 'assign(y, minus(0, x))', 'assign(z, minus(3, -2))']);
+  assert.deepEqual(q('x = -1; y := - 1; z := 3 - -2; w := -.5'), ['eq(x, -1)', 'assign(y, -1)', 'assign(z, minus(3, -2))', 'assign(w, -.5)']);
+  // OPA's parseNumber: a minus sign only starts a number literal.
+  assert.deepEqual(parseErrors('package p\ny := -x if { x := 1 }'), ['m.rego:2:7: rego_parse_error: unexpected identifier token: expected number']);
+  assert.deepEqual(parseErrors('package p\ny := -(1)'), ['m.rego:2:7: rego_parse_error: unexpected ( token: expected number']);
   assert.deepEqual(q('x in xs; k, v in m; 1 + 1 in {2}'), ['internal.member_2(x, xs)', 'internal.member_3(k, v, m)', 'internal.member_2(plus(1, 1), {2})']);
   assert.deepEqual(q('(1 + 2) * 3'), ['mul(plus(1, 2), 3)']);
 });
@@ -251,10 +254,17 @@ test('v1 rejects v0-only forms with OPA messages', () => {
 });
 
 test('v1 requires contains for partial sets', () => {
+  // OPA's checkRegoV1Rule order: the body's `if` first, then `contains`.
   assert.deepEqual(parseErrors('package p\nq[x] { x := 1 }'), [
-    'm.rego:2:1: rego_parse_error: `contains` keyword is required for partial set rules',
     'm.rego:2:1: rego_parse_error: `if` keyword is required before rule body',
+    'm.rego:2:1: rego_parse_error: `contains` keyword is required for partial set rules',
   ]);
+  // `q.r { ... }` is the partial set `q contains "r"` (OPA's parseRules), so v1 asks for both keywords.
+  assert.deepEqual(parseErrors('package p\nq.r { true }'), [
+    'm.rego:2:1: rego_parse_error: `if` keyword is required before rule body',
+    'm.rego:2:1: rego_parse_error: `contains` keyword is required for partial set rules',
+  ]);
+  assert.deepEqual(parseErrors('package p\nq.r.s'), ['m.rego:2:1: rego_parse_error: rule must have value assignment and/or body declaration']);
 });
 
 test('v0: keywords only when imported, bodies without if, p[x] partial sets', () => {
@@ -271,10 +281,39 @@ test('v0: keywords only when imported, bodies without if, p[x] partial sets', ()
 
 test('parse error messages and positions', () => {
   assert.deepEqual(parseErrors('package p\nq if {\n  x := 1\n'), ['m.rego:4:1: rego_parse_error: unexpected eof token']);
-  assert.deepEqual(parseErrors('package p\nq if { x := 1 y := 2 }'), ['m.rego:2:15: rego_parse_error: unexpected ident token: expected \\n or ; or }']);
+  assert.deepEqual(parseErrors('package p\nq if { x := 1 y := 2 }'), ['m.rego:2:15: rego_parse_error: unexpected identifier token: expected \\n or ; or }']);
   assert.deepEqual(parseErrors('package p\nq := }'), ['m.rego:2:6: rego_parse_error: unexpected } token: expected rule value term (e.g., q := <VALUE> { ... })']);
   assert.match(parseErrors('package p\nq := [x | ]')[0]!, /found empty body|unexpected/);
   assert.match(parseErrors('package p\nq := 1 ^ 2')[0]!, /illegal token/);
+});
+
+test('a keyword-led reference after a rule value starts the next rule (OPA scanAheadRef); `with` there is a modifier', () => {
+  const m = mod('x := 1\nin.z := 5\nevery.v := 6');
+  assert.deepEqual(m.rules.map((r) => r.head.ref.map((t) => (t.type === 'string' ? t.value : '?')).join('.')), ['x', 'in.z', 'every.v']);
+  // The rule `x := 1` is an expression to OPA's parser: a `with` after it, on any line, is its modifier.
+  assert.deepEqual(parseErrors('package p\nx := 1\nwith.a := 1'), ['m.rego:3:5: rego_parse_error: unexpected . token: expected ident']);
+  assert.deepEqual(parseErrors('package p\nx := 1 with input as 2'), ['m.rego:2:1: rego_parse_error: expressions using with keyword cannot be used for rule head']);
+  // After a body, `with.a` is a rule of its own.
+  assert.equal(mod('x if {\n\ttrue\n}\nwith.a := 1').rules.length, 2);
+});
+
+test('parse errors name tokens as OPA 1.x does (tokens.go)', () => {
+  const first = (src: string): string => parseErrors(`package p\n${src}`)[0]!.replace(/^m\.rego:\d+:\d+: rego_parse_error: /, '');
+  // OPA's issue 4215: an operator in a comprehension's head is not a comprehension.
+  assert.equal(first('bug := [x + 1 | x := [1, 2, 3][_]]'), 'unexpected assign token: expected "," or "]"');
+  assert.equal(first('r := [x * 2 | some x in [1, 2]]'), 'unexpected some keyword');
+  assert.equal(first('r := {1 2}'), 'unexpected number token: non-terminated set');
+  assert.equal(first('r := {1, 2 3}'), 'unexpected number token: expected "," or "}"');
+  assert.equal(first('r := {"a": 1 2}'), 'unexpected number token: non-terminated object');
+  assert.equal(first('r := {"a": 1, "b" 2}'), 'unexpected number token: expected ":"');
+  assert.equal(first('r := [1 == 2 == 3 3]'), 'unexpected number token: expected "," or "]"');
+  assert.equal(first('r := input.x[1 2]'), 'unexpected number token: expected ['); // sic
+  assert.equal(first('r := input. x'), 'unexpected whitespace token: expected identifier');
+  assert.equal(first('r := input.1'), 'unexpected number token: expected identifier');
+  assert.equal(first('r if { x := 1 == }'), 'unexpected } token');
+  assert.deepEqual(parseErrors('package p\nr := input. x'), ['m.rego:2:12: rego_parse_error: unexpected whitespace token: expected identifier']);
+  assert.deepEqual(parseErrors('package 1'), ['m.rego:1:9: rego_parse_error: unexpected number token']);
+  assert.deepEqual(parseErrors('package p\nimport 1'), ['m.rego:2:8: rego_parse_error: unexpected number token']);
 });
 
 test('queries and terms', () => {

@@ -66,6 +66,32 @@ q if every k, v in input.o { v > 0 }
   ]);
 });
 
+test('without strict mode: redeclarations and unused some declarations still fail (OPA rewriteLocalVars)', () => {
+  const src = `package p
+
+r if {
+\tsome x
+\tinput.y == 1
+}
+
+s if {
+\tw := 1
+\ttrue
+}
+
+t if {
+\tz := 1
+\tz := 2
+}
+`;
+  assert.deepEqual(strictErrors(src, { strict: false }), ['4: rego_compile_error: declared var x unused', '15: rego_compile_error: var z assigned above']);
+  assert.deepEqual(strictErrors(src), [
+    '4: rego_compile_error: declared var x unused',
+    '9: rego_compile_error: assigned var w unused',
+    '15: rego_compile_error: var z assigned above',
+  ]);
+});
+
 test('strict: variables used later, in the head, in closures or across else branches count as used', () => {
   const src = `package p
 

@@ -57,6 +57,8 @@ test('--verbose lists every test with print output; --run selects by data.pkg.na
       '',
       '  reason: eve may not write',
       '',
+      // OPA's blank line between files (after the print output's own).
+      '',
       `${join(MIXED, 'lib', 'limits_test.rego')}:`,
       'data.lib_test.test_within_limit: PASS (…)',
       'data.lib_test.test_over_limit: PASS (…)',

@@ -4,11 +4,12 @@
  * (what the worker backstop exists for); every other test is true.
  */
 import type { ModuleSource, Policy } from '../../src/rego/api.js';
+import type { Module } from '../../src/rego/syntax/ast.js';
 import { parseModule } from '../../src/rego/syntax/parser.js';
 
-export function compile(sources: ModuleSource[]): Policy {
+export function compile(sources: (ModuleSource | Module)[]): Policy {
   return {
-    modules: sources.map((s) => parseModule(s.file, s.source)),
+    modules: sources.map((s) => ('source' in s ? parseModule(s.file, s.source) : s)),
     prepare(query: string) {
       return {
         eval(opts = {}) {

@@ -11,6 +11,7 @@ import type { Result } from '../../rego/api.js';
 import { toJSONText } from '../../rego/value.js';
 import { parseGoDuration } from '../../rego/tester/go-duration.js';
 import { loadEvalInputs, reportEvalError } from '../eval-inputs.js';
+import { indentJSONText } from '../json-indent.js';
 
 interface EvalCliOptions {
   regoDir?: string;
@@ -32,21 +33,23 @@ function evalTimeoutMs(text: string | undefined): number | undefined {
   return ns === 0 ? undefined : Math.max(1, Math.round(ns / 1e6));
 }
 
-function resultJSON(results: Result[]): string {
+/** `{"result": [...]}` (and OPA's `explanation` after it), laid out with numbers as OPA prints them. */
+function resultJSON(results: Result[], explanation?: object[]): string {
   const body = results.map((r) => {
     const exprs = r.expressions.map((e) => `{"value":${toJSONText(e.value)},"text":${JSON.stringify(e.text)},"location":{"row":${e.location.row},"col":${e.location.col}}}`);
     const names = Object.keys(r.bindings).sort();
     const bindings = names.length > 0 ? `,"bindings":{${names.map((n) => `${JSON.stringify(n)}:${toJSONText(r.bindings[n]!)}`).join(',')}}` : '';
     return `{"expressions":[${exprs.join(',')}]${bindings}}`;
   });
-  const text = results.length > 0 ? `{"result":[${body.join(',')}]}` : '{}';
-  return JSON.stringify(JSON.parse(text), null, 2);
+  const fields = results.length > 0 ? [`"result":[${body.join(',')}]`] : [];
+  if (explanation) fields.push(`"explanation":${JSON.stringify(explanation)}`);
+  return indentJSONText(`{${fields.join(',')}}`);
 }
 
 function prettyText(results: Result[]): string {
   if (results.length === 0) return 'undefined';
   if (results.length === 1 && results[0]!.expressions.length === 1 && Object.keys(results[0]!.bindings).length === 0) {
-    return JSON.stringify(JSON.parse(toJSONText(results[0]!.expressions[0]!.value)), null, 2);
+    return toJSONText(results[0]!.expressions[0]!.value, '  ');
   }
   return resultJSON(results);
 }
@@ -71,9 +74,7 @@ export function runEval(query: string, opts: EvalCliOptions): number {
       // As `opa eval --explain`: the trace (with locations), then the result.
       process.stdout.write(prettyTrace(events, { locations: true }) + prettyText(results) + '\n');
     } else {
-      const out = JSON.parse(resultJSON(results)) as Record<string, unknown>;
-      if (tracer) out['explanation'] = traceJSON(events);
-      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      process.stdout.write(resultJSON(results, tracer ? traceJSON(events) : undefined) + '\n');
     }
     return 0;
   } catch (e) {

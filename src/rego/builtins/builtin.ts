@@ -28,6 +28,8 @@ export interface BuiltinContext {
   grow?(n: number): void;
   /** `trace(msg)`: a Note event when the evaluation is traced (`--explain`), nothing otherwise. */
   note?(message: string): void;
+  /** `internal.test_case(path)`: the test runner learns which test case an evaluation reached. */
+  testCase?(path: Value): void;
 }
 
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | undefined;

@@ -77,10 +77,18 @@ function newSubSchema(property: string, draft: number): SubSchema {
   return { property, draft, types: [], properties: [], items: [], itemsIsSingleSchema: false, required: [], uniqueItems: false, enumPresent: false, enumTexts: [], oneOf: [], anyOf: [], allOf: [] };
 }
 
+// OPA's copy of gojsonschema names these in Title Case (internal/gojsonschema/locales.go:
+// StringSchema, StringArrayOfSchemas, …, StringContextRoot = "(Root)"), unlike the upstream library.
+const S_SCHEMA = 'Valid Schema';
+const S_ARRAY_OF_SCHEMAS = 'Array Of Schemas';
+const S_ARRAY_OF_STRINGS = 'Array Of Strings';
+const S_NUMBER = 'Number';
+/** The root of the document and of the schema in error contexts and `field`. */
+export const CONTEXT_ROOT = '(Root)';
 const invalidType = (expected: string, given: string): SchemaError => new SchemaError(`Invalid type. Expected: ${expected}, given: ${given}`);
 const mustBeOfA = (x: string, y: string): SchemaError => new SchemaError(`${x} must be of a ${y}`);
 const mustBeOfAn = (x: string, y: string): SchemaError => new SchemaError(`${x} must be of an ${y}`);
-const parseError = (): SchemaError => new SchemaError('Expected: valid schema, given: Invalid JSON');
+const parseError = (): SchemaError => new SchemaError(`Expected: ${S_SCHEMA}, given: Invalid JSON`);
 
 /** JSON text of a value after a float64 round trip (1.0 and 1 agree), keys sorted: gojsonschema's marshalWithoutNumber. */
 export function canonicalJSON(v: Value): string {
@@ -226,10 +234,10 @@ class Compiler {
 
     const definitions = objectGet(m, 'definitions');
     if (definitions !== undefined) {
-      if (!isMap(definitions)) throw invalidType('array of schemas', 'definitions');
+      if (!isMap(definitions)) throw invalidType(S_ARRAY_OF_SCHEMAS, 'definitions');
       for (const k of sortedKeys(definitions)) {
         const dv = definitions[k]!;
-        if (typeof dv !== 'boolean' && !isMap(dv)) throw invalidType('array of schemas', 'definitions');
+        if (typeof dv !== 'boolean' && !isMap(dv)) throw invalidType(S_ARRAY_OF_SCHEMAS, 'definitions');
         this.parse(dv, newSubSchema('definitions', s.draft));
       }
     }
@@ -245,7 +253,7 @@ class Compiler {
         const target = newSubSchema('$ref', s.draft);
         this.referencePool.set(absolute, target);
         const doc = this.document(absolute);
-        if (typeof doc !== 'boolean' && !isMap(doc)) throw new SchemaError('valid schema must be of type object');
+        if (typeof doc !== 'boolean' && !isMap(doc)) throw new SchemaError(`${S_SCHEMA} must be of type object`);
         this.parse(doc, target);
         s.refSchema = target;
       }
@@ -255,9 +263,9 @@ class Compiler {
     const type = objectGet(m, 'type');
     if (type !== undefined) {
       const list = typeof type === 'string' ? [type] : Array.isArray(type) ? type : undefined;
-      if (list === undefined) throw invalidType('type', 'string/array of strings');
+      if (list === undefined) throw invalidType('type', `string/${S_ARRAY_OF_STRINGS}`);
       for (const t of list) {
-        if (typeof t !== 'string') throw invalidType('type', 'string/array of strings');
+        if (typeof t !== 'string') throw invalidType('type', `string/${S_ARRAY_OF_STRINGS}`);
         if (!JSON_TYPES.includes(t)) throw new SchemaError(`has a primitive type that is NOT VALID -- given: /${t}/ Expected valid values are:[${JSON_TYPES.join(' ')}]`);
         if (s.types.includes(t)) throw new SchemaError(`${t} type is duplicated`);
         s.types.push(t);
@@ -266,7 +274,7 @@ class Compiler {
 
     const properties = objectGet(m, 'properties');
     if (properties !== undefined) {
-      if (!isMap(properties)) throw new SchemaError('properties must be of type object');
+      if (!isMap(properties)) throw new SchemaError('Properties must be of type object');
       for (const k of sortedKeys(properties)) {
         const child = newSubSchema(k, s.draft);
         s.properties.push(child);
@@ -278,12 +286,12 @@ class Compiler {
     if (additional !== undefined) {
       if (typeof additional === 'boolean') s.additionalProperties = additional;
       else if (isMap(additional)) s.additionalProperties = this.child(additional, 'additionalProperties', s);
-      else throw invalidType('boolean/valid schema', 'additionalProperties');
+      else throw invalidType(`boolean/${S_SCHEMA}`, 'additionalProperties');
     }
 
     const patternProperties = objectGet(m, 'patternProperties');
     if (patternProperties !== undefined) {
-      if (!isMap(patternProperties)) throw invalidType('valid schema', 'patternProperties');
+      if (!isMap(patternProperties)) throw invalidType(S_SCHEMA, 'patternProperties');
       const keys = sortedKeys(patternProperties);
       if (keys.length > 0) s.patternProperties = [];
       for (const k of keys) {
@@ -295,7 +303,7 @@ class Compiler {
 
     const propertyNames = objectGet(m, 'propertyNames');
     if (propertyNames !== undefined && s.draft >= DRAFT6) {
-      if (typeof propertyNames !== 'boolean' && !isMap(propertyNames)) throw invalidType('valid schema', 'patternProperties');
+      if (typeof propertyNames !== 'boolean' && !isMap(propertyNames)) throw invalidType(S_SCHEMA, 'patternProperties');
       s.propertyNames = this.child(propertyNames, 'propertyNames', s);
     }
 
@@ -306,10 +314,10 @@ class Compiler {
       for (const k of sortedKeys(dependencies)) {
         const d = dependencies[k]!;
         if (Array.isArray(d)) {
-          if (!d.every((x): x is string => typeof x === 'string')) throw new SchemaError('dependency must be of type schema or array of strings');
+          if (!d.every((x): x is string => typeof x === 'string')) throw new SchemaError('Dependency must be of type Schema Or Array Of Strings');
           if (d.length > 0) s.dependencies.push([k, d]);
         } else if (typeof d === 'boolean' || isMap(d)) s.dependencies.push([k, this.child(d, k, s)]);
-        else throw new SchemaError('dependency must be of type schema or array of strings');
+        else throw new SchemaError('Dependency must be of type Schema Or Array Of Strings');
       }
     }
 
@@ -317,20 +325,20 @@ class Compiler {
     if (items !== undefined) {
       if (Array.isArray(items)) {
         for (const it of items) {
-          if (typeof it !== 'boolean' && !isMap(it)) throw invalidType('valid schema/array of schemas', 'items');
+          if (typeof it !== 'boolean' && !isMap(it)) throw invalidType(`${S_SCHEMA}/${S_ARRAY_OF_SCHEMAS}`, 'items');
           s.items.push(this.child(it, 'items', s));
         }
       } else if (typeof items === 'boolean' || isMap(items)) {
         s.items.push(this.child(items, 'items', s));
         s.itemsIsSingleSchema = true;
-      } else throw invalidType('valid schema/array of schemas', 'items');
+      } else throw invalidType(`${S_SCHEMA}/${S_ARRAY_OF_SCHEMAS}`, 'items');
     }
 
     const additionalItems = objectGet(m, 'additionalItems');
     if (additionalItems !== undefined) {
       if (typeof additionalItems === 'boolean') s.additionalItems = additionalItems;
       else if (isMap(additionalItems)) s.additionalItems = this.child(additionalItems, 'additionalItems', s);
-      else throw invalidType('boolean/valid schema', 'additionalItems');
+      else throw invalidType(`boolean/${S_SCHEMA}`, 'additionalItems');
     }
 
     this.numberKeywords(m, s);
@@ -405,7 +413,7 @@ class Compiler {
     const multipleOf = objectGet(m, 'multipleOf');
     if (multipleOf !== undefined) {
       const d = mustBeNumber(multipleOf);
-      if (d === undefined) throw invalidType('number', 'multipleOf');
+      if (d === undefined) throw invalidType(S_NUMBER, 'multipleOf');
       if (d.m <= 0n) throw new SchemaError('multipleOf must be strictly greater than 0');
       s.multipleOf = d;
     }
@@ -413,7 +421,7 @@ class Compiler {
       const v = objectGet(m, key);
       if (v !== undefined) {
         const d = mustBeNumber(v);
-        if (d === undefined) throw mustBeOfA(key, 'number');
+        if (d === undefined) throw mustBeOfA(key, S_NUMBER);
         s[key] = d;
       }
       const ex = objectGet(m, exclusiveKey);
@@ -452,7 +460,7 @@ export function compileSchema(doc: Value, validatePatterns = true): SubSchema {
   const c = new Compiler(validatePatterns);
   c.collect(doc, '');
   c.pool.set('', doc);
-  const root = newSubSchema('(root)', draft);
+  const root = newSubSchema(CONTEXT_ROOT, draft);
   c.parse(doc, root);
   return root;
 }

@@ -6,7 +6,7 @@
  *
  * The walk keeps gojsonschema's order of checks and its "score", which picks
  * whose errors an `anyOf`/`oneOf`/`contains` failure reports. Each error is
- * `{error, type, field, desc}`: `field` is the path without `(root).` (`a.0.b`),
+ * `{error, type, field, desc}`: `field` is the path without `(Root).` (`a.0.b`),
  * `desc` the English text of gojsonschema's default locale, `error` is
  * `"<field>: <desc>"`. Both operands are a JSON string or an object/array.
  */
@@ -14,10 +14,10 @@ import { builtinError } from './operands.js';
 import { isNumber, isPlainObject, plainNumber, typeName, type JsonObject, type Value } from '../value.js';
 import { goMarshal, isValidJSON, parseJSON } from './json-text.js';
 import { tryCompileRegex } from './regex.js';
-import { canonicalJSON, compileSchema, SchemaError, type SubSchema } from './json-schema-compile.js';
+import { canonicalJSON, compileSchema, CONTEXT_ROOT, SchemaError, type SubSchema } from './json-schema-compile.js';
 import * as dec from './decimal.js';
 import { formatFloat } from './gofloat.js';
-import { parse as parseTime, NAMED_LAYOUTS, TimeParseError } from './time-layout.js';
+import { NAMED_LAYOUTS, parsesWithAny as parsesAs } from './time-layout.js';
 import { parseIP } from './net-ip.js';
 import { parseURL } from './go-url.js';
 import { isEmailAddress } from './mail-address.js';
@@ -48,7 +48,7 @@ class Result {
 }
 
 function fieldOf(context: readonly string[]): string {
-  return context.length === 0 ? '(root)' : context.join('.');
+  return context.length === 0 ? CONTEXT_ROOT : context.join('.');
 }
 
 /** big.Float's String() of a bound: `%.10g`. */
@@ -307,18 +307,6 @@ function isMultiple(a: dec.Decimal, b: dec.Decimal): boolean {
 
 // ---------------------------------------------------------------------------
 // Formats (format_checkers.go); an unknown format always passes.
-
-function parsesAs(layouts: string[], s: string): boolean {
-  for (const layout of layouts) {
-    try {
-      parseTime(layout, s);
-      return true;
-    } catch (e) {
-      if (!(e instanceof TimeParseError)) throw e;
-    }
-  }
-  return false;
-}
 
 const HOSTNAME = /^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]))*$/;
 const URI_TEMPLATE = /^([^{]*({[^}]*})?)*$/;

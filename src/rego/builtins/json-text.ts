@@ -6,7 +6,7 @@
  * reports Go's syntax error messages.
  */
 import { goJSONQuote } from './go-quote.js';
-import { normalizeBigInt, setOwn, writeIndentedJSON, writeValue, type JsonObject, type TextStyle, type Value } from '../value.js';
+import { normalizeBigInt, numberFromText, setOwn, type RegoNumber, writeIndentedJSON, writeValue, type JsonObject, type TextStyle, type Value } from '../value.js';
 
 /** Go's json.Marshal: HTML-escaping string encoding, compact. */
 const GO_JSON: TextStyle = { quote: goJSONQuote, json: true, separator: ',', colon: ':' };
@@ -176,7 +176,7 @@ function parseDocument(text: string): Value {
     i++;
     return JSON.parse(text.slice(start, i)) as string;
   };
-  const number = (): number | bigint => {
+  const number = (): number | bigint | RegoNumber => {
     const start = i;
     if (text[i] === '-') i++;
     if (text[i] === '0') i++;
@@ -201,9 +201,9 @@ function parseDocument(text: string): Value {
       const n = Number(src);
       return Number.isSafeInteger(n) ? n : normalizeBigInt(BigInt(src));
     }
-    const n = Number(src);
-    if (!Number.isFinite(n)) throw new JSONSyntaxError(`number ${src} is out of range`, start);
-    return n;
+    // Go's decoder with UseNumber (OPA's util.UnmarshalJSON) keeps the number's text: `1.0` stays `1.0`,
+    // `1e400` is a number too (its value past float64 is only kept as text).
+    return numberFromText(src, Number(src));
   };
   const v = value();
   ws();

@@ -82,6 +82,12 @@ export const builtins: BuiltinTable = {
   },
   'internal.member_2': (args) => member(args[0]!, args[1]!),
   'internal.member_3': (args) => memberAt(args[0]!, args[1]!, args[2]!),
+  // OPA's test runner injects this call into test rules with cases (tester.injectTestCaseFunc): it
+  // tells the runner which case the evaluation reached, so that a case failing later still counts.
+  'internal.test_case': (args, ctx) => {
+    ctx.testCase?.(args[0]!);
+    return true;
+  },
   'opa.runtime': () => ({ env: {}, version: 'defenseclaw', commit: '', config: {} }),
   // The compiler replaces calls inside rules with their constant answer
   // (`compile/metadata.ts`); what is left is a call outside any rule (a query).

@@ -302,6 +302,19 @@ export interface Parsed {
   offset: number | undefined;
 }
 
+/** Whether any of the layouts parses the value (Go callers that try layouts in turn and keep the first success). */
+export function parsesWithAny(layouts: readonly string[], value: string): boolean {
+  for (const layout of layouts) {
+    try {
+      parse(layout, value);
+      return true;
+    } catch (e) {
+      if (!(e instanceof TimeParseError)) throw e;
+    }
+  }
+  return false;
+}
+
 export function parse(layout: string, value: string): Parsed {
   const orig = value;
   const tokens = tokenize(layout);

@@ -3,7 +3,7 @@ import type { BuiltinImpl, BuiltinTable } from './builtin.js';
 import { builtinError, typeError } from './operands.js';
 import * as dec from './decimal.js';
 import { goQuote } from './go-quote.js';
-import { isNumber, isObject, RegoSet, typeName, type TypeName, type Value } from '../value.js';
+import { isNumber, isObject, numberFromText, RegoSet, typeName, type RegoNumber, type TypeName, type Value } from '../value.js';
 
 function isType(t: TypeName): BuiltinImpl {
   return (args) => typeName(args[0]!) === t;
@@ -49,7 +49,8 @@ const HEX_FLOAT = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+
  * value of decimal text. OPA (casts.go builtinToNumber) refuses `inf`/`infinity`/`nan`
  * with a type error before ParseFloat sees them: they are not Rego numbers.
  */
-export function parseNumberText(name: string, text: string): number | bigint {
+/** `to_number` of a string: OPA checks it with strconv.ParseFloat and keeps the text as the number (`"1.50"` stays `1.50`). */
+export function parseNumberText(name: string, text: string): number | bigint | RegoNumber {
   const word = text.replace(/^[+-]+/, '').toLowerCase();
   if (word === 'inf' || word === 'infinity' || word === 'nan') throw typeError(name, 1, 'valid number string', text);
   const parseError = (why: string) => builtinError(name, `strconv.ParseFloat: parsing ${goQuote(text)}: ${why}`);
@@ -71,8 +72,7 @@ export function parseNumberText(name: string, text: string): number | bigint {
   if (d === undefined) throw parseError('invalid syntax');
   // Go reports overflow as out of range; underflow rounds to zero.
   if (!Number.isFinite(Number(plain))) throw parseError('value out of range');
-  if (d === 'exponent') return 0;
-  return dec.toNumber(d);
+  return numberFromText(text, d === 'exponent' ? 0 : dec.toNumber(d));
 }
 
 function toNumber(args: Value[]): Value {

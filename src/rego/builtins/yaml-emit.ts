@@ -15,7 +15,7 @@
  * The npm `yaml` package, used for parsing, has its own different rules for all of these.
  */
 import { formatFloat } from './gofloat.js';
-import { parse as parseTime, TimeParseError } from './time-layout.js';
+import { parsesWithAny } from './time-layout.js';
 import { formatNumber, isNumber, type RegoNumber, type Value } from '../value.js';
 
 const BEST_WIDTH = 80;
@@ -63,15 +63,7 @@ function goParseInt(s: string, signed: boolean): bigint | 'range' | undefined {
 
 function isTimestamp(s: string): boolean {
   if (!/^[0-9]{4}-/.test(s)) return false;
-  for (const layout of TIMESTAMP_LAYOUTS) {
-    try {
-      parseTime(layout, s);
-      return true;
-    } catch (e) {
-      if (!(e instanceof TimeParseError)) throw e;
-    }
-  }
-  return false;
+  return parsesWithAny(TIMESTAMP_LAYOUTS, s);
 }
 
 type Resolved = { tag: 'str' } | { tag: 'int'; value: bigint } | { tag: 'float'; value: number } | { tag: 'other' };

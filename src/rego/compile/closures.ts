@@ -16,6 +16,7 @@ import { exprDeclaredVars } from './resolve.js';
 import { WithCompiler } from './closures/with.js';
 import { covered, ROOTS, seq, type Scope } from './closures/kit.js';
 import { tracedExpr } from './trace.js';
+import { isHeadVar } from './closures/head-rewrite.js';
 
 export { builtinName, Scope, shallowExprVars, shallowVars, type CompileContext } from './closures/kit.js';
 
@@ -101,7 +102,7 @@ export class ClosureCompiler extends WithCompiler {
   reportUnsafe(e: Expr | Term, sc: Scope, bound: Set<number>): void {
     const vars: VarTerm[] = [];
     const visit = (t: Term): void => {
-      if (t.type === 'var' && !ROOTS.has(t.name) && !bound.has(sc.slot(t.name))) vars.push(t);
+      if (t.type === 'var' && !ROOTS.has(t.name) && !isHeadVar(t.name) && !bound.has(sc.slot(t.name))) vars.push(t);
     };
     if ('negated' in e) {
       if (e.type === 'every') walkTerm(e.domain, visit);

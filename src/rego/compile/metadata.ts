@@ -132,20 +132,29 @@ function inlineInRule(module: Module, owner: Rule, rule: Rule): Rule {
         return t;
     }
   };
+  const mapWith = (e: Expr): Expr => {
+    const w = e.with.map((m) => {
+      const value = mapTerm(m.value);
+      return value === m.value ? m : { ...m, value };
+    });
+    return w.every((m, i) => m === e.with[i]) ? e : { ...e, with: w };
+  };
   const mapExpr = (e: Expr): Expr => {
     switch (e.type) {
       case 'expr': {
         const term = mapTerm(e.term);
-        return term === e.term ? e : { ...e, term };
+        return mapWith(term === e.term ? e : { ...e, term });
       }
       case 'somein': {
+        const key = e.key ? mapTerm(e.key) : undefined;
+        const value = mapTerm(e.value);
         const collection = mapTerm(e.collection);
-        return collection === e.collection ? e : { ...e, collection };
+        return mapWith(key === e.key && value === e.value && collection === e.collection ? e : { ...e, key, value, collection });
       }
       case 'every': {
         const domain = mapTerm(e.domain);
         const body = mapBody(e.body);
-        return domain === e.domain && body === e.body ? e : { ...e, domain, body };
+        return mapWith(domain === e.domain && body === e.body ? e : { ...e, domain, body });
       }
       default:
         return e;
@@ -156,8 +165,14 @@ function inlineInRule(module: Module, owner: Rule, rule: Rule): Rule {
     return out.every((e, i) => e === body[i]) ? body : out;
   }
   const body = mapBody(rule.body);
-  const value = rule.head.value ? mapTerm(rule.head.value) : undefined;
+  // The head too: `deny contains f(rego.metadata.chain())` calls it in the key of a multi-value rule.
+  const h = rule.head;
+  const value = h.value ? mapTerm(h.value) : undefined;
+  const key = h.key ? mapTerm(h.key) : undefined;
+  const ref = h.ref.map(mapTerm);
+  const sameRef = ref.every((t, i) => t === h.ref[i]);
+  const head = value === h.value && key === h.key && sameRef ? h : { ...h, value, key, ref: sameRef ? h.ref : ref };
   const elseRule = rule.else ? inlineInRule(module, owner, rule.else) : undefined;
-  if (body === rule.body && value === rule.head.value && elseRule === rule.else) return rule;
-  return { ...rule, body, head: value === rule.head.value ? rule.head : { ...rule.head, value }, ...(elseRule ? { else: elseRule } : {}) };
+  if (body === rule.body && head === h && elseRule === rule.else) return rule;
+  return { ...rule, body, head, ...(elseRule ? { else: elseRule } : {}) };
 }

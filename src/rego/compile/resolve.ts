@@ -150,8 +150,12 @@ export class Resolver {
   private resolveRule(rule: Rule, env: NameEnv): Rule {
     const locals = new Set<string>();
     for (const a of rule.head.args ?? []) collectVars(a, locals);
-    // Variables in the head's ref (`o[k]`, `a.b[c].d`) are locals bound by the body.
-    for (let i = 1; i < rule.head.ref.length; i++) collectVars(rule.head.ref[i]!, locals);
+    // Variable segments of the head's ref (`o[k]`, `a.b[c].d`) are locals bound by the body; names inside
+    // other segments (`p[xs[i]]`) resolve as anywhere else (OPA resolves the head's ref like its key).
+    for (let i = 1; i < rule.head.ref.length; i++) {
+      const seg = rule.head.ref[i]!;
+      if (seg.type === 'var') locals.add(seg.name);
+    }
     declaredVars(rule.body, locals);
     const head = rule.head;
     const ref = mapShared(head.ref, (s, i) => (i === 0 ? s : this.term(s, env, locals)));

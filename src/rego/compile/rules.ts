@@ -12,6 +12,7 @@ import type { RuleNode } from './ruletree.js';
 import { buildRuleIndex, ruleGuard } from './indexer.js';
 import { tracedRule } from './trace.js';
 import { pathText } from './checks/names.js';
+import { isHeadVar, rewriteHeads, writtenOrder, type HeadParts } from './closures/head-rewrite.js';
 
 /** `data.pkg.p`: the rule's path up to its first variable segment, as OPA's traces show it. */
 function rulePath(rr: ResolvedRule): string {
@@ -34,13 +35,38 @@ function isGround(t: Term): boolean {
 export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] | undefined): CompiledRule {
   const rule = rr.rule;
   const head = rule.head;
+  const valueTerm: Term = head.kind === 'multi' ? (head.key ?? head.value ?? TRUE_TERM(head.loc)) : (head.value ?? TRUE_TERM(head.loc));
+  const written: HeadParts = { body: rule.body, heads: [valueTerm, ...(rest ?? [])] };
+  const rewritten = rewriteHeads(rule.body, written.heads);
+  const compiled = cc.retried(
+    () => compileClause(cc, rr, written, rest !== undefined),
+    rewritten && (() => compileClause(cc, rr, rewritten, rest !== undefined)),
+  );
+  if (rule.else) {
+    const elseHead = { ...rule.else.head, kind: head.kind, ...(head.args ? { args: head.args } : {}) };
+    if (!rule.else.head.value) delete (elseHead as { value?: Term }).value;
+    compiled.else = compileRule(cc, { ...rr, rule: { ...rule.else, head: elseHead } }, rest);
+  }
+  const { body, value, args } = compiled;
+  if (body.step !== undefined) compiled.plainStep = body.uncovered ?? body.step;
+  const straightLink = !compiled.rest && body.step !== undefined && value.val !== undefined;
+  if (straightLink && !args) {
+    if (!compiled.else) compiled.straight = true;
+    else if (compiled.else.straight === true || compiled.else.straightChain === true) compiled.straightChain = true;
+  }
+  if (straightLink && args && args.every((a) => a.match !== undefined) && (!compiled.else || compiled.else.straightCall === true)) compiled.straightCall = true;
+  return compiled;
+}
+
+/** One rule (without its `else` chain) with the given body and heads: the value first, then the ref-head segments. */
+function compileClause(cc: ClosureCompiler, rr: ResolvedRule, parts: HeadParts, hasRest: boolean): CompiledRule {
+  const rule = rr.rule;
+  const head = rule.head;
   const layout = { size: 0 };
   const names = new Set<string>();
   for (const a of head.args ?? []) shallowVars(a, names);
-  for (const e of rule.body) shallowExprVars(e, names);
-  if (head.key) shallowVars(head.key, names);
-  if (head.value) shallowVars(head.value, names);
-  for (const r of rest ?? []) shallowVars(r, names);
+  for (const e of parts.body) shallowExprVars(e, names);
+  for (const h of parts.heads) shallowVars(h, names);
   const sc = new Scope(layout, undefined, names, new Set());
   const bound = new Set<number>();
 
@@ -56,12 +82,15 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
     }
   }
 
-  const compiledBody = cc.body(rule.body, sc, bound);
+  const compiledBody = cc.body(parts.body, sc, bound);
+  if (parts.body !== rule.body) {
+    const order = cc.cx.bodyOrder?.get(parts.body);
+    if (order) cc.cx.bodyOrder!.set(rule.body, writtenOrder(order, rule.body));
+  }
   const body = cc.cx.trace ? tracedRule(compiledBody, rulePath(rr), head.loc) : compiledBody;
-  const valueTerm: Term = head.kind === 'multi' ? (head.key ?? head.value ?? TRUE_TERM(head.loc)) : (head.value ?? TRUE_TERM(head.loc));
+  const [valueTerm, ...rest] = parts.heads as [Term, ...Term[]];
   const value = headTerm(cc, valueTerm, sc, bound);
-  let restCompiled: CompiledTerm[] | undefined;
-  if (rest) restCompiled = rest.map((t) => headTerm(cc, t, sc, bound));
+  const restCompiled = hasRest ? rest.map((t) => headTerm(cc, t, sc, bound)) : undefined;
 
   const compiled: CompiledRule = {
     loc: head.loc,
@@ -75,18 +104,6 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
   // A traced compile enters every rule, so that the trace shows which expression failed.
   const guard = head.kind === 'function' || cc.cx.trace ? undefined : ruleGuard(rule.body);
   if (guard) compiled.guard = guard;
-  if (rule.else) {
-    const elseHead = { ...rule.else.head, kind: head.kind, ...(head.args ? { args: head.args } : {}) };
-    if (!rule.else.head.value) delete (elseHead as { value?: Term }).value;
-    compiled.else = compileRule(cc, { ...rr, rule: { ...rule.else, head: elseHead } }, rest);
-  }
-  if (body.step !== undefined) compiled.plainStep = body.uncovered ?? body.step;
-  const straightLink = !rest && body.step !== undefined && value.val !== undefined;
-  if (straightLink && !args) {
-    if (!compiled.else) compiled.straight = true;
-    else if (compiled.else.straight === true || compiled.else.straightChain === true) compiled.straightChain = true;
-  }
-  if (straightLink && args && args.every((a) => a.match !== undefined) && (!compiled.else || compiled.else.straightCall === true)) compiled.straightCall = true;
   compiled.frameSize = layout.size;
   return compiled;
 }
@@ -94,7 +111,8 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
 function headTerm(cc: ClosureCompiler, t: Term, sc: Scope, bound: Set<number>): CompiledTerm {
   const c = cc.term(t, sc, bound);
   if (c) return c;
-  cc.reportUnsafe(t, sc, bound);
+  // A generated head variable is unbound only when its expression was reported with the body.
+  if (t.type !== 'var' || !isHeadVar(t.name)) cc.reportUnsafe(t, sc, bound);
   return { gen: () => false };
 }
 

@@ -334,10 +334,18 @@ function computeNode(st: EvalState, node: RuleNode): Value | undefined {
   return out.build();
 }
 
-/** Applies `with data.<path> as v` overrides located strictly below `path` to a computed value. */
-function applyOverridesBelow(st: EvalState, path: readonly string[], v: Value): Value {
+/**
+ * Applies `with data.<path> as v` overrides located strictly below `path` to a computed value.
+ * Where nothing is there yet, an override creates the objects on its way, as OPA's upsert into
+ * its data overlay does: `data.config` is `{"policy": {"when_ns": 1}}` under
+ * `with data.config.policy.when_ns as 1` when base data has no `config`.
+ */
+function applyOverridesBelow(st: EvalState, path: readonly string[], v: Value | undefined): Value | undefined {
   let out = v;
-  for (const o of st.dataOverrides!) {
+  // Applied oldest first, so that an inner `with` (earlier in the list) wins where both write.
+  const overrides = st.dataOverrides!;
+  for (let j = overrides.length - 1; j >= 0; j--) {
+    const o = overrides[j]!;
     if (o.path.length <= path.length) continue;
     let under = true;
     for (let i = 0; i < path.length; i++) if (o.path[i] !== path[i]) under = false;
@@ -351,11 +359,18 @@ function applyOverridesBelow(st: EvalState, path: readonly string[], v: Value): 
  * node on the path is evaluated and the rest is read from its value (or base data).
  */
 export function dataAt(st: EvalState, root: RuleNode, path: readonly string[]): Value | undefined {
-  if (st.dataOverrides !== null) {
-    for (const o of st.dataOverrides) {
+  const overrides = st.dataOverrides;
+  if (overrides !== null) {
+    // Newest first: the first override at or above `path` decides, then newer ones below `path` go on top.
+    for (let j = 0; j < overrides.length; j++) {
+      const o = overrides[j]!;
       if (o.path.length <= path.length && o.path.every((p, i) => p === path[i])) {
         let v: Value | undefined = o.value;
         for (let i = o.path.length; i < path.length && v !== undefined; i++) v = indexValue(v, path[i]!);
+        for (let n = j - 1; n >= 0; n--) {
+          const below = overrides[n]!;
+          if (below.path.length > path.length && path.every((p, i) => p === below.path[i])) v = setAtPath(v, below.path.slice(path.length), below.value);
+        }
         return v;
       }
     }
@@ -368,9 +383,8 @@ export function dataAt(st: EvalState, root: RuleNode, path: readonly string[]): 
     const next = node.children.get(path[i]!);
     if (!next) {
       // Nothing virtual below: base data.
-      let v = baseAt(st, path);
-      if (v !== undefined && st.dataOverrides !== null) v = applyOverridesBelow(st, path, v);
-      return v;
+      const v = baseAt(st, path);
+      return st.dataOverrides !== null ? applyOverridesBelow(st, path, v) : v;
     }
     node = next;
   }

@@ -231,6 +231,8 @@ export class EvalState implements BuiltinContext {
   nodes: readonly RuleNode[] = NO_NODES;
   /** Trace events sink (`--explain`); only policies compiled with `trace: true` report to it. */
   tracer: Tracer | undefined = undefined;
+  /** Sink for `internal.test_case` (the test runner's sub-results). */
+  testCaseSink: ((path: Value) => void) | undefined = undefined;
 
   constructor(
     public input: Value | undefined,
@@ -272,6 +274,10 @@ export class EvalState implements BuiltinContext {
 
   note(message: string): void {
     this.tracer?.note(message, this.location);
+  }
+
+  testCase(path: Value): void {
+    this.testCaseSink?.(path);
   }
 
   /**

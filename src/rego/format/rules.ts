@@ -5,6 +5,7 @@
  * comments kept on the rows they annotate.
  */
 import type { Import, Module, Rule, Term } from '../syntax/ast.js';
+import { isGroundTerm } from '../syntax/walk.js';
 import { countNewlines, type SourceSpans } from './spans.js';
 import { closingRow, isVarCompatible, quoteString } from './layout.js';
 import { TermFormatter, type FmtOptions } from './terms.js';
@@ -304,9 +305,11 @@ export class ModuleFormatter extends TermFormatter {
     const isTrue = view.generated || (view.value!.type === 'boolean' && view.value!.value === true);
     if (!(view.key || !isTrue || expandedConst || rule.isDefault)) return comments;
     const v1RefConst = this.opts.regoV1 && expandedConst && !view.key && !head.args;
-    // A value the parser made up at the head's own position is implied (`p[x] if ...`). Without `if`, a
-    // two-part head with no value would read back as a partial set: there the value is written out.
-    if (view.generated && !view.isElse && (this.spans.isChained(rule) || (view.key !== undefined && view.hasIf)) && !v1RefConst) return comments;
+    // A value the parser made up at the head's own position is implied (`p[x] if ...`, a bare `a.b.c` or
+    // `f(x)`). Without `if`, a two-part head with no value would read back as a partial set: there the
+    // value is written out.
+    const atHead = this.spans.isChained(rule) || (view.key !== undefined && view.hasIf) || rule.body.length === 0;
+    if (view.generated && !view.isElse && atHead && !v1RefConst) return comments;
     this.write(view.assign || this.opts.regoV1 ? ' := ' : ' = ');
     if (view.generated) {
       comments = this.insertComments(comments, head.loc.row);
@@ -344,26 +347,6 @@ function isExpandedConst(rule: Rule): boolean {
   if (rule.body.length !== 1) return false;
   const e = rule.body[0]!;
   return e.type === 'expr' && !e.negated && e.with.length === 0 && e.term.type === 'boolean' && e.term.value === true;
-}
-
-function isGroundTerm(t: Term): boolean {
-  switch (t.type) {
-    case 'var':
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return false;
-    case 'array':
-    case 'set':
-      return t.items.every(isGroundTerm);
-    case 'object':
-      return t.items.every(([k, v]) => isGroundTerm(k) && isGroundTerm(v));
-    default:
-      return true;
-  }
 }
 
 /** OPA's import order: by path (root name, then segments), then alias. */

@@ -126,7 +126,6 @@ export class SourceSpans {
       const first = this.full(t.args[0]!);
       const last = this.full(t.args[t.args.length - 1]!);
       if (!first || !last) return undefined;
-      // Unary minus `-x` is minus(0, x) with the zero at the sign.
       return [first[0], last[1]];
     }
     const start = this.tokenAt(t.loc);

@@ -217,7 +217,6 @@ export class TermFormatter extends Writer {
   /** A call as a whole expression: operators infix (`z = x + y` for the three-operand form), other functions plain. */
   protected writeFunctionCall(call: CallTerm, comments: FmtComment[]): FmtComment[] {
     if (isMemberCall(call)) return this.writeInOperator(false, call.args, comments);
-    if (isUnaryMinus(call)) return this.writeUnaryMinus(call, comments);
     const infix = infixOf(call);
     if (!infix) return this.writeFunctionCallPlain(call, comments);
     const [a, b, c] = call.args;
@@ -266,11 +265,6 @@ export class TermFormatter extends Writer {
     comments = this.writeIterable(call.args, anchor, closingRow(anchor.text, anchor.row, '(', ')'), comments, (t, c) => this.writeListItem(t as Term, c, false));
     this.write(')');
     return comments;
-  }
-
-  private writeUnaryMinus(call: CallTerm, comments: FmtComment[]): FmtComment[] {
-    this.write('-');
-    return this.writeTermParens(true, call.args[1]!, comments);
   }
 
   private writeInOperator(parens: boolean, operands: Term[], comments: FmtComment[]): FmtComment[] {
@@ -423,7 +417,6 @@ export class TermFormatter extends Writer {
   }
 
   private writeCall(parens: boolean, call: CallTerm, comments: FmtComment[]): FmtComment[] {
-    if (isUnaryMinus(call)) return this.writeUnaryMinus(call, comments);
     const infix = infixOf(call);
     if (!infix) return this.writeFunctionCallPlain(call, comments);
     if (infix.op === 'in') {
@@ -490,17 +483,20 @@ export class TermFormatter extends Writer {
     comments = this.writeTerm(key, comments);
     if (parens) this.write(')');
     this.write(': ');
-    comments = this.writeComprehension('{', '}', value, body, anchor, comments, anchor.row);
+    comments = this.writeComprehension('{', '}', value, body, anchor, comments, anchor.row, true);
     this.write('}');
     return comments;
   }
 
-  private writeComprehension(open: string, close: string, term: Term, body: Body, anchor: Anchor, comments: FmtComment[], termRow = term.loc.row): FmtComment[] {
+  private writeComprehension(open: string, close: string, term: Term, body: Body, anchor: Anchor, comments: FmtComment[], termRow = term.loc.row, objectValue = false): FmtComment[] {
     if (termRow - anchor.row >= 1) {
       this.endLine();
       this.startLine();
     }
-    const parens = term.type === 'call' && (isUnionCall(term) || this.spans.termText(term).startsWith('('));
+    // An array or set comprehension's head is one term (OPA's parser tries the comprehension after a single term), so
+    // an operator call there was written as `mul(x, 2)` or `(x * 2)`: printed infix, it needs its parentheses to parse
+    // again. OPA's formatter keeps them only when the source had them, and then fails its own result check.
+    const parens = term.type === 'call' && (isUnionCall(term) || this.spans.termText(term).startsWith('(') || (!objectValue && infixOf(term) !== undefined));
     comments = this.writeTermParens(parens, term, comments);
     this.write(' |');
     return this.writeComprehensionBody(open, close, body, { row: termRow, text: '' }, anchor, comments);
@@ -634,9 +630,3 @@ function isMember2(t: Term): t is CallTerm {
   return t.type === 'call' && callName(t) === 'internal.member_2';
 }
 
-/** `-x`: our parser's minus(0, x), the zero standing at the sign. */
-function isUnaryMinus(call: CallTerm): boolean {
-  if (callName(call) !== 'minus' || call.args.length !== 2 || !isOperatorCall(call)) return false;
-  const zero = call.args[0]!;
-  return zero.type === 'number' && zero.raw === '0' && zero.loc === call.loc;
-}

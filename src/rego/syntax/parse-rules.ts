@@ -4,11 +4,13 @@
  * `else` chains and default rules, over the body layer.
  */
 import type { Body, Head, Import, Module, Package, RefTerm, Rule, StringTerm, Term, VarTerm } from './ast.js';
+import type { Location } from '../errors.js';
 import type { Comment, Token } from './lexer.js';
 import { attachAnnotations } from './annotations.js';
 import { FUTURE_KEYWORDS } from './parser-base.js';
 import { BodyParser } from './parse-body.js';
 import { dotSegments } from './parse-terms.js';
+import { isGroundTerm } from './walk.js';
 
 export class ModuleParser extends BodyParser {
   protected subParser(tokens: Token[]): ModuleParser {
@@ -42,7 +44,7 @@ export class ModuleParser extends BodyParser {
   protected parsePackage(): Package {
     const loc = this.loc();
     this.next();
-    if (this.tok.kind !== 'ident') this.illegal('expected ident');
+    if (this.tok.kind !== 'ident') this.illegal(); // OPA's parsePackage: illegalToken
     const term = this.parseTerm();
     const path = this.stringPath(term, 'invalid package path');
     // `package input` / `package data.x` name the document below data.
@@ -70,7 +72,7 @@ export class ModuleParser extends BodyParser {
   protected parseImport(): Import {
     const loc = this.loc();
     this.next();
-    if (this.tok.kind !== 'ident') this.fail('expected ident');
+    if (this.tok.kind !== 'ident') this.illegal(); // OPA's parseImport: illegalToken
     const term = this.parseTerm();
     let path: RefTerm;
     if (term.type === 'var') path = { type: 'ref', head: term, path: [], loc: term.loc };
@@ -130,9 +132,10 @@ export class ModuleParser extends BodyParser {
     }
 
     const hasIf = this.isKw('if');
-    // v0's `p[x] { ... }` / bare `p[x]`: a partial set (multi-value) rule.
-    const multiWithoutContains =
-      !hasIf && !usesContains && !head.args && refSegments.length === 2 && !dotSegments.has(refSegments[1]!) && head.value === undefined;
+    // `p[x] { ... }`, `p.q { ... }` and bare `p[x]`, `p.q` without `if`: a
+    // partial set (multi-value) rule, `.q` being `["q"]` (OPA's parseRules and
+    // ParsePartialSetDocRuleFromTerm); v1 then asks for `contains`.
+    const multiWithoutContains = !hasIf && !usesContains && !head.args && refSegments.length === 2 && head.value === undefined;
     if (multiWithoutContains) {
       head.kind = 'multi';
       head.key = refSegments[1];
@@ -140,6 +143,7 @@ export class ModuleParser extends BodyParser {
     }
 
     let bodyWithoutIf = false;
+    let noBodyNoValue = false;
     if (hasIf) {
       this.next();
       rule.body = this.parseIfBody();
@@ -149,11 +153,19 @@ export class ModuleParser extends BodyParser {
     } else if (usesContains) {
       this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf });
       return [rule];
+    } else {
+      if (head.value === undefined && !head.args) {
+        // A bare name is a query, not a rule (OPA's ParseRuleFromExpr); a bare
+        // `p.q.r` is `p.q.r = true`, which v1 refuses (nothing written after it).
+        if (refSegments.length === 1) this.fail('var cannot be used for rule name', loc);
+        noBodyNoValue = refSegments.length > 2;
+      }
+      this.rejectWithAfterRule(loc);
     }
-    this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf });
+    this.ruleSyntax.set(rule, { multiWithoutContains, bodyWithoutIf, noBodyNoValue });
 
     if (this.isKw('else') && !this.keywordLedRef()) {
-      if (head.ref.length > 1 && !head.ref.every(isGround)) this.fail('else keyword cannot be used on rules with variables in head');
+      if (head.ref.length > 1 && !head.ref.every(isGroundTerm)) this.fail('else keyword cannot be used on rules with variables in head');
       if (head.kind === 'multi') this.fail('else keyword cannot be used on multi-value rules');
       rule.else = this.parseElse(rule);
     }
@@ -171,10 +183,25 @@ export class ModuleParser extends BodyParser {
     return rules;
   }
 
+  /**
+   * A rule with neither `if` nor a body is an expression to OPA's parser
+   * (parseRules gives up, parseQuery reads it, ParseRuleFromExpr makes the
+   * rule), so a `with` after it is that expression's modifier, even on the
+   * next line: `with.a` there cannot be a reference starting a new rule.
+   */
+  private rejectWithAfterRule(loc: Location): void {
+    if (!this.isKw('with')) return;
+    if (this.keywordLedRef()) {
+      this.next();
+      this.illegal('expected ident');
+    }
+    this.fail('expressions using with keyword cannot be used for rule head', loc);
+  }
+
   protected parseHead(isDefault: boolean): { head: Head; usesContains: boolean; refSegments: Term[] } {
     const loc = this.loc();
     const first = this.parseVarToken();
-    const term = this.parseTermFinish(first);
+    const term = this.parseTermFinish(first, true);
     let refSegments: Term[];
     let args: Term[] | undefined;
     if (term.type === 'var') {
@@ -340,26 +367,6 @@ export class ModuleParser extends BodyParser {
 
 /** Tokens after a `{ … }` that cannot continue a literal: closing another construct, or a separator of literals. */
 const CLOSERS = new Set(['}', ']', ')', ';']);
-
-function isGround(t: Term): boolean {
-  switch (t.type) {
-    case 'var':
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return false;
-    case 'array':
-    case 'set':
-      return t.items.every(isGround);
-    case 'object':
-      return t.items.every(([k, v]) => isGround(k) && isGround(v));
-    default:
-      return true;
-  }
-}
 
 /** For default rule values: the first var/ref/call found outside comprehensions (OPA's wording: "var", "ref", "call"). */
 function findNonGround(t: Term): string | undefined {

@@ -70,7 +70,8 @@ export abstract class TermParser extends ParserBase {
       if (tried.value) return this.isKw('in') ? this.nested(() => this.parseTermIn(tried.value, keyVal)) : tried.value;
       this.pos = saved;
     }
-    if (this.isKw('in')) {
+    // `in.x` / `in[...]` next is a reference starting a new statement (OPA's scanAheadRef), not membership.
+    if (this.isKw('in') && !this.keywordLedRef()) {
       this.next();
       const rhs = this.parseTermRelation();
       const call = makeCall('internal.member_2', [lhs, rhs], lhs.loc);
@@ -179,14 +180,11 @@ export abstract class TermParser extends ParserBase {
         break;
       case 'punct':
         if (t.text === '-') {
+          // OPA's parseNumber: `-` starts a negative number literal (`-1`, `- 1`,
+          // `-.5`) and nothing else: `-x` and `-(1)` are parse errors.
           this.next();
-          if (this.tok.kind === 'number' && !this.tok.spaceBefore) {
-            term = this.parseNumber(true, loc);
-          } else {
-            // Unary minus on a non-literal: minus(0, x).
-            const operand = this.parseTerm();
-            return makeCall('minus', [{ type: 'number', raw: '0', value: 0, loc }, operand], loc);
-          }
+          if (this.tok.kind !== 'number') this.illegal('expected number');
+          term = this.parseNumber(true, loc);
         } else if (t.text === '[') {
           term = this.parseArray();
         } else if (t.text === '{') {
@@ -225,28 +223,35 @@ export abstract class TermParser extends ParserBase {
     return { type: 'number', raw: text, value: numberFromText(text, value), loc };
   }
 
-  /** After a term: refs (`.a`, `[x]`) and calls (`(args)`) that directly follow it. */
-  protected parseTermFinish(head: Term): Term {
+  /**
+   * After a term: refs (`.a`, `[x]`) and calls (`(args)`) that directly follow it. In a rule head
+   * (`headSpacing`), OPA's parseHeadFinish skips white space before the first of them: v0's
+   * `deny [msg] { … }` and `f (x) = y { … }` are the rules `deny[msg]` and `f(x)`.
+   */
+  protected parseTermFinish(head: Term, headSpacing = false): Term {
     let cur = head;
     let path: Term[] = [];
     const refOf = (): Term => (path.length === 0 ? cur : flattenRef(cur, path));
-    for (;;) {
-      if (this.isAttached('.')) {
+    for (let first = headSpacing; ; first = false) {
+      const follows = (text: string): boolean => (first ? this.isPunct(text) : this.isAttached(text));
+      if (follows('.')) {
         this.checkRefHead(cur);
         this.next();
-        if (this.tok.kind !== 'ident' || this.tok.spaceBefore) this.illegal('expected ident');
+        // OPA's scanWS sees the space itself, just after the dot.
+        if (this.tok.spaceBefore) this.fail('unexpected whitespace token: expected identifier', this.afterPrevious());
+        if (this.tok.kind !== 'ident') this.illegal('expected identifier');
         const seg: StringTerm = { type: 'string', value: this.tok.text, loc: this.loc() };
         dotSegments.add(seg);
         path.push(seg);
         this.next();
-      } else if (this.isAttached('[')) {
+      } else if (follows('[')) {
         this.checkRefHead(cur);
         this.next();
         const key = this.parseTermInfixCall(false);
-        if (!this.isPunct(']')) this.illegal('expected ]');
+        if (!this.isPunct(']')) this.illegal('expected ['); // sic: OPA's parseRef names `tokens.LBrack`
         this.next();
         path.push(key);
-      } else if (this.isAttached('(')) {
+      } else if (follows('(')) {
         const fn = refOf();
         cur = this.parseCall(fn);
         path = [];
@@ -312,7 +317,7 @@ export abstract class TermParser extends ParserBase {
         this.next();
         return items;
       }
-      if (!this.isPunct(',')) this.illegal(`expected , or ${end}`);
+      if (!this.isPunct(',')) this.illegal(`expected "," or "${end}"`);
       this.next();
       if (this.isPunct(end)) {
         this.next();
@@ -348,6 +353,8 @@ export abstract class TermParser extends ParserBase {
       this.next();
       return { type: 'object', items: [], loc };
     }
+    // Where the colon after a one-term key stands: that key was already tried as a comprehension's.
+    let triedColon = -1;
     return this.parseCollection(
       () => {
         const head = this.parseTerm();
@@ -358,30 +365,44 @@ export abstract class TermParser extends ParserBase {
           return { type: 'setcomp', term: head, body, loc };
         }
         if (!this.isPunct(':')) return undefined;
-        this.next();
-        const value = this.parseTerm();
-        if (!this.isPunct('|')) return undefined;
-        this.next();
-        const body = this.parseBody('}');
-        this.next();
-        return { type: 'objectcomp', key: head, value, body, loc };
+        triedColon = this.pos;
+        return this.parseObjectComprehensionTail(head, loc);
       },
-      () => this.parseSetOrObjectItems(loc),
+      () => this.parseSetOrObjectItems(loc, triedColon),
     );
   }
 
-  protected parseSetOrObjectItems(loc: Location): Term {
+  /** After an object comprehension's key, at `:`: `v | body}`, or undefined when no `|` follows one term. */
+  protected parseObjectComprehensionTail(key: Term, loc: Location): Term | undefined {
+    this.next();
+    const value = this.parseTerm();
+    if (!this.isPunct('|')) return undefined;
+    this.next();
+    const body = this.parseBody('}');
+    this.next();
+    return { type: 'objectcomp', key, value, body, loc };
+  }
+
+  protected parseSetOrObjectItems(loc: Location, triedColon = -1): Term {
     const first = this.parseTermInfixCall(true);
     if (this.isPunct(':')) {
+      // OPA's parseObject: a key with operators can still start a comprehension (`{x + 1: y | ...}`).
+      // (Tried once per key only: nested objects would otherwise take exponential time.)
+      if (this.pos !== triedColon) {
+        const comprehension = this.attempt(() => this.parseObjectComprehensionTail(first, loc));
+        if (comprehension.value) return comprehension.value;
+      }
       this.next();
       const items: [Term, Term][] = [[first, this.parseTermInfixCall(true)]];
+      // OPA's parseObject, then parseTermPairList: their own messages.
+      if (!this.isPunct('}') && !this.isPunct(',')) this.illegal('non-terminated object');
       for (;;) {
         if (this.isPunct('}')) break;
-        if (!this.isPunct(',')) this.illegal('expected , or }');
+        if (!this.isPunct(',')) this.illegal('expected "," or "}"');
         this.next();
         if (this.isPunct('}')) break;
         const k = this.parseTermInfixCall(true);
-        this.expectPunct(':', 'expected :');
+        this.expectPunct(':', 'expected ":"');
         items.push([k, this.parseTermInfixCall(true)]);
       }
       this.next();
@@ -391,7 +412,7 @@ export abstract class TermParser extends ParserBase {
       this.next();
       return { type: 'set', items: [first], loc };
     }
-    if (!this.isPunct(',')) this.illegal('expected , or }');
+    if (!this.isPunct(',')) this.illegal('non-terminated set');
     return { type: 'set', items: this.parseTermList('}', [first]), loc };
   }
 

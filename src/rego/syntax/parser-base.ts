@@ -20,6 +20,12 @@ const BASE_KEYWORDS = new Set(['package', 'import', 'as', 'default', 'else', 'no
 /** Keywords of Rego v1, which v0 modules enable with `import future.keywords...` or `import rego.v1`. */
 export const FUTURE_KEYWORDS = ['contains', 'every', 'if', 'in'] as const;
 
+/** What OPA 1.x's tokens print as (`tokens.go`): operators by name, other punctuation as written. */
+const OPERATOR_TOKEN_NAMES: Readonly<Record<string, string>> = {
+  '+': 'plus', '-': 'minus', '*': 'mul', '/': 'div', '%': 'rem', '&': 'and', '|': 'or',
+  '=': 'eq', '==': 'equal', ':=': 'assign', '!=': 'neq', '>': 'gt', '<': 'lt', '>=': 'gte', '<=': 'lte',
+};
+
 export class ParseFailure {
   constructor(readonly error: RegoError) {}
 }
@@ -71,6 +77,11 @@ export abstract class ParserBase {
   protected loc(t: Token = this.tok): Location {
     return { file: this.file, row: t.row, col: t.col };
   }
+  /** Just after the previous token (a one-character token: `.`, `(`): where OPA sees whitespace that follows it. */
+  protected afterPrevious(): Location {
+    const prev = this.tokens[this.pos - 1] ?? this.tok;
+    return { file: this.file, row: prev.row, col: prev.col + 1 };
+  }
   /**
    * A keyword written as the head of a reference (`if.x`, `else[k]`): OPA 1.x
    * (capability `keywords_in_refs`) reads it as a name where a statement
@@ -114,8 +125,8 @@ export abstract class ParserBase {
     let kind = 'token';
     switch (t.kind) {
       case 'ident':
-        name = this.isKeyword(t) || (FUTURE_KEYWORDS as readonly string[]).includes(t.text) ? t.text : 'ident';
-        if (name !== 'ident') kind = 'keyword';
+        name = this.isKeyword(t) || (FUTURE_KEYWORDS as readonly string[]).includes(t.text) ? t.text : 'identifier';
+        if (name !== 'identifier') kind = 'keyword';
         break;
       case 'string':
       case 'rawstring':
@@ -129,7 +140,7 @@ export abstract class ParserBase {
         name = 'eof';
         break;
       default:
-        name = t.text;
+        name = OPERATOR_TOKEN_NAMES[t.text] ?? t.text;
     }
     this.fail(note ? `unexpected ${name} ${kind}: ${note}` : `unexpected ${name} ${kind}`);
   }

@@ -11,6 +11,8 @@ export interface RuleSyntax {
   multiWithoutContains: boolean;
   /** A `{ body }` not preceded by `if`. */
   bodyWithoutIf: boolean;
+  /** A bare `p.q.r`: neither a value nor a body written. */
+  noBodyNoValue?: boolean;
 }
 
 /** `import rego.v1` (or `rego.v2`, which implies it). */
@@ -29,9 +31,11 @@ export function checkRegoV1Rules(module: Module, syntax: ReadonlyMap<Rule, RuleS
   if (module.v0 && !importsRegoV1(module)) return [];
   const errors: RegoError[] = [];
   const visit = (rule: Rule): void => {
+    // OPA's checkRegoV1Rule, in its order.
     const s = syntax.get(rule);
+    if (s?.noBodyNoValue) errors.push(new RegoError('rego_parse_error', 'rule must have value assignment and/or body declaration', rule.loc));
+    if (s?.bodyWithoutIf) errors.push(new RegoError('rego_parse_error', `\`if\` keyword is required before ${rule.head.args?.length ? 'function' : 'rule'} body`, rule.loc));
     if (s?.multiWithoutContains) errors.push(new RegoError('rego_parse_error', '`contains` keyword is required for partial set rules', rule.loc));
-    if (s?.bodyWithoutIf) errors.push(new RegoError('rego_parse_error', '`if` keyword is required before rule body', rule.loc));
     if (rule.else) visit(rule.else);
   };
   for (const rule of module.rules) visit(rule);

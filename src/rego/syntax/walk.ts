@@ -86,3 +86,24 @@ export function walkTerm(t: Term, visit: TermVisitor): void {
       break;
   }
 }
+
+/** True if the term is a value as written: no variable, reference, call, comprehension or template anywhere in it. */
+export function isGroundTerm(t: Term): boolean {
+  switch (t.type) {
+    case 'var':
+    case 'ref':
+    case 'call':
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
+    case 'template':
+      return false;
+    case 'array':
+    case 'set':
+      return t.items.every(isGroundTerm);
+    case 'object':
+      return t.items.every(([k, v]) => isGroundTerm(k) && isGroundTerm(v));
+    default:
+      return true;
+  }
+}

@@ -11,7 +11,7 @@
  */
 import type { ModuleSource } from '../api.js';
 import type { Location } from '../errors.js';
-import type { Module, Rule } from '../syntax/ast.js';
+import type { Module, Rule, Term } from '../syntax/ast.js';
 
 export const TEST_PREFIX = 'test_';
 export const SKIP_PREFIX = 'todo_test_';
@@ -66,6 +66,19 @@ function testRef(rule: Rule): TestRef | undefined {
     }
   }
   return undefined;
+}
+
+/** The terms naming a test's cases (`[tc.note]` in `test_x[tc.note] if ...`): the head's path after a `test_` segment; none for other rules. */
+export function testCaseTerms(rule: Rule): Term[] {
+  const head = rule.head;
+  if (head.kind === 'function') return [];
+  for (let i = 0; i < head.ref.length; i++) {
+    const t = head.ref[i]!;
+    if (t.type !== 'string') return [];
+    if (t.value.startsWith(SKIP_PREFIX)) return [];
+    if (t.value.startsWith(TEST_PREFIX)) return head.ref.slice(i + 1);
+  }
+  return [];
 }
 
 /** Modules in the order OPA's compiler visits them (sorted by file name). */

@@ -1,11 +1,14 @@
 /**
  * `opa test`'s reports, as text: the pretty report (failures grouped under
- * their file, a rule of 80 dashes, `PASS: n/N`, `FAIL: …`, `SKIPPED: …`,
- * `ERROR: …`) and the JSON report (an array of OPA `tester.Result` objects).
+ * their file, a test's failed cases under it, a rule of 80 dashes,
+ * `PASS: n/N`, `FAIL: …`, `SKIPPED: …`, `ERROR: …`, cases counted one by one)
+ * and the JSON report (an array of OPA `tester.Result` objects). Layout from
+ * OPA's v1/tester/reporter.go and its tests.
  */
 import type { RegoError } from '../errors.js';
 import { formatGoDuration } from './go-duration.js';
 import { passed, type TestResult } from './runner.js';
+import { iterSubResults, type SubResult, type SubResults } from './test-cases.js';
 import { prettyTrace, traceJSON } from '../eval/trace-report.js';
 
 const RULE = '-'.repeat(80);
@@ -31,15 +34,46 @@ export interface Tally {
   total: number;
 }
 
+/** OPA's counts: a test with cases counts each of its cases (the leaves of its sub-results). */
 export function tally(results: readonly TestResult[]): Tally {
-  const t: Tally = { pass: 0, fail: 0, skip: 0, error: 0, total: results.length };
+  const t: Tally = { pass: 0, fail: 0, skip: 0, error: 0, total: 0 };
   for (const r of results) {
-    if (passed(r)) t.pass++;
-    else if (r.skip) t.skip++;
+    if (r.skip) t.skip++;
     else if (r.error) t.error++;
+    else if (r.subResults) {
+      for (const [, sr] of iterSubResults(r.subResults)) {
+        if (Object.keys(sr.subResults).length > 0) continue;
+        if (sr.fail) t.fail++;
+        else t.pass++;
+      }
+    } else if (passed(r)) t.pass++;
     else if (r.fail) t.fail++;
   }
+  t.total = t.pass + t.fail + t.skip + t.error;
   return t;
+}
+
+function outcomeOf(sr: SubResult): string {
+  return sr.fail ? 'FAIL' : 'PASS';
+}
+
+/** A test's cases under its line (all, or the failed ones): `  name: PASS`, two more spaces per level. */
+function subResultLines(results: SubResults, all: boolean): string[] {
+  const lines: string[] = [];
+  for (const [path, sr] of iterSubResults(results)) {
+    if (all || sr.fail) lines.push(`${'  '.repeat(path.length)}${sr.name}: ${outcomeOf(sr)}`);
+  }
+  return lines;
+}
+
+/** In the FAILURES section: each failed case with its parents' names, one level deeper each. */
+function failedCaseLines(results: SubResults): string[] {
+  const lines: string[] = [];
+  for (const [path, sr] of iterSubResults(results)) {
+    if (!sr.fail || Object.keys(sr.subResults).length > 0) continue;
+    path.forEach((name, i) => lines.push(`${'  '.repeat(i + 1)}${name}: ${outcomeOf(sr)}`));
+  }
+  return lines;
 }
 
 function indent(text: string): string {
@@ -62,6 +96,7 @@ export function prettyReport(results: readonly TestResult[], opts: { verbose?: b
       if (!r.fail || r.skip || r.error) continue;
       lines.push(resultLine(r), '');
       if (r.trace) lines.push(indent(prettyTrace(r.trace, { locations: true }).trimEnd()), '');
+      if (r.subResults) lines.push(...failedCaseLines(r.subResults), '');
     }
     lines.push('SUMMARY', RULE);
   }
@@ -71,11 +106,14 @@ export function prettyReport(results: readonly TestResult[], opts: { verbose?: b
   for (const r of results) {
     if (verbose || !passed(r)) {
       if (r.location.file !== lastFile) {
+        // A blank line between files.
+        if (lastFile !== undefined) lines.push('');
         lines.push(`${r.location.file}:`);
         lastFile = r.location.file;
       }
       dirty = true;
       lines.push(resultLine(r));
+      if (r.subResults) lines.push(...subResultLines(r.subResults, verbose));
       if (r.output.length > 0) lines.push('', indent(r.output.trim()), '');
     }
     if (r.error) lines.push(`  ${r.error.format()}`);
@@ -90,33 +128,51 @@ export function prettyReport(results: readonly TestResult[], opts: { verbose?: b
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 
-/** OPA's JSON shape of one result (Go field names and `omitempty`; `output` is base64 as Go encodes `[]byte`). */
-export interface JsonTestResult {
-  location: { file: string; row: number; col: number };
-  package: string;
-  name: string;
+/** OPA's JSON shape of a test case: `tester.SubResult` (`omitempty` fields; cases keyed by name, sorted as Go sorts map keys). */
+export interface JsonSubResult {
+  sub_results?: Record<string, JsonSubResult>;
+  name?: string;
   fail?: true;
-  error?: ReturnType<RegoError['toJSON']>;
-  skip?: true;
-  duration: number;
-  output?: string;
-  trace?: object[];
 }
 
+/** OPA's JSON shape of one result (Go field names and `omitempty`; `output` is base64 as Go encodes `[]byte`). */
+export interface JsonTestResult {
+  error?: ReturnType<RegoError['toJSON']>;
+  location: { file: string; row: number; col: number };
+  sub_results?: Record<string, JsonSubResult>;
+  package: string;
+  name: string;
+  trace?: object[];
+  output?: string;
+  duration: number;
+  fail?: true;
+  skip?: true;
+}
+
+function jsonSubResults(results: SubResults): Record<string, JsonSubResult> {
+  const out: Record<string, JsonSubResult> = {};
+  for (const key of Object.keys(results).sort()) {
+    const sr = results[key]!;
+    const nested = Object.keys(sr.subResults).length > 0 ? jsonSubResults(sr.subResults) : undefined;
+    out[key] = { ...(nested ? { sub_results: nested } : {}), ...(sr.name !== '' ? { name: sr.name } : {}), ...(sr.fail ? { fail: true as const } : {}) };
+  }
+  return out;
+}
+
+/** Keys in the order of OPA 1.x's `tester.Result` struct: error, location, sub_results, package, name, trace, output, duration, fail, skip. */
 export function jsonResult(r: TestResult): JsonTestResult {
-  const out: JsonTestResult = {
+  return {
+    ...(r.error ? { error: r.error.toJSON() } : {}),
     location: { file: r.location.file, row: r.location.row, col: r.location.col },
+    ...(r.subResults ? { sub_results: jsonSubResults(r.subResults) } : {}),
     package: r.package,
     name: r.name,
+    ...(r.trace ? { trace: traceJSON(r.trace) } : {}),
+    ...(r.output.length > 0 ? { output: Buffer.from(r.output, 'utf8').toString('base64') } : {}),
     duration: Number(r.durationNs),
+    ...(r.fail ? { fail: true as const } : {}),
+    ...(r.skip ? { skip: true as const } : {}),
   };
-  if (r.fail) out.fail = true;
-  if (r.error) out.error = r.error.toJSON();
-  if (r.skip) out.skip = true;
-  if (r.output.length > 0) out.output = Buffer.from(r.output, 'utf8').toString('base64');
-  // Key order as Go's struct: location, package, name, fail, error, skip, duration, output, trace.
-  const { duration, output, ...rest } = out;
-  return { ...rest, duration, ...(output !== undefined ? { output } : {}), ...(r.trace ? { trace: traceJSON(r.trace) } : {}) };
 }
 
 /** The JSON report: `null` for no tests, as Go marshals a nil slice. */

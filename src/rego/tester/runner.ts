@@ -3,13 +3,15 @@
  * failure, an evaluation error or a timeout is that test's result and the run
  * goes on. A test passes when its rule is defined and exactly `true`; it fails
  * when undefined or any other value; it errors when evaluation throws. A test
- * with cases (`test_x[name]`) passes when every case's value is `true`.
+ * with cases (`test_x[name]`) passes when every case it reached is `true`
+ * (its sub-results: `test-cases.ts`).
  */
 import type { EvalOptions, Policy } from '../api.js';
 import { RegoError, RegoErrors, type Location } from '../errors.js';
-import { isObject, objectEntries, type Value } from '../value.js';
+import type { Value } from '../value.js';
 import type { TestCase } from './discover.js';
 import type { TraceEvent } from '../eval/trace.js';
+import { caseResults, type SubResults } from './test-cases.js';
 
 /** One test's outcome: OPA's `tester.Result` (minus benchmarks). */
 export interface TestResult {
@@ -26,6 +28,8 @@ export interface TestResult {
   output: string;
   /** The trace shown with the result (`-v`, filtered by `--explain`), when one was recorded. */
   trace?: TraceEvent[];
+  /** A test with cases: each case's outcome (OPA's `sub_results`). */
+  subResults?: SubResults;
 }
 
 export function passed(r: TestResult): boolean {
@@ -60,28 +64,28 @@ export function runTest(policy: Policy, test: TestCase, opts: RunOptions): TestR
   };
   if (test.skip) return result;
   const lines: string[] = [];
+  const reached: Value[] = [];
   const start = process.hrtime.bigint();
   try {
     const rs = policy.prepare(test.query).eval({
       ...(opts.data !== undefined ? { data: opts.data } : {}),
       print: (message) => lines.push(message),
+      ...(test.cases ? { testCase: (path: Value) => void reached.push(path) } : {}),
       deadline: Date.now() + opts.timeoutMs,
       ...(opts.coverage ? { coverage: opts.coverage } : {}),
     });
     const value = rs.length > 0 ? rs[0]!.expressions[0]?.value : undefined;
-    result.fail = test.cases ? !allCasesPass(value) : value !== true;
+    if (test.cases) {
+      const cases = caseResults(value, reached);
+      result.fail = cases.fail;
+      if (Object.keys(cases.subResults).length > 0) result.subResults = cases.subResults;
+    } else result.fail = value !== true;
   } catch (e) {
     result.error = asRegoError(e);
   }
   result.durationNs = process.hrtime.bigint() - start;
   result.output = lines.map((l) => l + '\n').join('');
   return result;
-}
-
-/** OPA's sub-results of a test with cases: each key's value must be `true` (nested objects: each of theirs). */
-function allCasesPass(v: Value | undefined): boolean {
-  if (v === undefined || !isObject(v)) return false;
-  return objectEntries(v).every(([, x]) => x === true || (isObject(x) && allCasesPass(x)));
 }
 
 /** Runs the tests in order; `onResult` sees each result as it is produced. */

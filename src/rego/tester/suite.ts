@@ -10,8 +10,9 @@ import type { Value } from '../value.js';
 import { CoverageCollector, coverageReport, type CoverageReport } from './coverage.js';
 import { applyRenames, discoverTests, fullName, planDuplicateRenames, type TestCase } from './discover.js';
 import { runTests, type TestResult } from './runner.js';
+import { injectTestCaseCalls } from './test-cases.js';
 
-export type CompileFn = (sources: ModuleSource[], opts?: CompileOptions) => Policy;
+export type CompileFn = (sources: (ModuleSource | Module)[], opts?: CompileOptions) => Policy;
 
 export interface CompiledSuite {
   policy: Policy;
@@ -38,13 +39,28 @@ export function compileSuite(compile: CompileFn, parse: ParseFn, sources: Module
   }
   const renames = parsed ? planDuplicateRenames(parsed) : [];
   if (renames.length === 0) {
-    const policy = compile(sources, opts);
+    const policy = compile(parsed ? withTestCaseCalls(parsed) : sources, opts);
     return { policy, tests: discoverTests(policy.modules) };
   }
   const { sources: renamedSources, unapplied } = applyRenames(sources, renames);
   const applied = renames.filter((r) => !unapplied.includes(r));
-  const policy = compile(renamedSources, opts);
+  const policy = compile(parsedWithTestCaseCalls(parse, renamedSources, opts) ?? renamedSources, opts);
   return { policy, tests: discoverTests(policy.modules, applied) };
+}
+
+/** The modules with OPA's `internal.test_case` calls in their tests with cases (see `test-cases.ts`). */
+function withTestCaseCalls(modules: Module[]): Module[] {
+  injectTestCaseCalls(modules);
+  return modules;
+}
+
+/** Parses the sources and adds the test-case calls; undefined if one does not parse (the compiler then reports it). */
+function parsedWithTestCaseCalls(parse: ParseFn, sources: ModuleSource[], opts: CompileOptions): Module[] | undefined {
+  try {
+    return withTestCaseCalls(sources.map((s) => parse(s.file, s.source, { v0: opts.v0Compatible ?? false })));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Compiles `--run`'s pattern with RE2 (Go's regexp syntax); throws an Error naming the pattern on bad syntax. */

@@ -102,8 +102,8 @@ describe('json.verify_schema / json.match_schema', () => {
     const [ok, errors] = call('json.match_schema', [{ age: -1, extra: 1, tags: ['c'] }, schema]) as [boolean, Value[]];
     assert.equal(ok, false);
     same(errors, [
-      { error: '(root): name is required', type: 'required', field: '(root)', desc: 'name is required' },
-      { error: '(root): Additional property extra is not allowed', type: 'additional_property_not_allowed', field: '(root)', desc: 'Additional property extra is not allowed' },
+      { error: '(Root): name is required', type: 'required', field: '(Root)', desc: 'name is required' },
+      { error: '(Root): Additional property extra is not allowed', type: 'additional_property_not_allowed', field: '(Root)', desc: 'Additional property extra is not allowed' },
       { error: 'age: Must be greater than or equal to 0', type: 'number_gte', field: 'age', desc: 'Must be greater than or equal to 0' },
       { error: 'tags.0: tags.0 must be one of the following: "a", "b"', type: 'enum', field: 'tags.0', desc: 'tags.0 must be one of the following: "a", "b"' },
     ]);
@@ -116,11 +116,11 @@ describe('json.verify_schema / json.match_schema', () => {
   });
   it('reports every duplicate, merges the closest alternative, and keeps gojsonschema messages', () => {
     same(call('json.match_schema', [[1, 1, 1], { uniqueItems: true }]), [false, [
-      { error: '(root): array items[0,1] must be unique', type: 'unique', field: '(root)', desc: 'array items[0,1] must be unique' },
-      { error: '(root): array items[1,2] must be unique', type: 'unique', field: '(root)', desc: 'array items[1,2] must be unique' },
+      { error: '(Root): array items[0,1] must be unique', type: 'unique', field: '(Root)', desc: 'array items[0,1] must be unique' },
+      { error: '(Root): array items[1,2] must be unique', type: 'unique', field: '(Root)', desc: 'array items[1,2] must be unique' },
     ]]);
     same(call('json.match_schema', [['a', 1], { contains: { type: 'number', minimum: 4 } }]), [false, [
-      { error: '(root): At least one of the items must match', type: 'contains', field: '(root)', desc: 'At least one of the items must match' },
+      { error: '(Root): At least one of the items must match', type: 'contains', field: '(Root)', desc: 'At least one of the items must match' },
       { error: '1: Must be greater than or equal to 4', type: 'number_gte', field: '1', desc: 'Must be greater than or equal to 4' },
     ]]);
     same(call('json.verify_schema', [{ type: 'UNKNOWN' }]), [false, 'jsonschema: has a primitive type that is NOT VALID -- given: /UNKNOWN/ Expected valid values are:[array boolean integer number null object string]']);

@@ -92,6 +92,17 @@ const cases: Case[] = [
     input: 'package p\n\na.b.c := 1\na.b[k] := v if { some k, v in input.o }\nf(x, y) := x + y\nmsg := $"hi {input.name}!"\nempty := set()\n',
     want: 'package p\n\na.b.c := 1\na.b[k] := v if some k, v in input.o\nf(x, y) := x + y\nmsg := $"hi {input.name}!"\nempty := set()\n',
   },
+  {
+    // OPA 1.x's keywords_in_refs: a keyword followed at once by `.` or `[` starts a reference, where a
+    // statement starts (rule heads, body expressions) and after the value of the rule before it.
+    name: 'keywords as the head of references',
+    input:
+      'package p\n\nif.x := 1\nelse.y[z] := 2 if { z := "a" }\nr if { if.x == 1; not.a == 1; some.b; x := contains.c; x == 1 }\n' +
+      'default.k := 4\nin.z := 5\nevery.v := 6\ncontains.w := 7\ns contains x if { x := contains.w }\nu if { data.p.if.x == 1; input.else.not }\nw if not.a == 1\n',
+    want:
+      'package p\n\nif.x := 1\nelse.y[z] := 2 if z := "a"\n\nr if {\n\tif.x == 1\n\tnot.a == 1\n\tsome.b\n\tx := contains.c\n\tx == 1\n}\n\n' +
+      'default.k := 4\nin.z := 5\nevery.v := 6\ncontains.w := 7\ns contains x if x := contains.w\n\nu if {\n\tdata.p.if.x == 1\n\tinput.else.not\n}\n\nw if not.a == 1\n',
+  },
 ];
 
 for (const c of cases) {

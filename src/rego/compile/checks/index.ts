@@ -22,8 +22,9 @@ export interface CheckOptions {
 
 /**
  * The checks of OPA's first compile stages, which stop the compile when they
- * fail (nothing after them is reported): unused imports and locals in strict
- * mode, `input`/`data` shadowed (strict mode or v1 modules).
+ * fail (nothing after them is reported): unused imports in strict mode,
+ * `input`/`data` shadowed (strict mode or v1 modules), local variables
+ * (redeclared, `some` never used; unused assignments in strict mode).
  */
 export function checkStages(modules: Module[], opts: CheckOptions = {}): RegoError[] {
   return stageErrors(modules, opts.strict === true).slice(0, ERROR_LIMIT);

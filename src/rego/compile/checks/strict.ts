@@ -226,14 +226,16 @@ function isV1(module: Module): boolean {
  * The compile stages that stop the compile when they fail, in OPA's order:
  * unused imports (strict), `input`/`data` shadowed (strict, or any v1
  * module), duplicate imports (strict; v1 modules are checked later anyway),
- * then local variables (unused assignments and arguments in strict mode).
+ * then local variables (OPA's rewriteLocalVars stage, in every mode:
+ * redeclarations, `declared var x unused`, assignments that cannot be; strict
+ * mode adds unused assignments and arguments).
  */
 export function stageErrors(modules: readonly Module[], strict: boolean): RegoError[] {
   const stages: ((m: Module) => RegoError[])[] = [
     (m) => (strict ? unusedImportErrors(m) : []),
     (m) => (strict || isV1(m) ? rootDocumentOverrideErrors(m) : []),
     (m) => (strict && !isV1(m) ? duplicateImportErrors(m) : []),
-    (m) => (strict ? m.rules.flatMap((r) => localVarErrors(r, true)) : []),
+    (m) => m.rules.flatMap((r) => localVarErrors(r, strict)),
   ];
   for (const stage of stages) {
     const errors = modules.flatMap(stage);

@@ -46,7 +46,25 @@ export abstract class CompilerBase {
     const key = `${loc.file}:${loc.row}:${loc.col}:${message}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
+    this.reportedKeys.push(key);
     this.cx.errors.push(new RegoError(code, message, loc));
+  }
+
+  /** Keys of `reported` in the order added, so that `retried` can take a first attempt's errors back. */
+  private readonly reportedKeys: string[] = [];
+
+  /**
+   * `first()`, unless it reports an error and there is a `second` way: then
+   * `second()` with the first attempt's errors taken back (see `head-rewrite.ts`).
+   */
+  retried<T>(first: () => T, second: (() => T) | undefined): T {
+    const errors = this.cx.errors.length;
+    const keys = this.reportedKeys.length;
+    const r = first();
+    if (second === undefined || this.cx.errors.length === errors) return r;
+    this.cx.errors.length = errors;
+    for (const k of this.reportedKeys.splice(keys)) this.reported.delete(k);
+    return second();
   }
 
   /** Compiles a body, reordering expressions so bindings come before uses (see `ClosureCompiler`). */
@@ -57,7 +75,7 @@ export abstract class CompilerBase {
   abstract pattern(t: Term, sc: Scope, bound: Set<number>): UnifyFn | null;
   abstract unifyTerms(a: Term, b: Term, sc: Scope, bound: Set<number>): ExprFn | null;
   abstract resolveCallee(fn: RefTerm, loc: Location, report: boolean): Callee | null;
-  protected abstract terms(ts: Term[], sc: Scope, bound: Set<number>): CompiledTerm[] | null;
+  protected abstract terms(ts: Term[], sc: Scope, bound: Set<number>, inOrder?: boolean): CompiledTerm[] | null;
   protected abstract callee(t: CallTerm): Callee | null;
   protected abstract withExpr(e: Expr, sc: Scope, bound: Set<number>, shared: Set<string>): ExprFn | null;
 

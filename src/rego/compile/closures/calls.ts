@@ -273,7 +273,7 @@ export abstract class CallCompiler extends CompilerBase {
 
   /** `print(...)`: every operand is collected (undefined prints `<undefined>`), combinations printed. */
   protected print(t: CallTerm, sc: Scope, bound: Set<number>): CompiledTerm | null {
-    const args = this.terms(t.args, sc, bound);
+    const args = this.terms(t.args, sc, bound, true);
     if (!args) return null;
     return fromVal((st, f) => {
       const sets: Value[][] = args.map((a) => {

@@ -13,6 +13,12 @@ import { matching, ROOTS, seq, stripLoc, unifyWith, type Scope } from './kit.js'
 export abstract class UnifyCompiler extends TermCompiler {
   /** `a = b` / `a := b`: evaluate whichever side can be, match the other against it. */
   unifyTerms(a: Term, b: Term, sc: Scope, bound: Set<number>): ExprFn | null {
+    // Two arrays (or objects) of different sizes never match, and OPA's safety
+    // check (ast/unify.go) binds nothing across them: `[a, b] = []` leaves a and b unsafe.
+    if (differentSizes(a, b)) {
+      const probe = new Set(bound);
+      return this.term(a, sc, probe) && this.term(b, sc, probe) ? (_st, _f, _k) => false : null;
+    }
     // One side evaluated, the other matched against its value; variables bound only if that order works.
     const oneWay = (value: Term, pattern: Term): ExprFn | null => {
       const trial = new Set(bound);
@@ -26,11 +32,9 @@ export abstract class UnifyCompiler extends TermCompiler {
     if (direct) return direct;
     // Both sides have unbound variables: arrays (or objects) unify element-wise.
     if (a.type === 'array' && b.type === 'array') {
-      if (a.items.length !== b.items.length) return (_st, _f, _k) => false;
       return this.unifyPairs(a.items.map((x, i) => [x, b.items[i]!] as [Term, Term]), sc, bound);
     }
     if (a.type === 'object' && b.type === 'object') {
-      if (a.items.length !== b.items.length) return (_st, _f, _k) => false;
       const pairs: [Term, Term][] = [];
       for (const [ka, va] of a.items) {
         const match = b.items.find(([kb]) => kb.type !== 'var' && ka.type !== 'var' && JSON.stringify(stripLoc(kb)) === JSON.stringify(stripLoc(ka)));
@@ -136,4 +140,9 @@ export abstract class UnifyCompiler extends TermCompiler {
     }
     return (st, f, v, k) => c.gen(st, f, (x) => (equals(x, v) ? k() : false));
   }
+}
+
+/** Two array literals, or two object literals, with different numbers of elements. */
+function differentSizes(a: Term, b: Term): boolean {
+  return (a.type === 'array' && b.type === 'array') || (a.type === 'object' && b.type === 'object') ? a.items.length !== b.items.length : false;
 }

@@ -76,7 +76,8 @@ const DEEP_SHAPES: Record<string, (n: number) => string> = {
   'ref keys': (n) => 'x := y' + '[y'.repeat(n) + '[0]' + ']'.repeat(n) + '\ny := [0]',
   calls: (n) => 'x := ' + 'abs('.repeat(n) + '1' + ')'.repeat(n),
   comprehensions: (n) => 'x := ' + '[z | z := '.repeat(n) + '1' + ']'.repeat(n),
-  every: (n) => 'x if {' + ' every y in [1] {'.repeat(n) + ' true ' + '}'.repeat(n) + '}',
+  // Each `every` uses its variable: an unused one is OPA's `declared var y unused`.
+  every: (n) => 'x if {' + ' every y in [1] { y == 1;'.repeat(n) + ' true ' + '}'.repeat(n) + '}',
   'else chain': (n) => 'x := 1 if false' + ' else := 1 if false'.repeat(n),
 };
 

@@ -483,20 +483,20 @@ export class TermFormatter extends Writer {
     comments = this.writeTerm(key, comments);
     if (parens) this.write(')');
     this.write(': ');
-    comments = this.writeComprehension('{', '}', value, body, anchor, comments, anchor.row, true);
+    comments = this.writeComprehension('{', '}', value, body, anchor, comments, anchor.row);
     this.write('}');
     return comments;
   }
 
-  private writeComprehension(open: string, close: string, term: Term, body: Body, anchor: Anchor, comments: FmtComment[], termRow = term.loc.row, objectValue = false): FmtComment[] {
+  private writeComprehension(open: string, close: string, term: Term, body: Body, anchor: Anchor, comments: FmtComment[], termRow = term.loc.row): FmtComment[] {
     if (termRow - anchor.row >= 1) {
       this.endLine();
       this.startLine();
     }
-    // An array or set comprehension's head is one term (OPA's parser tries the comprehension after a single term), so
-    // an operator call there was written as `mul(x, 2)` or `(x * 2)`: printed infix, it needs its parentheses to parse
-    // again. OPA's formatter keeps them only when the source had them, and then fails its own result check.
-    const parens = term.type === 'call' && (isUnionCall(term) || this.spans.termText(term).startsWith('(') || (!objectValue && infixOf(term) !== undefined));
+    // A comprehension's head (an object comprehension's value too) is one term to OPA's parser, so an operator
+    // call there (`mul(x, 2)`, `(x * 2)`), printed infix, needs parentheses to parse again. OPA's formatter keeps
+    // them only when the source had them, and then fails its own result check (OPA issue 4215).
+    const parens = term.type === 'call' && (isUnionCall(term) || this.spans.termText(term).startsWith('(') || infixOf(term) !== undefined);
     comments = this.writeTermParens(parens, term, comments);
     this.write(' |');
     return this.writeComprehensionBody(open, close, body, { row: termRow, text: '' }, anchor, comments);

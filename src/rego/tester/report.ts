@@ -95,7 +95,11 @@ export function prettyReport(results: readonly TestResult[], opts: { verbose?: b
     for (const r of results) {
       if (!r.fail || r.skip || r.error) continue;
       lines.push(resultLine(r), '');
-      if (r.trace) lines.push(indent(prettyTrace(r.trace, { locations: true }).trimEnd()), '');
+      if (r.trace) {
+        const trace = prettyTrace(r.trace, { locations: true }).trimEnd();
+        if (trace !== '') lines.push(indent(trace));
+        lines.push('');
+      }
       if (r.subResults) lines.push(...failedCaseLines(r.subResults), '');
     }
     lines.push('SUMMARY', RULE);

@@ -93,6 +93,11 @@ const cases: Case[] = [
     want: 'package p\n\na.b.c := 1\na.b[k] := v if some k, v in input.o\nf(x, y) := x + y\nmsg := $"hi {input.name}!"\nempty := set()\n',
   },
   {
+    name: 'an operator written as a call in a comprehension head gets parentheses (the head is one term)',
+    input: 'package p\n\nr := [plus(x, 1) | some x in [1, 2]]\n\ns := {mul(x, 2): plus(x, 1) | some x in [1]}\n\nu := {minus(x, 1) | some x in [1]}\n',
+    want: 'package p\n\nr := [(x + 1) | some x in [1, 2]]\n\ns := {x * 2: (x + 1) | some x in [1]}\n\nu := {(x - 1) | some x in [1]}\n',
+  },
+  {
     // OPA 1.x's keywords_in_refs: a keyword followed at once by `.` or `[` starts a reference, where a
     // statement starts (rule heads, body expressions) and after the value of the rule before it.
     name: 'keywords as the head of references',

@@ -352,7 +352,7 @@ export class PolicyEngine<Async extends boolean = boolean> implements PolicyEngi
     if (this.slow !== null && this.recentlySlow(domain.name, snapshot)) {
       return this.toPool(domain.name, snapshot, { kind: 'domain', domain: domain.name, input: asValue(input) }, this.evalTimeoutMs, (output) => output as Out);
     }
-    const query = snapshot.domainQueries.get(domain.name)!;
+    const query = snapshot.domainQueries[domain.name];
     try {
       return domain.readOutput(query(this.evalOptions(asValue(input), snapshot, true)));
     } catch (e) {

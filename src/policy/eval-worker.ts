@@ -42,7 +42,7 @@ function evaluate(m: Extract<ToWorker, { type: 'eval' }>): void {
     const job = m.job;
     const common = { data: snapshot.data, deadline: m.deadline, budgets: m.budgets };
     if (job.kind === 'domain') {
-      const values = snapshot.domainQueries.get(job.domain)!({ ...common, input: job.input, strictBuiltinErrors: true });
+      const values = snapshot.domainQueries[job.domain]({ ...common, input: job.input, strictBuiltinErrors: true });
       send({ type: 'result', id: m.id, ok: true, output: DOMAIN_SPECS[job.domain].readOutput(values) });
     } else {
       const v = firstValue(preparePathQuery(snapshot, job.path), job.input === undefined ? common : { ...common, input: job.input });

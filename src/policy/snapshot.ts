@@ -31,7 +31,8 @@ export interface PolicySnapshot {
   readonly info: SnapshotInfo;
   readonly data: JsonObject;
   readonly policy: Policy;
-  readonly domainQueries: ReadonlyMap<DomainName, DomainQuery>;
+  /** By domain name (a plain object: one property load per decision, where a Map costs a string hash lookup). */
+  readonly domainQueries: Readonly<Record<DomainName, DomainQuery>>;
   /** Data API queries prepared on first use (bounded; keyed by the JSON of the path). */
   readonly pathQueries: Map<string, PreparedQuery>;
   /** Domains the policy does not define (null: none), answered with their fail-closed default. */
@@ -92,8 +93,8 @@ export function buildSnapshot(dir: PolicyDirectory, compile: CompileFn, fullRevi
 
 /** The snapshot of a directory whose policy is compiled. Throws what `prepare` throws. */
 export function snapshotOf(dir: PolicyDirectory, policy: Policy, fullRevision: string, loadedAt: Date): PolicySnapshot {
-  const domainQueries = new Map<DomainName, DomainQuery>();
-  for (const domain of DOMAINS) domainQueries.set(domain, prepareDomainQuery(policy, domain));
+  const domainQueries = {} as Record<DomainName, DomainQuery>;
+  for (const domain of DOMAINS) domainQueries[domain] = prepareDomainQuery(policy, domain);
   const missing = DOMAINS.filter((d) => !definesDomain(policy, dir.data, d));
   const files = Object.freeze(dir.files.map((f) => Object.freeze({ name: f.name, content: f.content })));
   const info: SnapshotInfo = Object.freeze({
@@ -108,7 +109,7 @@ export function snapshotOf(dir: PolicyDirectory, policy: Policy, fullRevision: s
     ...(dir.bundle ? { bundle: Object.freeze({ ...dir.bundle }) } : {}),
     missingDomains: Object.freeze(missing),
   });
-  return { info, data: dir.data, policy, domainQueries, pathQueries: new Map(), missingDomains: missing.length > 0 ? new Set(missing) : null };
+  return { info, data: dir.data, policy, domainQueries: Object.freeze(domainQueries), pathQueries: new Map(), missingDomains: missing.length > 0 ? new Set(missing) : null };
 }
 
 /**
@@ -119,7 +120,8 @@ export function snapshotOf(dir: PolicyDirectory, policy: Policy, fullRevision: s
 function prepareDomainQuery(policy: Policy, domain: DomainName): DomainQuery {
   const fields = DOMAIN_OUTPUT_FIELDS[domain];
   const selected = policy.prepareFields?.(['defenseclaw', domain], fields);
-  if (selected?.evalFieldList) return selected.evalFieldList.bind(selected);
+  // Called as it is (no bound function in between): `evalFieldList` needs no `this`.
+  if (selected?.evalFieldList) return selected.evalFieldList;
   if (selected) {
     return (opts) => {
       const values = selected.evalFields(opts);

@@ -113,8 +113,9 @@ export interface PreparedFields {
   /**
    * The same values by position (the hot path: an array costs a fraction of an
    * object keyed by names computed at run time). Optional for other implementations.
+   * A function of its own, called without `this` (the policy layer keeps it as it is).
    */
-  evalFieldList?(opts?: EvalOptions): FieldList;
+  evalFieldList?: (opts?: EvalOptions) => FieldList;
 }
 
 export interface Policy {

@@ -19,7 +19,7 @@ import type { ModuleEdges } from './compile/checks/recursion.js';
 import type { ResolvedRule } from './compile/resolve.js';
 import { checkQueryTypes, checkTypeSteps, type RuleTypes, type TypeEffect, type TypeMemo } from './compile/typecheck/index.js';
 import { compileFieldReader } from './eval/fields.js';
-import { EvalState } from './eval/state.js';
+import { EvalState, NodeTables } from './eval/state.js';
 import type { Frame } from './eval/types.js';
 import type { Value } from './value.js';
 
@@ -85,6 +85,8 @@ function* parseAll(sources: (ModuleSource | Module)[], opts: CompileOptions): Ge
 class CompiledPolicy implements Policy {
   /** The tree's nodes by id: what compiled closures read rules from (`EvalState.nodes`). */
   private readonly nodes: readonly RuleNode[];
+  /** The memo tables of this policy's evaluations (`EvalState.table`). */
+  private readonly tables: NodeTables;
 
   constructor(
     readonly modules: readonly Module[],
@@ -94,6 +96,7 @@ class CompiledPolicy implements Policy {
     private readonly trace: boolean,
   ) {
     this.nodes = nodeTable(tree);
+    this.tables = new NodeTables(this.nodes.length);
   }
 
   prepare(query: string): PreparedQuery {
@@ -112,16 +115,26 @@ class CompiledPolicy implements Policy {
     // As OPA's query compiler: type checking follows a successful safety check.
     if (errors.length === 0) errors.push(...checkQueryTypes(resolved, this.types, bodyOrder));
     if (errors.length > 0) throw new RegoErrors(sortErrors(errors));
-    return new Prepared(compiled, this.nodes);
+    return new Prepared(compiled, this.nodes, this.tables);
   }
 
   prepareFields(packagePath: readonly string[], fields: readonly string[]): PreparedFields | undefined {
     const read = compileFieldReader(this.tree, packagePath, fields);
     if (!read) return undefined;
+    const nodes = this.nodes;
+    const tables = this.tables;
+    const evalFieldList = (opts: EvalOptions = {}): FieldList => {
+      const st = newState(opts, nodes, tables);
+      try {
+        return read(st);
+      } finally {
+        tables.give(st.table);
+      }
+    };
     return {
-      evalFieldList: (opts: EvalOptions = {}): FieldList => read(newState(opts, this.nodes)),
+      evalFieldList,
       evalFields: (opts: EvalOptions = {}): FieldValues => {
-        const list = read(newState(opts, this.nodes));
+        const list = evalFieldList(opts);
         const out: FieldValues = {};
         for (let i = 0; i < fields.length; i++) out[fields[i]!] = list[i];
         return out;
@@ -130,7 +143,8 @@ class CompiledPolicy implements Policy {
   }
 }
 
-function newState(opts: EvalOptions, nodes: readonly RuleNode[]): EvalState {
+/** A new evaluation's state; its table goes back to `tables` when the evaluation ends (`tables.give`). */
+function newState(opts: EvalOptions, nodes: readonly RuleNode[], tables: NodeTables): EvalState {
   const st = new EvalState(
     opts.input,
     opts.data ?? {},
@@ -143,6 +157,7 @@ function newState(opts: EvalOptions, nodes: readonly RuleNode[]): EvalState {
     opts.budgets,
   );
   st.nodes = nodes;
+  st.table = tables.take();
   if (opts.tracer !== undefined) st.tracer = opts.tracer;
   if (opts.testCase !== undefined) st.testCaseSink = opts.testCase;
   return st;
@@ -152,13 +167,24 @@ class Prepared implements PreparedQuery {
   constructor(
     private readonly q: CompiledQuery,
     private readonly nodes: readonly RuleNode[],
+    private readonly tables: NodeTables,
   ) {}
 
   eval(opts: EvalOptions = {}): Result[] {
     const q = this.q;
-    const st = newState(opts, this.nodes);
+    const st = newState(opts, this.nodes, this.tables);
     const f: Frame = new Array(q.frameSize);
     const results: Result[] = [];
+    try {
+      this.run(st, f, results);
+    } finally {
+      this.tables.give(st.table);
+    }
+    return results;
+  }
+
+  private run(st: EvalState, f: Frame, results: Result[]): void {
+    const q = this.q;
     q.run(st, f, () => {
       const bindings: Record<string, Value> = {};
       for (const v of q.vars) {
@@ -171,7 +197,6 @@ class Prepared implements PreparedQuery {
       });
       return false;
     });
-    return results;
   }
 
   /** The value of a single-term query (`data.x.decision`), without building a result set. */
@@ -181,15 +206,19 @@ class Prepared implements PreparedQuery {
       const rs = this.eval(opts);
       return rs.length === 1 ? rs[0]!.expressions[0]?.value : undefined;
     }
-    const st = newState(opts, this.nodes);
+    const st = newState(opts, this.nodes, this.tables);
     const f: Frame = new Array(this.q.frameSize);
-    if (single.val) return single.val(st, f);
-    let out: Value | undefined;
-    single.gen(st, f, (v) => {
-      out = v;
-      return true;
-    });
-    return out;
+    try {
+      if (single.val) return single.val(st, f);
+      let out: Value | undefined;
+      single.gen(st, f, (v) => {
+        out = v;
+        return true;
+      });
+      return out;
+    } finally {
+      this.tables.give(st.table);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * of fastify. Why: under load, fastify's request pipeline (router, hook runner,
  * content-type parser with its async resource, reply and serialiser, the
  * async handler's promise) cost 4-7 µs of CPU per decision, 15-20 % of the
- * sidecar's time per request (profile in bench/RESULTS.md, section 9).
+ * sidecar's time per request (profile in bench/RESULTS.md, section 10).
  *
  * It takes only the requests it answers exactly as fastify would: POST to one
  * of those paths exactly (no query string), with a Content-Type fastify hands

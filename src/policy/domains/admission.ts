@@ -2,7 +2,7 @@
 import { PolicyInputError, type AdmissionOutput } from '../types.js';
 import { stringOutput } from './coerce.js';
 import { outputOf, type DomainSpec } from './domain.js';
-import { definedOnly, optInteger, optObject, optObjectArray, optString, requireObject, type Fields } from './fields.js';
+import { optInteger, optObject, optObjectArray, optString, requireObject, setDefined, type Fields } from './fields.js';
 
 export interface AdmissionListEntry {
   target_type: string;
@@ -40,25 +40,33 @@ export const ADMISSION_DENY_DEFAULT: Readonly<AdmissionOutput> = Object.freeze({
 });
 
 function listEntry(o: Fields, where: string): AdmissionListEntry {
-  return definedOnly({
+  const entry: AdmissionListEntry = {
     target_type: optString(o, 'target_type', where) ?? '',
     target_name: optString(o, 'target_name', where) ?? '',
-    reason: optString(o, 'reason', where),
-    source_path: optString(o, 'source_path', where),
-  });
+  };
+  setDefined(entry, 'reason', optString(o, 'reason', where));
+  setDefined(entry, 'source_path', optString(o, 'source_path', where));
+  return entry;
+}
+
+function finding(f: Fields, at: string): NonNullable<AdmissionScanResult['findings']>[number] {
+  const out: NonNullable<AdmissionScanResult['findings']>[number] = {};
+  setDefined(out, 'severity', optString(f, 'severity', at));
+  setDefined(out, 'scanner', optString(f, 'scanner', at));
+  setDefined(out, 'title', optString(f, 'title', at));
+  return out;
 }
 
 function scanResult(o: Fields, where: string): AdmissionScanResult {
-  return definedOnly({
+  const scan: AdmissionScanResult = {
     max_severity: optString(o, 'max_severity', where) ?? '',
     total_findings: optInteger(o, 'total_findings', where) ?? 0,
-    scanner_name: optString(o, 'scanner_name', where),
-    findings: optObjectArray(o, 'findings', where, (f, at) =>
-      definedOnly({ severity: optString(f, 'severity', at), scanner: optString(f, 'scanner', at), title: optString(f, 'title', at) }),
-    ),
-    exit_code: optInteger(o, 'exit_code', where),
-    scan_error: optString(o, 'scan_error', where),
-  });
+  };
+  setDefined(scan, 'scanner_name', optString(o, 'scanner_name', where));
+  setDefined(scan, 'findings', optObjectArray(o, 'findings', where, finding));
+  setDefined(scan, 'exit_code', optInteger(o, 'exit_code', where));
+  setDefined(scan, 'scan_error', optString(o, 'scan_error', where));
+  return scan;
 }
 
 export function parseAdmissionInput(raw: unknown): AdmissionInput {
@@ -69,14 +77,15 @@ export function parseAdmissionInput(raw: unknown): AdmissionInput {
     throw new PolicyInputError('input.target_type and input.target_name are required');
   }
   const scan = optObject(o, 'scan_result', 'input');
-  return definedOnly({
+  const input: AdmissionInput = {
     target_type,
     target_name,
     path: optString(o, 'path', 'input') ?? '',
     block_list: optObjectArray(o, 'block_list', 'input', listEntry) ?? [],
     allow_list: optObjectArray(o, 'allow_list', 'input', listEntry) ?? [],
-    scan_result: scan && scanResult(scan, 'input.scan_result'),
-  });
+  };
+  if (scan) input.scan_result = scanResult(scan, 'input.scan_result');
+  return input;
 }
 
 export const admissionDomain: DomainSpec<AdmissionInput, AdmissionOutput> = {

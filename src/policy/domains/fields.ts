@@ -62,17 +62,17 @@ export function optObjectArray<T>(obj: Fields, key: string, where: string, item:
   const v = field(obj, key);
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw new PolicyInputError(`${where}.${key} must be an array`);
-  return v.map((x, i) => item(requireObject(x, `${where}.${key}[${i}]`), `${where}.${key}[${i}]`));
+  return v.map((x, i) => {
+    const at = `${where}.${key}[${i}]`;
+    return item(requireObject(x, at), at);
+  });
 }
 
-/** Copies the defined entries only, so that absent optional fields stay absent in the policy input. */
-export function definedOnly<T extends object>(obj: T): T {
-  const rec = obj as Record<string, unknown>;
-  let complete = true;
-  for (const key in rec) if (rec[key] === undefined) complete = false;
-  // Hot path (every decision): most inputs have every field, and need no copy.
-  if (complete) return obj;
-  const out: Record<string, unknown> = {};
-  for (const key in rec) if (rec[key] !== undefined) out[key] = rec[key];
-  return out as T;
+/**
+ * Sets an optional field when it has a value, so that absent optional fields
+ * stay absent in the policy input. (Objects are built field by field: copying
+ * a finished object without its undefined entries cost a tenth of a decision.)
+ */
+export function setDefined<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) obj[key] = value;
 }

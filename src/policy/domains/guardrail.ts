@@ -2,7 +2,7 @@
 import { PolicyInputError, type GuardrailOutput } from '../types.js';
 import { stringListOutput, stringOutput } from './coerce.js';
 import { missingDomainReason, outputOf, type DomainSpec } from './domain.js';
-import { definedOnly, optBoolean, optInteger, optObject, optString, optStringArray, requireObject, type Fields } from './fields.js';
+import { optBoolean, optInteger, optObject, optString, optStringArray, requireObject, setDefined, type Fields } from './fields.js';
 
 export interface ScannerResult {
   action: string;
@@ -38,13 +38,14 @@ export function guardrailOutageVerdict(mode: string, why: string): GuardrailOutp
 
 function scannerResult(o: Fields | undefined, where: string): ScannerResult | null {
   if (!o) return null;
-  return definedOnly({
+  const result: ScannerResult = {
     action: optString(o, 'action', where) ?? '',
     severity: optString(o, 'severity', where) ?? '',
     findings: optStringArray(o, 'findings', where) ?? [],
     reason: optString(o, 'reason', where) ?? '',
-    is_safe: optBoolean(o, 'is_safe', where),
-  });
+  };
+  setDefined(result, 'is_safe', optBoolean(o, 'is_safe', where));
+  return result;
 }
 
 export function parseGuardrailInput(raw: unknown): GuardrailInput {
@@ -54,7 +55,7 @@ export function parseGuardrailInput(raw: unknown): GuardrailInput {
   const hilt = optObject(o, 'hilt', 'input');
   const contentLength = optInteger(o, 'content_length', 'input') ?? 0;
   if (contentLength < 0) throw new PolicyInputError('input.content_length must not be negative');
-  return definedOnly<GuardrailInput>({
+  const input: GuardrailInput = {
     direction: (optString(o, 'direction', 'input') ?? '').trim().toLowerCase(),
     model: optString(o, 'model', 'input') ?? '',
     mode,
@@ -62,11 +63,14 @@ export function parseGuardrailInput(raw: unknown): GuardrailInput {
     local_result: scannerResult(optObject(o, 'local_result', 'input'), 'input.local_result'),
     cisco_result: scannerResult(optObject(o, 'cisco_result', 'input'), 'input.cisco_result'),
     content_length: contentLength,
-    hilt: hilt && {
+  };
+  if (hilt) {
+    input.hilt = {
       enabled: optBoolean(hilt, 'enabled', 'input.hilt') ?? false,
       min_severity: (optString(hilt, 'min_severity', 'input.hilt') ?? '').trim().toUpperCase() || 'HIGH',
-    },
-  });
+    };
+  }
+  return input;
 }
 
 export const guardrailDomain: DomainSpec<GuardrailInput, GuardrailOutput> = {

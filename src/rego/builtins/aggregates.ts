@@ -9,7 +9,7 @@ import { compare, isNumber, isObject, objectSize, plainNumber, RegoSet, type Val
 function members(name: string, args: Value[], expected = 'one of {set, array}'): Value[] {
   const v = args[0]!;
   if (Array.isArray(v)) return v;
-  if (v instanceof RegoSet) return Array.from(v.values());
+  if (v instanceof RegoSet) return v.sorted();
   throw typeError(name, 1, expected, v);
 }
 
@@ -34,9 +34,20 @@ function fold(name: string, start: number, op: (a: number | bigint, b: number | 
   };
 }
 
-/** max/min: over an array OPA keeps the last of equal candidates (1 and 1.0), over a set the first. */
+/**
+ * max/min: over an array OPA keeps the last of equal candidates (1 and 1.0),
+ * over a set the first in its order. A set is not sorted for that: members
+ * equal in order keep their insertion order when sorted (a stable sort), so
+ * the first of them in insertion order is the first in the set's order.
+ */
 function extreme(name: string, sign: 1 | -1) {
   return (args: Value[]): Value | undefined => {
+    const v = args[0]!;
+    if (v instanceof RegoSet) {
+      let best: Value | undefined;
+      for (const x of v.map.values()) if (best === undefined || sign * compare(x, best) > 0) best = x;
+      return best;
+    }
     const items = members(name, args);
     if (items.length === 0) return undefined;
     const lastWins = Array.isArray(args[0]);

@@ -12,7 +12,7 @@ type Graph = JsonObject | RegoObject;
 /** Members of an array or set; anything else has none (OPA ignores other types here). */
 function vertices(v: Value | undefined): Value[] {
   if (Array.isArray(v)) return v;
-  if (v instanceof RegoSet) return Array.from(v.values());
+  if (v instanceof RegoSet) return v.sorted();
   return [];
 }
 

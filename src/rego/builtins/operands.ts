@@ -73,7 +73,7 @@ export function obj(name: string, args: Value[], pos: number): JsonObject | Rego
 export function collection(name: string, args: Value[], pos: number): Value[] {
   const v = args[pos - 1]!;
   if (Array.isArray(v)) return v;
-  if (v instanceof RegoSet) return Array.from(v.values());
+  if (v instanceof RegoSet) return v.sorted();
   throw typeError(name, pos, 'one of {array, set}', v);
 }
 

@@ -47,7 +47,14 @@ export function compileRule(cc: ClosureCompiler, rr: ResolvedRule, rest: Term[] 
     if (!rule.else.head.value) delete (elseHead as { value?: Term }).value;
     compiled.else = compileRule(cc, { ...rr, rule: { ...rule.else, head: elseHead } }, rest);
   }
-  if (!compiled.else && !compiled.args && !compiled.rest && compiled.body.step !== undefined && compiled.value.val !== undefined) compiled.straight = true;
+  const { body, value, args } = compiled;
+  if (body.step !== undefined) compiled.plainStep = body.uncovered ?? body.step;
+  const straightLink = !compiled.rest && body.step !== undefined && value.val !== undefined;
+  if (straightLink && !args) {
+    if (!compiled.else) compiled.straight = true;
+    else if (compiled.else.straight === true || compiled.else.straightChain === true) compiled.straightChain = true;
+  }
+  if (straightLink && args && args.every((a) => a.match !== undefined) && (!compiled.else || compiled.else.straightCall === true)) compiled.straightCall = true;
   return compiled;
 }
 

@@ -31,7 +31,8 @@ export function iterateValue(v: Value, each: (key: Value, value: Value) => boole
     return false;
   }
   if (v instanceof RegoSet) {
-    for (const m of v.values()) if (each(m, m)) return true;
+    const members = v.members();
+    for (let i = 0; i < members.length; i++) if (each(members[i]!, members[i]!)) return true;
     return false;
   }
   if (v instanceof RegoObject) {

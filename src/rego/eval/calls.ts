@@ -6,7 +6,7 @@
 import { RegoError, type Location } from '../errors.js';
 import { BuiltinError, type BuiltinImpl } from '../builtins/builtin.js';
 import { equals, keyOf, RegoSet, type Value } from '../value.js';
-import type { EvalState } from './state.js';
+import { ScalarCalls, type EvalState } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
 /**
@@ -45,19 +45,50 @@ function runFunctionRule(st: EvalState, rule: CompiledRule, args: Value[], onVal
   }
 }
 
+/** The link of the chain that gave `straightCallValue`'s last value (for conflict locations). */
+let straightLink: CompiledRule | undefined;
+
+/**
+ * The value of a `straightCall` definition for these operands: its first link
+ * whose arguments match and whose body holds, without continuation closures.
+ */
+function straightCallValue(st: EvalState, rule: CompiledRule, args: Value[]): Value | undefined {
+  for (let r: CompiledRule | undefined = rule; r !== undefined; r = r.else) {
+    st.tick();
+    const f: Frame = new Array(r.frameSize);
+    const patterns = r.args!;
+    let matched = true;
+    for (let i = 0; i < patterns.length && matched; i++) matched = patterns[i]!.match!(st, f, args[i]!);
+    if (!matched || !(st.coverage === undefined ? r.plainStep! : r.body.step!)(st, f)) continue;
+    const v = r.value.val!(st, f);
+    if (v === undefined) continue;
+    if (st.coverage !== undefined) st.coverage(r.loc);
+    straightLink = r;
+    return v;
+  }
+  return undefined;
+}
+
 /** Memoising a call costs a key per operand: only worth it (and cheap) for scalar operands. */
 function isScalar(v: Value): boolean {
   return v === null || typeof v !== 'object';
 }
 
-/** Calls a user function; undefined when no definition applies. Results are memoised per evaluation. */
-export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Value | undefined {
+/**
+ * Calls a user function (at rule-tree node `id`); undefined when no definition
+ * applies. Results are memoised per evaluation (per `with` context).
+ */
+export function callFunction(st: EvalState, c: CompiledNode, args: Value[], id: number): Value | undefined {
   let memoKey: string | undefined;
-  let single: Map<Value, Value> | undefined;
+  let single: ScalarCalls | undefined;
   if (args.length === 1 && isScalar(args[0]!)) {
-    // One scalar operand (the common helper shape): a table per function, keyed by the operand itself.
-    single = st.callMemo.get(c) as Map<Value, Value> | undefined;
-    if (single === undefined) st.callMemo.set(c, (single = new Map()) as unknown as Value);
+    // One scalar operand (the common helper shape): a table per function, keyed by the operand itself;
+    // in the evaluation's own context that table is kept in its node table (no Map lookup to find it).
+    if (st.nodeMemo === null) single = st.table.callsOf(id);
+    else {
+      single = st.callMemo.get(c) as ScalarCalls | undefined;
+      if (single === undefined) st.callMemo.set(c, (single = new ScalarCalls()) as unknown as Value);
+    }
     const m = single.get(args[0]!);
     if (m !== undefined) return m;
   } else if (args.length > 0 && args.every(isScalar)) {
@@ -68,6 +99,13 @@ export function callFunction(st: EvalState, c: CompiledNode, args: Value[]): Val
   }
   let result: Value | undefined;
   for (const rule of c.rules) {
+    if (rule.straightCall === true) {
+      const v = straightCallValue(st, rule, args);
+      if (v === undefined) continue;
+      if (result === undefined) result = v;
+      else if (!equals(result, v)) throw new RegoError('eval_conflict_error', 'functions must not produce multiple outputs for same inputs', straightLink!.loc);
+      continue;
+    }
     let own: Value | undefined;
     runFunctionRule(st, rule, args, (v, r) => {
       if (own !== undefined && !equals(own, v)) throw new RegoError('eval_conflict_error', `function ${c.name} produced conflicting values for the same inputs`, r.loc);

@@ -8,7 +8,7 @@ import { equals, isObject, keyOf, ObjectBuilder, objectEntries, RegoSet, type Va
 import type { RuleNode } from '../compile/ruletree.js';
 import { indexValue, setAtPath } from './access.js';
 import { indexedRules } from '../compile/indexer.js';
-import { PENDING, UNDEFINED, type EvalState } from './state.js';
+import { PENDING, UNDEFINED, type EvalState, type NodeMemo } from './state.js';
 import type { CompiledNode, CompiledRule, Frame } from './types.js';
 
 function compiledOf(node: RuleNode): CompiledNode {
@@ -26,7 +26,8 @@ function conflict(message: string, rule: CompiledRule): RegoError {
   return new RegoError('eval_conflict_error', message, rule.loc);
 }
 
-const NO_FRAME: Frame = [];
+/** The frame of a rule without variables: nothing reads or writes a slot of it. */
+const NO_FRAME: Frame = Object.freeze([]) as unknown as Frame;
 
 /** The node's rules that can match this input: all of them, or the index's pick. */
 function candidateRules(st: EvalState, c: CompiledNode): readonly CompiledRule[] {
@@ -41,9 +42,9 @@ function candidateRules(st: EvalState, c: CompiledNode): readonly CompiledRule[]
  */
 function straightValue(st: EvalState, rule: CompiledRule): Value | undefined {
   if (rule.guard !== undefined && rule.guard(st, NO_FRAME) !== true) return undefined;
-  const f: Frame = new Array(rule.frameSize);
+  const f: Frame = rule.frameSize === 0 ? NO_FRAME : new Array(rule.frameSize);
   st.tick();
-  if (!rule.body.step!(st, f)) return undefined;
+  if (!(st.coverage === undefined ? rule.plainStep! : rule.body.step!)(st, f)) return undefined;
   const v = rule.value.val!(st, f);
   if (v !== undefined && st.coverage !== undefined) st.coverage(rule.loc);
   return v;
@@ -127,12 +128,20 @@ function completeValue(st: EvalState, c: CompiledNode): Value | undefined {
   const rules = candidateRules(st, c);
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
-    if (rule.straight === true) {
-      const v = straightValue(st, rule);
+    if (rule.straight === true || rule.straightChain === true) {
+      // The first link of the chain with a value (no closure per link: see `straightValue`).
+      let link: CompiledRule = rule;
+      let v = straightValue(st, link);
+      while (v === undefined && link.else !== undefined) v = straightValue(st, (link = link.else));
       if (v === undefined) continue;
-      if (result === undefined) result = v;
-      else if (!equals(result, v)) {
-        throw conflict(st.ruleDepth === 1 && fromElse ? `rule ${c.name} produced conflicting values` : 'complete rules must not produce multiple outputs', rule);
+      const isElse = link !== rule;
+      if (result === undefined) {
+        result = v;
+        fromElse = isElse;
+      } else if (!equals(result, v)) {
+        // OPA words a conflict between `else` values of a rule the query asks for directly differently.
+        const direct = st.ruleDepth === 1 && (fromElse || isElse);
+        throw conflict(direct ? `rule ${c.name} produced conflicting values` : 'complete rules must not produce multiple outputs', link);
       }
       continue;
     }
@@ -245,11 +254,39 @@ function buildValue(b: Builder, base: Value | undefined): Value {
 
 /** The value of a rule-tree node: its rules' value, or the object of everything below it merged with base data. */
 export function nodeValue(st: EvalState, node: RuleNode): Value | undefined {
-  const nodes = st.nodeMemo;
+  if (st.nodeMemo !== null) return nodeValueIn(st, st.nodeMemo, node);
+  const table = st.table;
+  const id = node.id;
+  if (table.stamps[id] === table.stamp) {
+    const memo = table.values[id];
+    if (memo === PENDING) throw recursive(node);
+    return memo === UNDEFINED ? undefined : memo;
+  }
+  table.set(id, PENDING);
+  let v: Value | undefined;
+  st.ruleDepth++;
+  try {
+    v = computeNode(st, node);
+  } catch (e) {
+    table.drop(id);
+    throw e;
+  } finally {
+    st.ruleDepth--;
+  }
+  table.set(id, v === undefined ? UNDEFINED : v);
+  return v;
+}
+
+function recursive(node: RuleNode): RegoError {
+  return new RegoError('rego_recursion_error', `rule ${compiledOf(node).name} is recursive`);
+}
+
+/** `nodeValue` under a `with` context: its own memo, and the overrides applied to what is computed. */
+function nodeValueIn(st: EvalState, nodes: NodeMemo, node: RuleNode): Value | undefined {
   const id = node.id;
   const memo = nodes.get(id);
   if (memo !== undefined) {
-    if (memo === PENDING) throw new RegoError('rego_recursion_error', `rule ${compiledOf(node).name} is recursive`);
+    if (memo === PENDING) throw recursive(node);
     return memo === UNDEFINED ? undefined : memo;
   }
   nodes.set(id, PENDING);

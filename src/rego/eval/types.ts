@@ -72,6 +72,19 @@ export interface CompiledRule {
   guard?: ValFn;
   /** No `else`, a body that never iterates (`body.step`) and a head with one value (`value.val`). */
   straight?: boolean;
+  /**
+   * The body's step for evaluations that collect no coverage (`body.uncovered`,
+   * else `body.step`): present when the body never iterates.
+   */
+  plainStep?: StepFn;
+  /** An `else` chain whose every link is straight but for its `else`: evaluated link by link without callbacks. */
+  straightChain?: boolean;
+  /**
+   * A function definition (and each link of its `else` chain) whose argument
+   * patterns match at most one way (`match`), whose body never iterates and
+   * whose head has one value: called without continuation closures.
+   */
+  straightCall?: boolean;
 }
 
 export interface CompiledNode {

@@ -14,7 +14,7 @@ import { callBuiltin, callFunction } from '../../eval/calls.js';
 import { dataAt, nodeValue } from '../../eval/documents.js';
 import type { RuleNode } from '../ruletree.js';
 import type { EvalState, FunctionOverride } from '../../eval/state.js';
-import type { CompiledNode, CompiledTerm } from '../../eval/types.js';
+import type { CompiledNode, CompiledTerm, Frame, ValFn } from '../../eval/types.js';
 import { builtinCapability as builtinDecl } from '../../capabilities.js';
 import { CompilerBase } from './base.js';
 import { allVals, builtinName, findNodeAt, fromVal, genAll, refPathStrings, valuesOf, type Scope } from './kit.js';
@@ -24,8 +24,19 @@ type Invoke = (st: EvalState, args: Value[]) => Value | undefined;
 export interface Callee {
   name: string;
   arity: number;
+  /** The call, honouring `with` replacements. */
   invoke: Invoke;
   relation?: RelationImpl;
+  /**
+   * The same call when no `with` replaces a function (`st.fnOverrides` null),
+   * which call sites test themselves: the closure they make then calls the
+   * built-in or the function with nothing in between.
+   */
+  direct?: Invoke;
+  /** A comparison operator (`equal`, `lt`, …), called by call sites without an operand array. */
+  op?: Compare;
+  /** A built-in's implementation and the call's location: call sites call `callBuiltin` themselves. */
+  builtin?: { impl: BuiltinImpl; loc: Location };
 }
 
 function notImplemented(name: string): BuiltinImpl {
@@ -34,14 +45,19 @@ function notImplemented(name: string): BuiltinImpl {
   };
 }
 
-/** Fast paths for comparisons (same results as the built-ins: OPA's total order). */
-const inlineOps: Record<string, Invoke> = {
-  equal: (_st, a) => equals(a[0]!, a[1]!),
-  neq: (_st, a) => !equals(a[0]!, a[1]!),
-  lt: (_st, a) => compare(a[0]!, a[1]!) < 0,
-  lte: (_st, a) => compare(a[0]!, a[1]!) <= 0,
-  gt: (_st, a) => compare(a[0]!, a[1]!) > 0,
-  gte: (_st, a) => compare(a[0]!, a[1]!) >= 0,
+type Compare = (x: Value, y: Value) => boolean;
+
+/**
+ * Fast paths for comparisons (same results as the built-ins: OPA's total
+ * order). Two plain numbers compare as JavaScript numbers (no NaN in Rego values).
+ */
+const comparisons: Record<string, Compare> = {
+  equal: (x, y) => equals(x, y),
+  neq: (x, y) => !equals(x, y),
+  lt: (x, y) => (typeof x === 'number' && typeof y === 'number' ? x < y : compare(x, y) < 0),
+  lte: (x, y) => (typeof x === 'number' && typeof y === 'number' ? x <= y : compare(x, y) <= 0),
+  gt: (x, y) => (typeof x === 'number' && typeof y === 'number' ? x > y : compare(x, y) > 0),
+  gte: (x, y) => (typeof x === 'number' && typeof y === 'number' ? x >= y : compare(x, y) >= 0),
 };
 
 /** Calls a `with` replacement. Inside the replacement the replaced function is the original again (OPA: no recursion). */
@@ -56,6 +72,40 @@ function applyOverride(name: string, o: FunctionOverride, st: EvalState, args: V
   } finally {
     st.fnOverrides = saved;
   }
+}
+
+/**
+ * A comparison of two single-valued operands: no operand array and no call
+ * through `invoke` when no `with` replaces the operator (decisions are mostly
+ * comparisons).
+ */
+function comparison(test: Compare, args: CompiledTerm[], invoke: Invoke): ValFn {
+  const a0 = args[0]!.val!;
+  const a1 = args[1]!.val!;
+  // A constant operand (`input.mode == "observe"`) is held, not called for.
+  const c1 = args[1]!.constant;
+  if (c1 !== undefined) {
+    return (st, f) => {
+      const x = a0(st, f);
+      if (x === undefined) return undefined;
+      return st.fnOverrides === null ? test(x, c1) : invoke(st, [x, c1]);
+    };
+  }
+  const c0 = args[0]!.constant;
+  if (c0 !== undefined) {
+    return (st, f) => {
+      const y = a1(st, f);
+      if (y === undefined) return undefined;
+      return st.fnOverrides === null ? test(c0, y) : invoke(st, [c0, y]);
+    };
+  }
+  return (st, f) => {
+    const x = a0(st, f);
+    if (x === undefined) return undefined;
+    const y = a1(st, f);
+    if (y === undefined) return undefined;
+    return st.fnOverrides === null ? test(x, y) : invoke(st, [x, y]);
+  };
 }
 
 export abstract class CallCompiler extends CompilerBase {
@@ -85,8 +135,9 @@ export abstract class CallCompiler extends CompilerBase {
             const o = st.fnOverrides.get(name);
             if (o) return applyOverride(name, o, st, args, loc);
           }
-          return callFunction(st, c(st), args);
+          return callFunction(st, c(st), args, id);
         },
+        direct: (st, args) => callFunction(st, c(st), args, id),
       };
     }
     const name = builtinName(fn);
@@ -98,7 +149,8 @@ export abstract class CallCompiler extends CompilerBase {
     // A refused built-in is refused however it is reached: called, or put in place of another function by `with`.
     if (this.cx.refused.has(name)) this.error('rego_type_error', `unsafe built-in function calls in expression: ${name}`, loc);
     const relation = relationTable.get(name);
-    const impl = inlineOps[name] ?? null;
+    const op = Object.hasOwn(comparisons, name) ? comparisons[name] : undefined;
+    const impl: Invoke | null = op ? (_st, a) => op(a[0]!, a[1]!) : null;
     const builtin = builtinTable.get(name) ?? notImplemented(name);
     const invoke: Invoke = impl
       ? (st, args) => {
@@ -115,7 +167,8 @@ export abstract class CallCompiler extends CompilerBase {
           }
           return callBuiltin(st, builtin, args, loc);
         };
-    return { name, arity: decl.arity, invoke, ...(relation ? { relation } : {}) };
+    const direct: Invoke = impl ?? ((st, args) => callBuiltin(st, builtin, args, loc));
+    return { name, arity: decl.arity, invoke, direct, ...(op ? { op } : { builtin: { impl: builtin, loc } }), ...(relation ? { relation } : {}) };
   }
 
   /** `f()` where `f() := v` was declared: OPA keeps such a "function" as a complete rule, and the call reads its value. */
@@ -172,6 +225,26 @@ export abstract class CallCompiler extends CompilerBase {
     const vals = allVals(args);
     if (vals) {
       const n = vals.length;
+      const direct = callee.direct ?? invoke;
+      if (n === 2 && callee.op !== undefined) return fromVal(comparison(callee.op, args, invoke));
+      if (n === 1 && callee.builtin !== undefined) {
+        // A built-in of one operand (is_string, upper, count…): called with nothing in between.
+        const a0 = vals[0]!;
+        const { impl, loc } = callee.builtin;
+        return fromVal((st, f) => {
+          const x = a0(st, f);
+          if (x === undefined) return undefined;
+          return st.fnOverrides === null ? callBuiltin(st, impl, [x], loc) : invoke(st, [x]);
+        });
+      }
+      if (n === 1) {
+        const a0 = vals[0]!;
+        return fromVal((st, f) => {
+          const x = a0(st, f);
+          if (x === undefined) return undefined;
+          return st.fnOverrides === null ? direct(st, [x]) : invoke(st, [x]);
+        });
+      }
       if (n === 2) {
         const a0 = vals[0]!;
         const a1 = vals[1]!;
@@ -180,12 +253,13 @@ export abstract class CallCompiler extends CompilerBase {
           if (x === undefined) return undefined;
           const y = a1(st, f);
           if (y === undefined) return undefined;
-          return invoke(st, [x, y]);
+          return st.fnOverrides === null ? direct(st, [x, y]) : invoke(st, [x, y]);
         });
       }
       return fromVal((st, f) => {
         const a = valuesOf(vals, st, f);
-        return a === undefined ? undefined : invoke(st, a);
+        if (a === undefined) return undefined;
+        return st.fnOverrides === null ? direct(st, a) : invoke(st, a);
       });
     }
     return {

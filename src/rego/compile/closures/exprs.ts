@@ -181,6 +181,27 @@ export abstract class ExprCompiler extends UnifyCompiler {
     if (key && !kp) return null;
     const vp = this.pattern(value, sc, bound);
     if (!vp) return null;
+    const vm = vp.match;
+    const km = kp?.match;
+    if (coll.val !== undefined && vm !== undefined && (kp === undefined || km !== undefined)) {
+      // One collection, patterns that match at most one way (`some x in xs`): arrays walked by index, no closure per member.
+      const cv = coll.val;
+      return (st, f, k) => {
+        const c = cv(st, f);
+        if (Array.isArray(c)) {
+          for (let i = 0; i < c.length; i++) {
+            st.tick();
+            if ((km === undefined || km(st, f, i)) && vm(st, f, c[i]!) && k()) return true;
+          }
+          return false;
+        }
+        if (!(c instanceof RegoSet) && (c === undefined || !isObject(c))) return false;
+        return iterateValue(c, (kk, vv) => {
+          st.tick();
+          return (km === undefined || km(st, f, kk)) && vm(st, f, vv) && k();
+        });
+      };
+    }
     return (st, f, k) =>
       coll.gen(st, f, (c) => {
         if (Array.isArray(c) || c instanceof RegoSet || isObject(c)) {

@@ -123,11 +123,11 @@ export function steps(list: StepFn[]): StepFn {
  * steps or the plain ones: the same reports, without a wrapper call per
  * expression on the evaluations that collect no coverage (all decisions).
  */
-export function runOf(run: ExprFn[]): StepFn {
+export function runOf(run: ExprFn[]): { step: StepFn; plain?: StepFn } {
   const reporting = steps(run.map((fn) => fn.step!));
-  if (!run.every((fn) => fn.uncovered !== undefined)) return reporting;
+  if (!run.every((fn) => fn.uncovered !== undefined)) return { step: reporting };
   const plain = steps(run.map((fn) => fn.uncovered!));
-  return (st, f) => (st.coverage === undefined ? plain(st, f) : reporting(st, f));
+  return { step: (st, f) => (st.coverage === undefined ? plain(st, f) : reporting(st, f)), plain };
 }
 
 /**
@@ -143,9 +143,12 @@ export function seq(fns: ExprFn[]): ExprFn {
     const run: ExprFn[] = [];
     while (i >= 0 && fns[i]!.step !== undefined) run.unshift(fns[i--]!);
     if (run.length > 0) {
-      const step = runOf(run);
-      if (next === undefined) next = stepExpr(step);
-      else {
+      const { step, plain } = runOf(run);
+      if (next === undefined) {
+        next = stepExpr(step);
+        // A body that is one run: whoever runs it may test for a coverage sink itself (see `CompiledRule.plainStep`).
+        if (plain !== undefined) next.uncovered = plain;
+      } else {
         const nx = next;
         next = (st, f, k) => (step(st, f) ? nx(st, f, k) : false);
       }
@@ -170,6 +173,15 @@ export function matching(match: (st: EvalState, f: Frame, v: Value) => boolean):
 
 export function constantTerm(v: Value): CompiledTerm {
   return { constant: v, val: () => v, gen: (_st, _f, k) => k(v) };
+}
+
+/** `input` (one shared term: references below it are recognised by identity and read `st.input` directly). */
+export const INPUT_TERM: CompiledTerm = fromVal((st) => st.input);
+
+/** `v[k0][k1]…` for constant keys. */
+export function atKeys(v: Value | undefined, keys: readonly Value[], index: Index): Value | undefined {
+  for (let i = 0; i < keys.length && v !== undefined; i++) v = index(v, keys[i]!);
+  return v;
 }
 
 export function fromVal(val: ValFn): CompiledTerm {

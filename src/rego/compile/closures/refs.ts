@@ -12,7 +12,7 @@ import type { EvalState } from '../../eval/state.js';
 import type { CompiledTerm, Frame, UnifyFn } from '../../eval/types.js';
 import type { RuleNode } from '../ruletree.js';
 import { CallCompiler } from './calls.js';
-import { fromVal, indexData, indexPlain, ROOTS, type Index, type Scope } from './kit.js';
+import { atKeys, fromVal, indexData, indexPlain, INPUT_TERM, ROOTS, type Index, type Scope } from './kit.js';
 
 export abstract class RefCompiler extends CallCompiler {
   protected ref(t: RefTerm, sc: Scope, bound: Set<number>): CompiledTerm | null {
@@ -57,6 +57,25 @@ export abstract class RefCompiler extends CallCompiler {
     const keyVals = steps.every((s) => s.key?.val) ? steps.map((s) => s.key!.val!) : undefined;
     if (keyVals && head.val) {
       const hv = head.val;
+      // Constant keys (`input.a.b`, `x.y`): no closure call per key, and `input` read where it is.
+      const keys = steps.every((s) => s.key!.constant !== undefined) ? steps.map((s) => s.key!.constant!) : undefined;
+      if (keys !== undefined && keys.length === 1) {
+        const k = keys[0]!;
+        if (head === INPUT_TERM) {
+          return fromVal((st) => {
+            const v = st.input;
+            return v === undefined ? undefined : indexValue(v, k);
+          });
+        }
+        return fromVal((st, f) => {
+          const v = hv(st, f);
+          return v === undefined ? undefined : indexValue(v, k);
+        });
+      }
+      if (keys !== undefined) {
+        if (head === INPUT_TERM) return fromVal((st) => atKeys(st.input, keys, indexValue));
+        return fromVal((st, f) => atKeys(hv(st, f), keys, indexValue));
+      }
       if (keyVals.length === 1) {
         const k0 = keyVals[0]!;
         return fromVal((st, f) => {
@@ -142,7 +161,18 @@ export abstract class RefCompiler extends CallCompiler {
     }
     let head: CompiledTerm;
     if (!below) {
-      head = fromVal((st) => (st.dataOverrides !== null ? dataAt(st, st.nodes[0]!, prefix) : baseAt(st, prefix)));
+      // Base data only, and base data never changes (values are immutable): the value at the path is
+      // looked up again only when an evaluation brings another data document (another snapshot).
+      let seen: Value | undefined;
+      let found: Value | undefined;
+      head = fromVal((st) => {
+        if (st.dataOverrides !== null) return dataAt(st, st.nodes[0]!, prefix);
+        if (st.data !== seen) {
+          found = baseAt(st, prefix);
+          seen = st.data;
+        }
+        return found;
+      });
     } else {
       const target = node.id;
       const tail = prefix.slice(i);

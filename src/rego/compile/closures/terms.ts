@@ -11,13 +11,12 @@ import type { CompiledTerm, ExprFn } from '../../eval/types.js';
 import { declaredVars } from '../resolve.js';
 import { RefCompiler } from './refs.js';
 import { isHeadVar, rewriteHeads, writtenOrder } from './head-rewrite.js';
-import { combine, constantTerm, fromVal, genAll, type Scope } from './kit.js';
+import { combine, constantTerm, fromVal, genAll, INPUT_TERM, type Scope } from './kit.js';
 
 // Compiled terms are immutable: the same constant (or `input`) compiles to one shared object.
 const NULL_TERM = constantTerm(null);
 const TRUE_TERM = constantTerm(true);
 const FALSE_TERM = constantTerm(false);
-const INPUT_TERM = fromVal((st) => st.input);
 
 /** Takes back the bindings a part that failed to compile added (sets keep insertion order). */
 function unbindSince(bound: Set<number>, size: number): void {

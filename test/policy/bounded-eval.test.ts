@@ -79,7 +79,7 @@ action := "allow" if {
 # Heavier still (hundreds of milliseconds): outlasts a 20 ms slice even on a fast, idle machine.
 rule_name := "heavy" if {
 	input.destination == "heavy.example"
-	count([1 | some i in numbers.range(1, 600); some j in numbers.range(1, 600); i != j]) > 0
+	count([1 | some i in numbers.range(1, 1500); some j in numbers.range(1, 1500); i != j]) > 0
 }
 
 heavy_set contains x if {

@@ -107,3 +107,23 @@ export function isGroundTerm(t: Term): boolean {
       return true;
   }
 }
+
+/** OPA's requiresEval: true if the term holds a reference, a comprehension or a call (something the body must evaluate). */
+export function requiresEval(t: Term): boolean {
+  switch (t.type) {
+    case 'ref':
+    case 'call':
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
+    case 'template':
+      return true;
+    case 'array':
+    case 'set':
+      return t.items.some(requiresEval);
+    case 'object':
+      return t.items.some(([k, v]) => requiresEval(k) || requiresEval(v));
+    default:
+      return false;
+  }
+}

@@ -14,33 +14,12 @@
  * (`ClosureCompilerBase.retried`): common heads keep their cheaper closures.
  */
 import type { Body, Expr, Term, VarTerm } from '../../syntax/ast.js';
-import { walkTerm } from '../../syntax/walk.js';
+import { requiresEval } from '../../syntax/walk.js';
 
 /** A body and the heads to compile with it. */
 export interface HeadParts {
   body: Body;
   heads: Term[];
-}
-
-/** OPA's requiresEval: the term holds something to evaluate, not only variables and constants. */
-function requiresEval(t: Term): boolean {
-  let found = false;
-  walkTerm(t, (x) => {
-    if (found) return false;
-    switch (x.type) {
-      case 'ref':
-      case 'call':
-      case 'arraycomp':
-      case 'setcomp':
-      case 'objectcomp':
-      case 'template':
-        found = true;
-        return false;
-      default:
-        return true;
-    }
-  });
-  return found;
 }
 
 function unification(v: VarTerm, value: Term): Expr {

@@ -19,7 +19,8 @@ import { Scope, selectRef } from './env.js';
 import { argError, causedByNilType, matchError, refUnsupported } from './errors.js';
 import { checkRef, type RefContext } from './refs.js';
 import { callName, expandTerm, normalizeExpr, type Step, type VarGen } from './normalize.js';
-import { keyValue, isConstant, requiresEval } from './terms.js';
+import { requiresEval } from '../../syntax/walk.js';
+import { keyValue, isConstant } from './terms.js';
 import {
   ANY,
   arrayOf,

@@ -61,26 +61,6 @@ export function keyValue(t: Term): Value {
   return v instanceof RegoSet ? v.sorted() : v;
 }
 
-/** True if the term holds a reference, a comprehension or a call (something the body must evaluate). */
-export function requiresEval(t: Term): boolean {
-  switch (t.type) {
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return true;
-    case 'array':
-    case 'set':
-      return t.items.some(requiresEval);
-    case 'object':
-      return t.items.some(([k, v]) => requiresEval(k) || requiresEval(v));
-    default:
-      return false;
-  }
-}
-
 const KEYWORDS = new Set(['as', 'contains', 'default', 'else', 'every', 'false', 'if', 'import', 'in', 'not', 'null', 'package', 'some', 'true', 'with']);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -87,43 +87,32 @@ export function walkTerm(t: Term, visit: TermVisitor): void {
   }
 }
 
-/** True if the term is a value as written: no variable, reference, call, comprehension or template anywhere in it. */
-export function isGroundTerm(t: Term): boolean {
+/** The term kinds OPA must evaluate: references, calls, comprehensions, templates. */
+const EVALUATED = new Set<Term['type']>(['ref', 'call', 'arraycomp', 'setcomp', 'objectcomp', 'template']);
+
+/** True if the term, or a member of a collection it is (at any depth), satisfies `hit`; comprehensions are not entered. */
+function someMember(t: Term, hit: (t: Term) => boolean): boolean {
+  if (hit(t)) return true;
   switch (t.type) {
-    case 'var':
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return false;
     case 'array':
     case 'set':
-      return t.items.every(isGroundTerm);
+      return t.items.some((x) => someMember(x, hit));
     case 'object':
-      return t.items.every(([k, v]) => isGroundTerm(k) && isGroundTerm(v));
+      return t.items.some(([k, v]) => someMember(k, hit) || someMember(v, hit));
     default:
-      return true;
+      return false;
   }
+}
+
+const needsEval = (t: Term): boolean => EVALUATED.has(t.type);
+const notAsWritten = (t: Term): boolean => t.type === 'var' || EVALUATED.has(t.type);
+
+/** True if the term is a value as written: no variable, reference, call, comprehension or template anywhere in it. */
+export function isGroundTerm(t: Term): boolean {
+  return !someMember(t, notAsWritten);
 }
 
 /** OPA's requiresEval: true if the term holds a reference, a comprehension or a call (something the body must evaluate). */
 export function requiresEval(t: Term): boolean {
-  switch (t.type) {
-    case 'ref':
-    case 'call':
-    case 'arraycomp':
-    case 'setcomp':
-    case 'objectcomp':
-    case 'template':
-      return true;
-    case 'array':
-    case 'set':
-      return t.items.some(requiresEval);
-    case 'object':
-      return t.items.some(([k, v]) => requiresEval(k) || requiresEval(v));
-    default:
-      return false;
-  }
+  return someMember(t, needsEval);
 }

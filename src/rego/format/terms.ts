@@ -496,7 +496,7 @@ export class TermFormatter extends Writer {
     // A comprehension's head (an object comprehension's value too) is one term to OPA's parser, so an operator
     // call there (`mul(x, 2)`, `(x * 2)`), printed infix, needs parentheses to parse again. OPA's formatter keeps
     // them only when the source had them, and then fails its own result check (OPA issue 4215).
-    const parens = term.type === 'call' && (isUnionCall(term) || this.spans.termText(term).startsWith('(') || infixOf(term) !== undefined);
+    const parens = term.type === 'call' && (infixOf(term) !== undefined || this.spans.termText(term).startsWith('('));
     comments = this.writeTermParens(parens, term, comments);
     this.write(' |');
     return this.writeComprehensionBody(open, close, body, { row: termRow, text: '' }, anchor, comments);
